@@ -1,0 +1,112 @@
+/**
+ * IAM ARNs used in SAML federation: role ARNs and SAML provider ARNs, built and validated to IAM's
+ * documented character rules.
+ *
+ * - account id: exactly 12 decimal digits
+ * - role name: `[\w+=,.@-]{1,64}`; optional path `/` or `/seg/.../` of the same characters (≤ 512 chars)
+ * - SAML provider name: `[\w._-]{1,128}`
+ */
+import { partitions, type Partition } from './partitions.js';
+
+const accountIdPattern = /^\d{12}$/;
+const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
+const rolePathPattern = /^\/(?:[\w+=,.@-]+\/)*$/;
+const providerNamePattern = /^[\w.-]{1,128}$/;
+const roleArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
+const providerArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
+
+/** A parsed role ARN. `path` is `/` when the role has no path. */
+export interface RoleArn {
+  partition: Partition;
+  accountId: string;
+  path: string;
+  name: string;
+}
+
+/** A parsed SAML provider ARN. */
+export interface SamlProviderArn {
+  partition: Partition;
+  accountId: string;
+  name: string;
+}
+
+/** True for a 12-digit AWS account id (leading zeros allowed). */
+export function isValidAccountId(id: string): boolean {
+  return accountIdPattern.test(id);
+}
+
+/** True for a valid IAM role name (without path). */
+export function isValidRoleName(name: string): boolean {
+  return roleNamePattern.test(name);
+}
+
+/** True for a valid IAM path: `/` or `/a/b/`, at most 512 characters. */
+export function isValidRolePath(path: string): boolean {
+  return path.length <= 512 && rolePathPattern.test(path);
+}
+
+/** True for a valid IAM SAML provider name. */
+export function isValidSamlProviderName(name: string): boolean {
+  return providerNamePattern.test(name);
+}
+
+function isPartition(p: string): p is Partition {
+  return (partitions as readonly string[]).includes(p);
+}
+
+/**
+ * Builds `arn:<partition>:iam::<account>:role/<path><name>`. `roleName` may carry a path
+ * (`engineering/Admin` or `/engineering/Admin`). Throws RangeError on any invalid part.
+ */
+export function buildRoleArn(partition: Partition, accountId: string, roleName: string): string {
+  if (!isPartition(partition)) throw new RangeError(`unknown partition: ${JSON.stringify(partition)}`);
+  if (!isValidAccountId(accountId)) throw new RangeError(`invalid AWS account id: ${JSON.stringify(accountId)}`);
+  const trimmed = roleName.startsWith('/') ? roleName.slice(1) : roleName;
+  const slash = trimmed.lastIndexOf('/');
+  const path = slash < 0 ? '/' : `/${trimmed.slice(0, slash + 1)}`;
+  const name = slash < 0 ? trimmed : trimmed.slice(slash + 1);
+  if (!isValidRolePath(path)) throw new RangeError(`invalid IAM role path: ${JSON.stringify(path)}`);
+  if (!isValidRoleName(name)) throw new RangeError(`invalid IAM role name: ${JSON.stringify(name)}`);
+  return `arn:${partition}:iam::${accountId}:role${path}${name}`;
+}
+
+/** Builds `arn:<partition>:iam::<account>:saml-provider/<name>`. Throws RangeError on any invalid part. */
+export function buildSamlProviderArn(partition: Partition, accountId: string, providerName: string): string {
+  if (!isPartition(partition)) throw new RangeError(`unknown partition: ${JSON.stringify(partition)}`);
+  if (!isValidAccountId(accountId)) throw new RangeError(`invalid AWS account id: ${JSON.stringify(accountId)}`);
+  if (!isValidSamlProviderName(providerName)) {
+    throw new RangeError(`invalid IAM SAML provider name: ${JSON.stringify(providerName)}`);
+  }
+  return `arn:${partition}:iam::${accountId}:saml-provider/${providerName}`;
+}
+
+/** Parses a role ARN, or returns undefined when it is not a well-formed IAM role ARN. */
+export function parseRoleArn(arn: string): RoleArn | undefined {
+  const m = roleArnPattern.exec(arn);
+  if (m === null) return undefined;
+  const [, partition, accountId, path, name] = m;
+  if (partition === undefined || accountId === undefined || path === undefined || name === undefined) return undefined;
+  if (!isPartition(partition) || !isValidRolePath(path)) return undefined;
+  return { partition, accountId, path, name };
+}
+
+/** Parses a SAML provider ARN, or returns undefined when it is not a well-formed one. */
+export function parseSamlProviderArn(arn: string): SamlProviderArn | undefined {
+  const m = providerArnPattern.exec(arn);
+  if (m === null) return undefined;
+  const [, partition, accountId, name] = m;
+  if (partition === undefined || accountId === undefined || name === undefined || !isPartition(partition)) {
+    return undefined;
+  }
+  return { partition, accountId, name };
+}
+
+/** True for a well-formed IAM role ARN. */
+export function isValidRoleArn(arn: string): boolean {
+  return parseRoleArn(arn) !== undefined;
+}
+
+/** True for a well-formed IAM SAML provider ARN. */
+export function isValidSamlProviderArn(arn: string): boolean {
+  return parseSamlProviderArn(arn) !== undefined;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The configuration schema: every option has a default and a description. docs/configuration.md is
+ * generated from this file (`npm run docs:config`); test/unit/config.test.ts checks that it is current.
+ * Environment overrides: each leaf has a GATEHOUSE_* name, listed in `envNames` below.
+ */
+const duration = (def: number, desc: string) => z.number().int().positive().default(def).describe(desc);
+
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string().default('127.0.0.1').describe('Address to listen on.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port to listen on.'),
+    baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>. Must be https in production.'),
+    trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a reverse proxy (set when behind a load balancer).'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  }).prefault({}).describe('HTTP listener'),
+  database: z.object({
+    url: z.string().default('sqlite:./data/gatehouse.db').describe('sqlite:<path> for the embedded database (WAL mode), or postgres://user@host:port/db for several nodes.'),
+  }).prefault({}).describe('Storage'),
+  secrets: z.object({
+    key: z.string().optional().describe('Base64 of 32 random bytes: encrypts TOTP seeds and signing keys at rest (AES-256-GCM). If unset, a key file is generated beside the SQLite file (development only; refused with PostgreSQL).'),
+    keyFile: z.string().optional().describe('Path of the development key file. Defaults to <sqlite dir>/secret.key.'),
+  }).prefault({}).describe('Secrets at rest'),
+  saml: z.object({
+    entityId: z.string().optional().describe('IdP entityID. Defaults to <baseUrl>/saml/metadata.'),
+    assertionLifetimeSeconds: z.number().int().min(60).max(300).default(300).describe('Lifetime of an assertion (Conditions NotOnOrAfter). AWS refuses assertions older than 5 minutes.'),
+    clockSkewSeconds: z.number().int().min(0).max(600).default(180).describe('Accepted clock skew for inbound AuthnRequest IssueInstant.'),
+    maxRequestBytes: z.number().int().positive().default(262144).describe('Largest inflated AuthnRequest accepted (bounded inflate).'),
+    metadataValidDays: z.number().int().positive().default(30).describe('validUntil of the published metadata, in days from now.'),
+    relayStateAllowlist: z.array(z.string()).default(['https://console.aws.amazon.com/', 'https://*.console.aws.amazon.com/', 'https://console.amazonaws-us-gov.com/', 'https://console.amazonaws.cn/']).describe('URL prefixes allowed as RelayState deep links for IdP-initiated AWS sign-in (* matches one DNS label).'),
+  }).prefault({}).describe('SAML'),
+  auth: z.object({
+    argon2: z.object({
+      memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (OWASP: 19456).'),
+      timeCost: z.number().int().min(1).default(2).describe('argon2id iterations (OWASP: 2).'),
+      parallelism: z.number().int().min(1).default(1).describe('argon2id lanes.'),
+    }).prefault({}),
+    passwordMinLength: z.number().int().min(8).default(12).describe('Minimum password length (no composition rules).'),
+    enrollAtFirstLogin: z.boolean().default(true).describe('Let a person with no MFA device enroll one right after the password step. When false, only an admin-issued enrollment link allows enrollment.'),
+    maxDevices: z.number().int().min(1).max(8).default(8).describe('MFA devices per person (AWS allows 8).'),
+    flowTtlSeconds: duration(900, 'How long a login flow may take before it must start again.'),
+    webauthnChallengeTtlSeconds: duration(300, 'Lifetime of a WebAuthn challenge.'),
+    rpId: z.string().optional().describe('WebAuthn relying party ID. Defaults to the hostname of baseUrl.'),
+    rpName: z.string().default('Gatehouse').describe('WebAuthn relying party name shown by authenticators.'),
+    attestation: z.enum(['none', 'direct', 'enterprise']).default('none').describe('WebAuthn attestation conveyance.'),
+    totpIssuer: z.string().default('Gatehouse').describe('Issuer label in otpauth:// URIs.'),
+    enrollmentLinkTtlSeconds: duration(86400, 'Lifetime of an admin-issued or first-run enrollment link.'),
+  }).prefault({}).describe('Authentication'),
+  session: z.object({
+    absoluteSeconds: duration(43200, 'Absolute session lifetime (default 12 h).'),
+    idleSeconds: duration(1800, 'Idle timeout (default 30 min).'),
+    cookieName: z.string().default('gatehouse_session').describe('Session cookie name; prefixed with __Host- when baseUrl is https.'),
+  }).prefault({}).describe('Sessions'),
+  lockout: z.object({
+    backoffAfter: z.number().int().min(1).default(5).describe('Failures after which each further attempt is delayed exponentially.'),
+    lockAfter: z.number().int().min(1).default(10).describe('Failures after which the person or address is locked temporarily.'),
+    lockSeconds: duration(900, 'How long a temporary lock lasts.'),
+    windowSeconds: duration(900, 'Failures older than this are forgotten.'),
+    baseDelayMs: z.number().int().min(0).default(1000).describe('First back-off delay; doubles with each further failure.'),
+  }).prefault({}).describe('Lockout and throttling'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** Environment variables that override a config key (path in the schema → env name). */
+export const envNames: Record<string, string> = {
+  'server.host': 'GATEHOUSE_HOST',
+  'server.port': 'GATEHOUSE_PORT',
+  'server.baseUrl': 'GATEHOUSE_BASE_URL',
+  'server.trustProxy': 'GATEHOUSE_TRUST_PROXY',
+  'server.logLevel': 'GATEHOUSE_LOG_LEVEL',
+  'database.url': 'GATEHOUSE_DATABASE_URL',
+  'secrets.key': 'GATEHOUSE_SECRET_KEY',
+  'secrets.keyFile': 'GATEHOUSE_SECRET_KEY_FILE',
+  'saml.entityId': 'GATEHOUSE_ENTITY_ID',
+  'auth.enrollAtFirstLogin': 'GATEHOUSE_ENROLL_AT_FIRST_LOGIN',
+  'auth.rpId': 'GATEHOUSE_RP_ID',
+};

@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { GatehouseError } from '../errors.js';
+import type { Database } from './tables.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open database with the dialect it speaks. Call `db.destroy()` to close it. */
+export interface Db {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Absolute path of the SQLite file, when SQLite. */
+  sqlitePath?: string;
+}
+
+// PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+/** Opens `sqlite:<path>` (WAL mode, foreign keys on) or `postgres://…`. Does not migrate. */
+export function createDatabase(url: string): Db {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  }
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length);
+    const path = rest === ':memory:' ? rest : resolve(rest);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SQLite(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', sqlitePath: path };
+  }
+  throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
+}

@@ -1,0 +1,111 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
+
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  factors: string[];
+  authMethod: string | null;
+  deviceId: string | null;
+  csrf: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+export interface FlowRecord {
+  id: string;
+  state: string;
+  userId: string | null;
+  factorsDone: string[];
+  pending: Record<string, unknown>;
+  csrf: string;
+  data: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+const toSession = (r: Selectable<SessionsTable>): SessionRecord => ({
+  idHash: r.id_hash, userId: r.user_id, factors: JSON.parse(r.factors) as string[], authMethod: r.auth_method, deviceId: r.device_id,
+  csrf: r.csrf, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at), expiresAt: Number(r.expires_at),
+});
+const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
+  id: r.id, state: r.state, userId: r.user_id, factorsDone: JSON.parse(r.factors_done) as string[],
+  pending: JSON.parse(r.pending) as Record<string, unknown>, csrf: r.csrf, data: JSON.parse(r.data) as Record<string, unknown>,
+  createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
+});
+
+/** Server-side sessions (keyed by the hash of the cookie id) and login flows. */
+export class SessionsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(s: SessionRecord): Promise<void> {
+    await this.db.insertInto('sessions').values({
+      id_hash: s.idHash, user_id: s.userId, factors: JSON.stringify(s.factors), auth_method: s.authMethod, device_id: s.deviceId,
+      csrf: s.csrf, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
+    }).execute();
+  }
+
+  async find(idHash: string): Promise<SessionRecord | undefined> {
+    const r = await this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return r && toSession(r);
+  }
+
+  async touch(idHash: string, now: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+  }
+
+  /** Moves a session to a new id (rotation); the old id stops working at once. */
+  async rotate(oldHash: string, newHash: string, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId' | 'csrf'>>, now: number): Promise<boolean> {
+    const set: Record<string, unknown> = { id_hash: newHash, last_seen_at: now };
+    if (patch.factors) set.factors = JSON.stringify(patch.factors);
+    if (patch.authMethod !== undefined) set.auth_method = patch.authMethod;
+    if (patch.deviceId !== undefined) set.device_id = patch.deviceId;
+    if (patch.csrf !== undefined) set.csrf = patch.csrf;
+    const r = await this.db.updateTable('sessions').set(set).where('id_hash', '=', oldHash).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteForUser(userId: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+
+  async createFlow(f: FlowRecord): Promise<void> {
+    await this.db.insertInto('login_flows').values({
+      id: f.id, state: f.state, user_id: f.userId, factors_done: JSON.stringify(f.factorsDone), pending: JSON.stringify(f.pending),
+      csrf: f.csrf, data: JSON.stringify(f.data), created_at: f.createdAt, expires_at: f.expiresAt,
+    }).execute();
+  }
+
+  async findFlow(id: string): Promise<FlowRecord | undefined> {
+    const r = await this.db.selectFrom('login_flows').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toFlow(r);
+  }
+
+  /**
+   * Moves a flow to a new id and state, only if it is still in `fromState` under `oldId` (compare-and-set:
+   * two concurrent submits of the same step cannot both advance it). Returns false if it had moved on.
+   */
+  async advanceFlow(oldId: string, fromState: string, next: Omit<FlowRecord, 'createdAt'>): Promise<boolean> {
+    const r = await this.db.updateTable('login_flows').set({
+      id: next.id, state: next.state, user_id: next.userId, factors_done: JSON.stringify(next.factorsDone),
+      pending: JSON.stringify(next.pending), csrf: next.csrf, data: JSON.stringify(next.data), expires_at: next.expiresAt,
+    }).where('id', '=', oldId).where('state', '=', fromState).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async deleteFlow(id: string): Promise<void> {
+    await this.db.deleteFrom('login_flows').where('id', '=', id).execute();
+  }
+
+  /** Removes expired sessions and flows; returns how many rows went. */
+  async purgeExpired(now: number): Promise<number> {
+    const a = await this.db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst();
+    const b = await this.db.deleteFrom('login_flows').where('expires_at', '<', now).executeTakeFirst();
+    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+  }
+}

@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import { createDatabase, type Db, type Dialect } from './createDatabase.js';
+import { migrate } from './migrate.js';
+import type { Database } from './tables.js';
+import { UsersRepository } from './repositories/users.js';
+import { GroupsRepository } from './repositories/groups.js';
+import { AccountsRepository } from './repositories/accounts.js';
+import { MfaDevicesRepository } from './repositories/mfaDevices.js';
+import { SessionsRepository } from './repositories/sessions.js';
+import { SingleUseRepository } from './repositories/singleUse.js';
+import { AuditRepository } from './repositories/audit.js';
+import { ServiceProvidersRepository } from './repositories/serviceProviders.js';
+import { SigningKeysRepository } from './repositories/signingKeys.js';
+import { ThrottlesRepository } from './repositories/throttles.js';
+import { EnrollmentTokensRepository } from './repositories/enrollmentTokens.js';
+import { SettingsRepository } from './repositories/settings.js';
+
+/** Every repository over one database. Build with `openStore`; close with `store.close()`. */
+export class Store {
+  readonly users: UsersRepository;
+  readonly groups: GroupsRepository;
+  readonly accounts: AccountsRepository;
+  readonly devices: MfaDevicesRepository;
+  readonly sessions: SessionsRepository;
+  readonly singleUse: SingleUseRepository;
+  readonly audit: AuditRepository;
+  readonly serviceProviders: ServiceProvidersRepository;
+  readonly signingKeys: SigningKeysRepository;
+  readonly throttles: ThrottlesRepository;
+  readonly enrollmentTokens: EnrollmentTokensRepository;
+  readonly settings: SettingsRepository;
+
+  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
+    this.users = new UsersRepository(db);
+    this.groups = new GroupsRepository(db);
+    this.accounts = new AccountsRepository(db);
+    this.devices = new MfaDevicesRepository(db);
+    this.sessions = new SessionsRepository(db);
+    this.singleUse = new SingleUseRepository(db, dialect);
+    this.audit = new AuditRepository(db);
+    this.serviceProviders = new ServiceProvidersRepository(db);
+    this.signingKeys = new SigningKeysRepository(db);
+    this.throttles = new ThrottlesRepository(db);
+    this.enrollmentTokens = new EnrollmentTokensRepository(db);
+    this.settings = new SettingsRepository(db);
+  }
+
+  /** Runs `fn` with repositories bound to one transaction (all or nothing). */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.sqlitePath)));
+  }
+
+  /** A trivial query: used by /readyz. */
+  async ping(): Promise<void> {
+    await this.db.selectFrom('settings').select('key').limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** Opens the database at `url`, applies pending migrations, and returns the store. */
+export async function openStore(url: string, opts: { migrate?: boolean } = {}): Promise<Store> {
+  const d: Db = createDatabase(url);
+  if (opts.migrate !== false) await migrate(d);
+  return new Store(d.db, d.dialect, d.sqlitePath);
+}

@@ -1,0 +1,207 @@
+/**
+ * Row types of every table, as Kysely sees them. Timestamps are integer milliseconds since the epoch,
+ * booleans are 0/1, JSON columns are text: the same on SQLite and PostgreSQL.
+ * Each table is documented in docs/storage.md.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased username: unique, used for case-insensitive sign-in. */
+  username_lower: string;
+  email: string | null;
+  email_lower: string | null;
+  display_name: string | null;
+  status: 'active' | 'disabled';
+  /** JSON object of string attributes (CostCenter, …). */
+  attributes: string;
+  password_hash: string | null;
+  /** Factor used at the last successful sign-in: offered first next time. */
+  last_factor: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  /** JSON object of session tags given to members. */
+  tags: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  group_id: string;
+}
+
+export interface AwsAccountsTable {
+  id: string;
+  alias: string;
+  partition: 'aws' | 'aws-us-gov' | 'aws-cn';
+  provider_name: string;
+  /** Optional region for a regional sign-in endpoint; null = global endpoint. */
+  region: string | null;
+}
+
+export interface RoleMappingsTable {
+  id: string;
+  group_id: string;
+  account_id: string;
+  role_name: string;
+  session_duration: number | null;
+  require_factor: 'totp' | 'webauthn' | null;
+  /** JSON array of CIDR ranges; empty = any address. */
+  source_ips: string;
+}
+
+export interface MfaDevicesTable {
+  id: string;
+  user_id: string;
+  kind: 'totp' | 'webauthn';
+  name: string;
+  /** TOTP: encrypted seed (base64 AES-256-GCM). */
+  secret_enc: string | null;
+  /** TOTP: last accepted time step; compare-and-set keeps each step single-use. */
+  last_step: number | null;
+  /** WebAuthn: base64url credential id (unique). */
+  credential_id: string | null;
+  public_key: string | null;
+  counter: number | null;
+  transports: string | null;
+  /** 1 when a counter regression was seen: a cloned authenticator is suspected. */
+  flagged: number;
+  /** 0 until enrollment is confirmed. */
+  confirmed: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie's random id. */
+  id_hash: string;
+  user_id: string;
+  /** JSON array of factors done, e.g. ["password","totp"]. */
+  factors: string;
+  auth_method: string | null;
+  device_id: string | null;
+  csrf: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface LoginFlowsTable {
+  id: string;
+  state: string;
+  user_id: string | null;
+  factors_done: string;
+  /** JSON: what to do when done ({kind: 'saml' | 'aws-console' | 'cli' | 'portal', ...}). */
+  pending: string;
+  csrf: string;
+  /** JSON: per-state scratch (WebAuthn challenge id, TOTP enrollment seed, …). */
+  data: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SingleUseTable {
+  /** Namespaced key, e.g. "authn-request:<sp>:<id>" or "webauthn-challenge:<hash>". */
+  key: string;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  type: string;
+  outcome: 'success' | 'failure' | 'info';
+  user_id: string | null;
+  username: string | null;
+  ip: string | null;
+  factor: string | null;
+  device_id: string | null;
+  device_name: string | null;
+  reason: string | null;
+  request_id: string | null;
+  /** JSON object of event-specific details (roles, tags, SP, assertion id, …). */
+  detail: string;
+}
+
+export interface ServiceProvidersTable {
+  id: string;
+  entity_id: string;
+  name: string;
+  kind: 'generic' | 'identity-center';
+  metadata_xml: string;
+  /** JSON array of {url, index, binding, isDefault}. */
+  acs: string;
+  want_requests_signed: number;
+  /** JSON array of base64 DER certificates. */
+  signing_certs: string;
+  name_id_format: string | null;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  state: 'next' | 'active' | 'retired';
+  private_key_enc: string;
+  certificate_pem: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+}
+
+export interface ThrottlesTable {
+  /** "user:<username_lower>" or "ip:<address>". */
+  key: string;
+  failures: number;
+  first_failure_at: number;
+  last_failure_at: number;
+  locked_until: number | null;
+}
+
+export interface EnrollmentTokensTable {
+  /** SHA-256 (hex) of the token in the link. */
+  token_hash: string;
+  user_id: string;
+  purpose: 'first-admin' | 'enroll';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  memberships: MembershipsTable;
+  aws_accounts: AwsAccountsTable;
+  role_mappings: RoleMappingsTable;
+  mfa_devices: MfaDevicesTable;
+  recovery_codes: RecoveryCodesTable;
+  sessions: SessionsTable;
+  login_flows: LoginFlowsTable;
+  single_use: SingleUseTable;
+  audit_events: AuditEventsTable;
+  service_providers: ServiceProvidersTable;
+  signing_keys: SigningKeysTable;
+  throttles: ThrottlesTable;
+  enrollment_tokens: EnrollmentTokensTable;
+  settings: SettingsTable;
+}

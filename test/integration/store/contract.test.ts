@@ -1,0 +1,163 @@
+// One contract suite that every repository passes on SQLite and on PostgreSQL (STYLE.md §5).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { bothDatabases, openTestStore } from '../../helpers/databases.js';
+import type { Store } from '../../../src/store/store.js';
+
+for (const kind of bothDatabases) {
+  describe(`store contract (${kind})`, () => {
+    let store: Store;
+    let done: () => Promise<void>;
+    const now = 1_700_000_000_000;
+
+    before(async () => { ({ store, done } = await openTestStore(kind)); });
+    after(async () => { await done(); });
+
+    it('users: create, find case-insensitively by username or email, update, unique usernames', async () => {
+      await store.users.create({ id: 'u1', username: 'Alice', email: 'Alice@Example.com', displayName: 'Alice', attributes: { CostCenter: 'CC-1' } }, now);
+      assert.equal((await store.users.findByUsername('alice'))?.id, 'u1');
+      assert.equal((await store.users.findByLogin('ALICE@example.com'))?.id, 'u1');
+      assert.deepEqual((await store.users.findById('u1'))?.attributes, { CostCenter: 'CC-1' });
+      await assert.rejects(store.users.create({ id: 'u2', username: 'alice' }, now));
+      await store.users.update('u1', { status: 'disabled', passwordHash: 'h' }, now + 1);
+      const u = await store.users.findById('u1');
+      assert.equal(u?.status, 'disabled');
+      assert.equal(u?.passwordHash, 'h');
+      assert.equal(u?.updatedAt, now + 1);
+      assert.equal(await store.users.count(), 1);
+    });
+
+    it('groups and memberships: add twice changes nothing, groupsOf lists by name', async () => {
+      await store.groups.create({ id: 'g1', name: 'platform-admins', tags: { Team: 'platform' } }, now);
+      await store.groups.create({ id: 'g2', name: 'auditors' }, now);
+      await store.groups.addMember('g1', 'u1');
+      await store.groups.addMember('g1', 'u1');
+      await store.groups.addMember('g2', 'u1');
+      assert.deepEqual((await store.groups.groupsOf('u1')).map((g) => g.name), ['auditors', 'platform-admins']);
+      assert.deepEqual((await store.groups.findByName('platform-admins'))?.tags, { Team: 'platform' });
+      await store.groups.removeMember('g2', 'u1');
+      assert.equal((await store.groups.memberships()).length, 1);
+    });
+
+    it('accounts and role mappings: upsert, find by id or alias, mappings for a user', async () => {
+      await store.accounts.upsert({ id: '111122223333', alias: 'prod', partition: 'aws', providerName: 'Gatehouse', region: null });
+      await store.accounts.upsert({ id: '111122223333', alias: 'production', partition: 'aws', providerName: 'Gatehouse', region: null });
+      assert.equal((await store.accounts.find('production'))?.id, '111122223333');
+      assert.equal((await store.accounts.find('111122223333'))?.alias, 'production');
+      await store.accounts.addMapping({ id: 'm1', groupId: 'g1', accountId: '111122223333', roleName: 'Admin', sessionDuration: 3600, requireFactor: 'webauthn', sourceIps: ['10.0.0.0/8'] });
+      await assert.rejects(store.accounts.addMapping({ id: 'm2', groupId: 'g1', accountId: '111122223333', roleName: 'Admin', sessionDuration: null, requireFactor: null, sourceIps: [] }));
+      const ms = await store.accounts.mappingsForUser('u1');
+      assert.equal(ms.length, 1);
+      assert.deepEqual(ms[0], { id: 'm1', groupId: 'g1', accountId: '111122223333', roleName: 'Admin', sessionDuration: 3600, requireFactor: 'webauthn', sourceIps: ['10.0.0.0/8'] });
+    });
+
+    it('mfa devices: TOTP step compare-and-set is single-use, also under concurrent submits', async () => {
+      await store.devices.create({ id: 'd1', userId: 'u1', kind: 'totp', name: 'phone', secretEnc: 'x', lastStep: null, credentialId: null, publicKey: null, counter: null, transports: [], confirmed: true, createdAt: now });
+      assert.equal(await store.devices.consumeTotpStep('d1', 100, now), true);
+      assert.equal(await store.devices.consumeTotpStep('d1', 100, now), false);
+      assert.equal(await store.devices.consumeTotpStep('d1', 99, now), false);
+      const results = await Promise.all([101, 101, 101, 101].map((s) => store.devices.consumeTotpStep('d1', s, now)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal((await store.devices.findById('d1'))?.lastStep, 101);
+    });
+
+    it('mfa devices: WebAuthn credential lookup, counter advance, flag, recovery codes single-use', async () => {
+      await store.devices.create({ id: 'd2', userId: 'u1', kind: 'webauthn', name: 'yubikey', secretEnc: null, lastStep: null, credentialId: 'cred-1', publicKey: 'pk', counter: 5, transports: ['usb'], confirmed: true, createdAt: now });
+      assert.equal((await store.devices.findByCredentialId('cred-1'))?.id, 'd2');
+      assert.equal(await store.devices.advanceCounter('d2', 5, 6, now), true);
+      assert.equal(await store.devices.advanceCounter('d2', 5, 7, now), false);
+      await store.devices.flag('d2');
+      assert.equal((await store.devices.findById('d2'))?.flagged, true);
+      assert.deepEqual((await store.devices.listForUser('u1')).map((d) => d.name), ['phone', 'yubikey']);
+      await store.devices.replaceRecoveryCodes('u1', [{ id: 'r1', hash: 'h1' }, { id: 'r2', hash: 'h2' }], now);
+      assert.equal(await store.devices.consumeRecoveryCode('u1', 'h1', now), true);
+      assert.equal(await store.devices.consumeRecoveryCode('u1', 'h1', now), false);
+      assert.equal(await store.devices.remainingRecoveryCodes('u1'), 1);
+    });
+
+    it('sessions: create, rotate (old id stops working), delete; flows advance only once', async () => {
+      await store.sessions.create({ idHash: 's1', userId: 'u1', factors: ['password'], authMethod: null, deviceId: null, csrf: 'c', createdAt: now, lastSeenAt: now, expiresAt: now + 1000 });
+      assert.equal(await store.sessions.rotate('s1', 's2', { factors: ['password', 'totp'], authMethod: 'totp' }, now), true);
+      assert.equal(await store.sessions.find('s1'), undefined);
+      assert.deepEqual((await store.sessions.find('s2'))?.factors, ['password', 'totp']);
+      await store.sessions.delete('s2');
+      assert.equal(await store.sessions.find('s2'), undefined);
+
+      await store.sessions.createFlow({ id: 'f1', state: 'password', userId: null, factorsDone: [], pending: { kind: 'portal' }, csrf: 'c', data: {}, createdAt: now, expiresAt: now + 1000 });
+      const next = { id: 'f2', state: 'mfa', userId: 'u1', factorsDone: ['password'], pending: { kind: 'portal' }, csrf: 'c2', data: {}, expiresAt: now + 1000 };
+      const both = await Promise.all([store.sessions.advanceFlow('f1', 'password', next), store.sessions.advanceFlow('f1', 'password', { ...next, id: 'f3' })]);
+      assert.equal(both.filter(Boolean).length, 1);
+      assert.equal(await store.sessions.purgeExpired(now + 2000), 1);
+    });
+
+    it('single-use: consume is true once, false after, even concurrently; expired keys are purged', async () => {
+      assert.equal(await store.singleUse.consume('k1', now + 1000, now), true);
+      assert.equal(await store.singleUse.consume('k1', now + 1000, now), false);
+      const r = await Promise.all(Array.from({ length: 8 }, () => store.singleUse.consume('k2', now + 1000, now)));
+      assert.equal(r.filter(Boolean).length, 1);
+      assert.equal(await store.singleUse.consume('k1', now + 5000, now + 2000), true);
+    });
+
+    it('audit: append-only, newest first, filter by user and type', async () => {
+      await store.audit.append({ at: now, type: 'login.password', outcome: 'success', userId: 'u1', username: 'Alice', ip: '127.0.0.1' });
+      await store.audit.append({ at: now + 1, type: 'login.mfa', outcome: 'failure', userId: 'u1', factor: 'totp', deviceId: 'd1', deviceName: 'phone', reason: 'wrong code', detail: { step: 1 } });
+      const all = await store.audit.list({ userId: 'u1' });
+      assert.deepEqual(all.map((e) => e.type), ['login.mfa', 'login.password']);
+      assert.equal(all[0]?.deviceName, 'phone');
+      assert.deepEqual(all[0]?.detail, { step: 1 });
+      assert.equal((await store.audit.list({ type: 'login.password' })).length, 1);
+    });
+
+    it('service providers: upsert by entityID', async () => {
+      const sp = { id: 'sp1', entityId: 'https://sp.example.com', name: 'SP', kind: 'generic' as const, metadataXml: '<x/>', acs: [{ url: 'https://sp.example.com/acs', index: 0, binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', isDefault: true }], wantRequestsSigned: true, signingCerts: ['MII'], nameIdFormat: null, createdAt: now };
+      await store.serviceProviders.upsert(sp);
+      await store.serviceProviders.upsert({ ...sp, id: 'ignored', name: 'SP renamed' });
+      const got = await store.serviceProviders.findByEntityId('https://sp.example.com');
+      assert.equal(got?.id, 'sp1');
+      assert.equal(got?.name, 'SP renamed');
+      assert.equal(got?.wantRequestsSigned, true);
+    });
+
+    it('signing keys: next → active retires the previous active key', async () => {
+      await store.signingKeys.create({ id: 'k1', state: 'active', privateKeyEnc: 'e', certificatePem: 'p', createdAt: now, activatedAt: now, retiredAt: null });
+      await store.signingKeys.create({ id: 'k2', state: 'next', privateKeyEnc: 'e', certificatePem: 'p', createdAt: now + 1, activatedAt: null, retiredAt: null });
+      await store.signingKeys.activate('k2', now + 2);
+      assert.equal((await store.signingKeys.findActive())?.id, 'k2');
+      assert.deepEqual((await store.signingKeys.list()).map((k) => k.state), ['retired', 'active']);
+    });
+
+    it('throttles: failures count atomically, lock at the limit, reset after the window, clear', async () => {
+      const opts = { windowMs: 10_000, lockAfter: 3, lockMs: 60_000 };
+      await Promise.all([1, 2].map(() => store.throttles.recordFailure('user:alice', now, opts)));
+      const t = await store.throttles.recordFailure('user:alice', now + 1, opts);
+      assert.equal(t.failures, 3);
+      assert.equal(t.lockedUntil, now + 1 + 60_000);
+      assert.equal((await store.throttles.listLocked(now + 2)).length, 1);
+      await store.throttles.clear('user:alice');
+      assert.equal(await store.throttles.get('user:alice'), undefined);
+      await store.throttles.recordFailure('ip:1', now, opts);
+      const later = await store.throttles.recordFailure('ip:1', now + 20_000, opts);
+      assert.equal(later.failures, 1);
+    });
+
+    it('enrollment tokens: valid once, not after expiry', async () => {
+      await store.enrollmentTokens.create({ tokenHash: 't1', userId: 'u1', purpose: 'first-admin', createdAt: now, expiresAt: now + 1000 });
+      assert.ok(await store.enrollmentTokens.findValid('t1', now));
+      assert.equal(await store.enrollmentTokens.consume('t1', now + 2000), false);
+      assert.equal(await store.enrollmentTokens.consume('t1', now), true);
+      assert.equal(await store.enrollmentTokens.consume('t1', now), false);
+    });
+
+    it('settings and transactions: a failed transaction changes nothing', async () => {
+      await store.settings.set('a', '1');
+      await store.settings.set('a', '2');
+      assert.equal(await store.settings.get('a'), '2');
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.settings.set('a', '3');
+        throw new Error('boom');
+      }));
+      assert.equal(await store.settings.get('a'), '2');
+      await store.ping();
+    });
+  });
+}
