@@ -52,6 +52,10 @@ export const configSchema = z.object({
     idleSeconds: duration(1800, 'Idle timeout (default 30 min).'),
     cookieName: z.string().default('gatehouse_session').describe('Session cookie name; prefixed with __Host- when baseUrl is https.'),
   }).prefault({}).describe('Sessions'),
+  admin: z.object({
+    group: z.string().default('gatehouse-admins').describe('Members of this group may use /admin and /api/v1/admin. The first-run admin is put in it.'),
+    firstUsername: z.string().default('admin').describe('Username of the first admin created on an empty database.'),
+  }).prefault({}).describe('Administration'),
   lockout: z.object({
     backoffAfter: z.number().int().min(1).default(5).describe('Failures after which each further attempt is delayed exponentially.'),
     lockAfter: z.number().int().min(1).default(10).describe('Failures after which the person or address is locked temporarily.'),

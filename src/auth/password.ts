@@ -1,0 +1,141 @@
+/**
+ * Passwords: argon2id hashing (via @node-rs/argon2), the password policy, and a dummy verification so
+ * that an unknown username costs the same time as a wrong password.
+ *
+ * Every password is NFKC-normalised before it is checked, hashed or verified, so a password typed as
+ * composed ("é", U+00E9) or decomposed ("e" + U+0301) Unicode — or with full-width digits — is the same
+ * password. The policy follows NIST SP 800-63B: a minimum length, a blocklist, not the username or email,
+ * and no composition rules.
+ */
+import { randomBytes } from 'node:crypto';
+import { hash, verify, parseOptions } from '@node-rs/argon2';
+import type { Algorithm, Version } from '@node-rs/argon2';
+import { GatehouseError } from '../errors.js';
+import { commonPasswords } from './commonPasswords.js';
+
+/** argon2id cost parameters. Memory in KiB. */
+export interface PasswordHashParams {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** OWASP's recommended argon2id minimum: 19 MiB, 2 passes, 1 lane. */
+export const defaultPasswordParams: Readonly<PasswordHashParams> = Object.freeze({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+
+// @node-rs/argon2 ships these as `const enum`s, which isolatedModules cannot read; the values are stable.
+const ARGON2ID = 2 as Algorithm;
+const V0x13 = 1 as Version;
+
+/** The canonical form of a password: Unicode NFKC. Nothing else is changed (no trimming, no case folding). */
+export function normalisePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/**
+ * argon2id hash (PHC string, random 16-byte salt) of the NFKC-normalised password.
+ * The caller stores the returned string as the user's password hash.
+ */
+export async function hashPassword(password: string, params: PasswordHashParams = defaultPasswordParams): Promise<string> {
+  return hash(normalisePassword(password), {
+    algorithm: ARGON2ID, version: V0x13,
+    memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism,
+  });
+}
+
+/**
+ * True when `password` (NFKC-normalised) matches the stored argon2 hash. Nothing to store, except that
+ * the caller should check `needsRehash` after a success and save a fresh `hashPassword` if it says so.
+ * A stored hash that is not an argon2 PHC string is a server-side problem: it throws `internal`.
+ */
+export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(storedHash, normalisePassword(password));
+  } catch (cause) {
+    throw new GatehouseError('internal', 'stored password hash is not a valid argon2 hash', { cause });
+  }
+}
+
+/**
+ * True when the stored hash was made with other parameters than `params` (or is not argon2id v1.3),
+ * so the caller should re-hash the password it has just verified and store the new hash.
+ */
+export function needsRehash(storedHash: string, params: PasswordHashParams = defaultPasswordParams): boolean {
+  try {
+    const o = parseOptions(storedHash);
+    return o.algorithm !== ARGON2ID || o.version !== V0x13 || o.memoryCost !== params.memoryCost
+      || o.timeCost !== params.timeCost || o.parallelism !== params.parallelism || o.outputLen !== 32;
+  } catch {
+    return true;
+  }
+}
+
+// A hash of a random string nobody knows, made with defaultPasswordParams, so the first login of an
+// unknown user is not slower than the rest. Hashes for other parameters are made once, on first use.
+const DEFAULT_DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$yIOB2pJYh31ftSV9CZztFA$7d9oaD8LX2s1eKVYry8zQfX0O47676A2v/6NKmXlbfo';
+const dummyHashes = new Map<string, Promise<string>>();
+
+function dummyHash(params: PasswordHashParams): Promise<string> {
+  const key = `${params.memoryCost},${params.timeCost},${params.parallelism}`;
+  if (key === '19456,2,1') return Promise.resolve(DEFAULT_DUMMY_HASH);
+  let h = dummyHashes.get(key);
+  if (h === undefined) {
+    h = hashPassword(randomBytes(24).toString('base64url'), params);
+    dummyHashes.set(key, h);
+  }
+  return h;
+}
+
+/**
+ * Verify `password` against a dummy hash made with the same parameters as real hashes, and return false.
+ * Call it when the username is unknown (or has no password) so that the response takes as long as a wrong
+ * password would. Nothing to store. Call `prepareDummyHash(params)` at start-up when params differ from
+ * the defaults, so that the first such call does not also pay for hashing.
+ */
+export async function dummyVerify(password: string, params: PasswordHashParams = defaultPasswordParams): Promise<false> {
+  await verify(await dummyHash(params), normalisePassword(password));
+  return false;
+}
+
+/** Pre-compute the dummy hash for `params` (see `dummyVerify`). */
+export async function prepareDummyHash(params: PasswordHashParams = defaultPasswordParams): Promise<void> {
+  await dummyHash(params);
+}
+
+export interface PasswordPolicy {
+  /** Minimum length in Unicode code points after NFKC. Default 12. */
+  minLength?: number;
+  /** Maximum length in code points after NFKC (a guard against absurd inputs). Default 1024. */
+  maxLength?: number;
+  /** The password may not equal the username (case-insensitive). */
+  username?: string | null;
+  /** The password may not equal the email address (case-insensitive). */
+  email?: string | null;
+}
+
+/**
+ * Check a new password against the policy: at least `minLength` code points (after NFKC), not in the
+ * built-in blocklist of common passwords, not equal to the username or email (case-insensitive).
+ * No composition rules. Throws `password_rejected` with a message the user can act on; returns nothing.
+ */
+export function checkPasswordPolicy(password: string, policy: PasswordPolicy = {}): void {
+  const minLength = policy.minLength ?? 12;
+  const maxLength = policy.maxLength ?? 1024;
+  const normalised = normalisePassword(password);
+  const length = [...normalised].length;
+  if (length < minLength) {
+    throw new GatehouseError('password_rejected', `Password is too short: use at least ${minLength} characters.`, { detail: { reason: 'too_short', minLength } });
+  }
+  if (length > maxLength) {
+    throw new GatehouseError('password_rejected', `Password is too long: use at most ${maxLength} characters.`, { detail: { reason: 'too_long', maxLength } });
+  }
+  const folded = normalised.toLowerCase();
+  if (commonPasswords.has(folded)) {
+    throw new GatehouseError('password_rejected', 'This password is too common and easy to guess: choose another one.', { detail: { reason: 'common' } });
+  }
+  for (const [field, value] of [['username', policy.username], ['email', policy.email]] as const) {
+    if (value && folded === normalisePassword(value).toLowerCase()) {
+      throw new GatehouseError('password_rejected', `Password must not be the same as your ${field}.`, { detail: { reason: `same_as_${field}` } });
+    }
+  }
+}

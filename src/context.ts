@@ -1,0 +1,28 @@
+import type { Config } from './config/loadConfig.js';
+import { openStore, type Store } from './store/store.js';
+import { SecretBox, loadSecretKey } from './store/secretBox.js';
+
+/** Everything the server and the CLI commands share: config, store, secrets box and the clock. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  secrets: SecretBox;
+  /** The clock: inject a fixed one in tests. */
+  now: () => Date;
+  /** Set when this start generated the development secret key file. */
+  generatedKeyFile?: string;
+}
+
+/** Opens the database (migrating it) and the secrets key named by `config`. Close with `ctx.store.close()`. */
+export async function createContext(config: Config, opts: { now?: () => Date; migrate?: boolean } = {}): Promise<AppContext> {
+  const store = await openStore(config.database.url, { migrate: opts.migrate !== false });
+  try {
+    const k = loadSecretKey({ key: config.secrets.key, keyFile: config.secrets.keyFile, sqlitePath: store.sqlitePath });
+    const ctx: AppContext = { config, store, secrets: new SecretBox(k.key), now: opts.now ?? (() => new Date()) };
+    if (k.generated && k.path) ctx.generatedKeyFile = k.path;
+    return ctx;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

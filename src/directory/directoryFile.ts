@@ -1,0 +1,332 @@
+/**
+ * The directory file (DESIGN.md "The directory file"): its zod schema and a parser that reports every
+ * problem as `file:line: reason` and refuses the whole file when there is any.
+ *
+ * Two passes over one YAML document: the schema (types, formats, IAM and AWS character rules, unknown
+ * keys) and the cross-references (unknown group or account, duplicates, transitive tags). Both passes
+ * always run, so one attempt shows all errors.
+ */
+import { isIP } from 'node:net';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { GatehouseError } from '../errors.js';
+import { isValidAccountId, isValidRoleName, isValidRolePath, isValidSamlProviderName } from '../aws/arn.js';
+import { isValidRegion, partitions } from '../aws/partitions.js';
+
+/** AWS session tag keys: 1–128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`. */
+const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+/** AWS session tag values: 0–256 of the same characters. */
+const tagValuePattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const usernamePattern = /^[\p{L}\p{N}][\p{L}\p{N}._@+=,-]{0,127}$/u;
+const groupNamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,127}$/;
+const aliasPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const argon2idPattern = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/** True for a valid AWS session tag key (also refuses the reserved `aws:` prefix). */
+export function isValidTagKey(key: string): boolean {
+  return tagKeyPattern.test(key) && !key.toLowerCase().startsWith('aws:');
+}
+
+/** True for a valid AWS session tag value. */
+export function isValidTagValue(value: string): boolean {
+  return tagValuePattern.test(value);
+}
+
+/** True for `addr/prefix` (IPv4 or IPv6, prefix in range) or a bare address. */
+export function isValidCidr(cidr: string): boolean {
+  const [addr, prefix, extra] = cidr.split('/');
+  if (addr === undefined || extra !== undefined) return false;
+  const v = isIP(addr);
+  if (v === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (v === 4 ? 32 : 128);
+}
+
+/** IAM role name with an optional path (`Admin`, `engineering/Admin`, `/engineering/Admin`). */
+export function isValidRoleReference(role: string): boolean {
+  const trimmed = role.startsWith('/') ? role.slice(1) : role;
+  const slash = trimmed.lastIndexOf('/');
+  const path = slash < 0 ? '/' : `/${trimmed.slice(0, slash + 1)}`;
+  const name = slash < 0 ? trimmed : trimmed.slice(slash + 1);
+  return isValidRolePath(path) && isValidRoleName(name);
+}
+
+/** Base32 (RFC 4648) of at least 80 bits; spaces and `=` padding allowed, any case. */
+export function normaliseTotpSeed(secret: string): string | undefined {
+  const clean = secret.replace(/[\s=]/g, '').toUpperCase();
+  return /^[A-Z2-7]{16,}$/.test(clean) ? clean : undefined;
+}
+
+const tagKey = z.string().refine(isValidTagKey, 'must be 1–128 letters, digits, spaces or _.:/=+-@ and not start with aws:');
+const tagValue = z.string().refine(isValidTagValue, 'must be at most 256 letters, digits, spaces or _.:/=+-@');
+
+const accountId = z.union([z.string(), z.number()], { error: 'must be a quoted string of 12 digits' })
+  .transform((v) => (typeof v === 'number' ? String(v) : v))
+  .refine(isValidAccountId, 'must be exactly 12 digits (quote it: "012345678901")');
+
+export const accountSchema = z.strictObject({
+  id: accountId,
+  alias: z.string()
+    .refine((a) => aliasPattern.test(a), 'must be 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .refine((a) => !isValidAccountId(a), 'must not be 12 digits (it would be read as an account id)'),
+  provider: z.string().refine(isValidSamlProviderName, 'must be an IAM SAML provider name: 1–128 letters, digits, "_", "." or "-"'),
+  partition: z.enum(partitions as readonly ['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
+  region: z.string().refine(isValidRegion, 'must be an AWS region such as eu-west-1').optional(),
+});
+
+export const roleSchema = z.strictObject({
+  account: z.union([z.string(), z.number()]).transform((v) => String(v)),
+  role: z.string().refine(isValidRoleReference, 'must be an IAM role name ([A-Za-z0-9+=,.@_-], 1–64 characters), optionally after a path'),
+  session_duration: z.int('must be a whole number of seconds').min(900, 'must be at least 900 seconds').max(43200, 'must be at most 43200 seconds').optional(),
+  require: z.enum(['totp', 'webauthn'], 'must be totp or webauthn').optional(),
+  source_ips: z.array(z.string().refine(isValidCidr, 'must be an IPv4 or IPv6 CIDR range such as 10.0.0.0/8 or 2001:db8::/32')).default([]),
+});
+
+export const groupSchema = z.strictObject({
+  name: z.string().refine((n) => groupNamePattern.test(n), 'must be 1–128 letters, digits or ._@+=,- starting with a letter or digit'),
+  description: z.string().optional(),
+  tags: z.record(tagKey, tagValue).default({}),
+  roles: z.array(roleSchema).default([]),
+});
+
+export const totpSchema = z.strictObject({
+  secret: z.string().refine((s) => normaliseTotpSeed(s) !== undefined, 'must be base32 (A–Z, 2–7) of at least 16 characters')
+    .transform((s) => normaliseTotpSeed(s) ?? s),
+  name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+});
+
+export const userSchema = z.strictObject({
+  username: z.string().refine((u) => usernamePattern.test(u), 'must be 1–128 letters, digits or ._@+=,- starting with a letter or digit'),
+  email: z.email('must be an email address').optional(),
+  display_name: z.string().min(1).max(256).optional(),
+  password: z.string().min(1, 'must not be empty').optional(),
+  password_hash: z.string().refine((h) => argon2idPattern.test(h), 'must be an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)').optional(),
+  attributes: z.record(tagKey, z.string()).default({}),
+  groups: z.array(z.string()).default([]),
+  status: z.enum(['active', 'disabled'], 'must be active or disabled').default('active'),
+  totp: totpSchema.optional(),
+});
+
+/**
+ * The whole file. `session_tags` and `transitive_tags` stay undefined when absent, so that `import`
+ * can tell "not given" (keep what the database has) from "empty".
+ */
+export const directoryFileSchema = z.strictObject({
+  session_tags: z.array(tagKey).optional(),
+  transitive_tags: z.array(tagKey).optional(),
+  accounts: z.array(accountSchema).default([]),
+  groups: z.array(groupSchema).default([]),
+  users: z.array(userSchema).default([]),
+});
+
+export type DirectoryFile = z.output<typeof directoryFileSchema>;
+export type DirectoryFileInput = z.input<typeof directoryFileSchema>;
+export type DirectoryAccount = DirectoryFile['accounts'][number];
+export type DirectoryGroup = DirectoryFile['groups'][number];
+export type DirectoryRole = DirectoryGroup['roles'][number];
+export type DirectoryUser = DirectoryFile['users'][number];
+
+/** One problem in a directory file. */
+export interface DirectoryFileError {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** A parsed, valid directory file plus a way to point at its lines (for errors found later, e.g. by planImport). */
+export interface ParsedDirectory {
+  fileName: string;
+  data: DirectoryFile;
+  /** 1-based line of the value at `path` (e.g. `['users', 0, 'email']`), or of its nearest existing parent. */
+  lineOf(path: readonly PropertyKey[]): number;
+}
+
+/** The GatehouseError for a list of problems: message is one `file:line: reason` per line. */
+export function directoryInvalid(errors: readonly DirectoryFileError[]): GatehouseError {
+  const sorted = [...errors].sort((a, b) => a.line - b.line);
+  return new GatehouseError('directory_invalid', sorted.map((e) => `${e.file}:${e.line}: ${e.message}`).join('\n'), { detail: { errors: sorted } });
+}
+
+type Path = readonly PropertyKey[];
+
+function locator(doc: Document, lc: LineCounter): (path: Path, onKey?: boolean) => number {
+  const lineAt = (offset: number): number => lc.linePos(offset).line;
+  return (path, onKey = false) => {
+    let node: unknown = doc.contents;
+    let line = 1;
+    if (isMap(node) || isSeq(node) || isScalar(node)) line = lineAt(node.range?.[0] ?? 0);
+    for (let i = 0; i < path.length; i += 1) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+        if (!pair) return line;
+        const keyNode = pair.key;
+        if (isScalar(keyNode) && keyNode.range) line = lineAt(keyNode.range[0]);
+        if (onKey && i === path.length - 1) return line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+      } else {
+        return line;
+      }
+      if ((isMap(node) || isSeq(node) || isScalar(node)) && node.range) line = lineAt(node.range[0]);
+      else if (node === null || node === undefined) return line;
+    }
+    return line;
+  };
+}
+
+const fieldName = (path: Path): string => {
+  for (let i = path.length - 1; i >= 0; i -= 1) if (typeof path[i] === 'string') return String(path[i]);
+  return 'file';
+};
+const singular: Record<string, string> = { users: 'user', groups: 'group', accounts: 'account', roles: 'role' };
+const objectName = (path: Path): string => { const f = fieldName(path); return singular[f] ?? f; };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+/** Cross-reference checks on the raw value: duplicates, unknown references, transitive tags. */
+function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: string) => void): void {
+  const sessionTags = asArray(raw.session_tags).map(asString);
+  const seenTags = new Map<string, number>();
+  sessionTags.forEach((t, i) => {
+    if (t === undefined) return;
+    if (seenTags.has(t.toLowerCase())) report(['session_tags', i], `session tag "${t}" is listed twice (AWS tag keys are case-insensitive)`);
+    seenTags.set(t.toLowerCase(), i);
+  });
+  asArray(raw.transitive_tags).forEach((t, i) => {
+    if (typeof t === 'string' && !sessionTags.includes(t)) report(['transitive_tags', i], `transitive tag "${t}" is not in session_tags`);
+  });
+
+  const accountKeys = new Map<string, string>(); // alias or id → account id
+  const aliases = new Map<string, string>();
+  const ids = new Set<string>();
+  asArray(raw.accounts).forEach((a, i) => {
+    if (!isRecord(a)) return;
+    const id = asString(a.id);
+    const alias = asString(a.alias);
+    if (id !== undefined) {
+      if (ids.has(id)) report(['accounts', i, 'id'], `account ${id} is listed twice`);
+      ids.add(id);
+      accountKeys.set(id, id);
+    }
+    if (alias !== undefined) {
+      const prev = aliases.get(alias.toLowerCase());
+      if (prev !== undefined) report(['accounts', i, 'alias'], `account alias "${alias}" is used twice (also "${prev}")`);
+      aliases.set(alias.toLowerCase(), alias);
+      if (id !== undefined) accountKeys.set(alias, id);
+    }
+  });
+
+  const groupNames = new Map<string, string>(); // lower → as written
+  asArray(raw.groups).forEach((g, i) => {
+    if (!isRecord(g)) return;
+    const name = asString(g.name);
+    if (name !== undefined) {
+      const prev = groupNames.get(name.toLowerCase());
+      if (prev !== undefined) report(['groups', i, 'name'], `group "${name}" is listed twice${prev !== name ? ` (as "${prev}"; group names are case-insensitive here)` : ''}`);
+      else groupNames.set(name.toLowerCase(), name);
+    }
+    if (isRecord(g.tags)) {
+      const seen = new Set<string>();
+      for (const k of Object.keys(g.tags)) {
+        if (seen.has(k.toLowerCase())) report(['groups', i, 'tags', k], `tag "${k}" is given twice (AWS tag keys are case-insensitive)`);
+        seen.add(k.toLowerCase());
+      }
+    }
+    const roleKeys = new Set<string>();
+    asArray(g.roles).forEach((r, j) => {
+      if (!isRecord(r)) return;
+      const ref = asString(r.account);
+      if (ref === undefined) return;
+      const acct = accountKeys.get(ref);
+      if (acct === undefined) {
+        report(['groups', i, 'roles', j, 'account'], `unknown account "${ref}": it must be the alias or id of an account under accounts`);
+        return;
+      }
+      const role = asString(r.role);
+      if (role === undefined) return;
+      const key = `${acct}/${role.replace(/^\//, '')}`;
+      if (roleKeys.has(key)) report(['groups', i, 'roles', j], `role ${ref}/${role} is mapped twice in group "${name ?? '?'}"`);
+      roleKeys.add(key);
+    });
+  });
+
+  const usernames = new Map<string, string>();
+  const emails = new Map<string, string>();
+  asArray(raw.users).forEach((u, i) => {
+    if (!isRecord(u)) return;
+    const name = asString(u.username);
+    if (name !== undefined) {
+      const prev = usernames.get(name.toLowerCase());
+      if (prev !== undefined) report(['users', i, 'username'], `duplicate user "${name}" (usernames are case-insensitive; also "${prev}")`);
+      else usernames.set(name.toLowerCase(), name);
+    }
+    const email = asString(u.email);
+    if (email !== undefined) {
+      const prev = emails.get(email.toLowerCase());
+      if (prev !== undefined) report(['users', i, 'email'], `email ${email} is also the email of user "${prev}"`);
+      else emails.set(email.toLowerCase(), name ?? '?');
+    }
+    if (u.password !== undefined && u.password_hash !== undefined) report(['users', i, 'password_hash'], 'give either password or password_hash, not both');
+    const seen = new Set<string>();
+    asArray(u.groups).forEach((g, j) => {
+      if (typeof g !== 'string') return;
+      if (seen.has(g)) report(['users', i, 'groups', j], `group "${g}" is listed twice`);
+      seen.add(g);
+      if (groupNames.get(g.toLowerCase()) === g) return;
+      const near = groupNames.get(g.toLowerCase());
+      report(['users', i, 'groups', j], `unknown group "${g}"${near ? ` (did you mean "${near}"?)` : ': it must be a group under groups'}`);
+    });
+    if (isRecord(u.attributes)) {
+      for (const [k, v] of Object.entries(u.attributes)) {
+        if (typeof v === 'string' && sessionTags.includes(k) && !isValidTagValue(v)) {
+          report(['users', i, 'attributes', k], `attribute ${k} is a session tag, so its value must be at most 256 letters, digits, spaces or _.:/=+-@`);
+        }
+      }
+    }
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = fieldName(issue.path);
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field}: is required`;
+  if (issue.code === 'invalid_type') return `${field}: expected ${issue.expected}`;
+  return `${field}: ${issue.message}`;
+}
+
+/**
+ * Parses and validates a directory file. Returns the typed content; throws `directory_invalid` listing
+ * every problem as `fileName:line: reason` (detail.errors holds them as objects). Nothing is half-accepted.
+ */
+export function parseDirectoryFile(text: string, fileName: string): ParsedDirectory {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  const errors: DirectoryFileError[] = [];
+  for (const e of doc.errors) {
+    errors.push({ file: fileName, line: e.linePos?.[0].line ?? 1, message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') });
+  }
+  if (errors.length > 0) throw directoryInvalid(errors);
+
+  const lineOf = locator(doc, lc);
+  const report = (path: Path, message: string, onKey = false): void => { errors.push({ file: fileName, line: lineOf(path, onKey), message }); };
+  const raw: unknown = doc.toJS() ?? {};
+  if (!isRecord(raw)) throw directoryInvalid([{ file: fileName, line: 1, message: 'the file must be a mapping with accounts, groups and users' }]);
+
+  const parsed = directoryFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) report([...issue.path, k], `unknown field "${k}"${issue.path.length > 0 ? ` in ${objectName(issue.path)}` : ''}`, true);
+      } else {
+        report(issue.path, describeIssue(issue));
+      }
+    }
+  }
+  crossCheck(raw, report);
+  if (errors.length > 0 || !parsed.success) throw directoryInvalid(errors);
+  return { fileName, data: parsed.data, lineOf: (path) => lineOf(path) };
+}

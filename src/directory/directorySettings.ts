@@ -1,0 +1,34 @@
+/**
+ * The directory-wide settings of the directory file, kept in the `settings` table as JSON arrays:
+ * `directory.session_tags` (person attributes sent as PrincipalTag:<name>) and
+ * `directory.transitive_tags` (tag keys sent as TransitiveTagKeys). Absent = empty.
+ */
+import { z } from 'zod';
+import type { Store } from '../store/store.js';
+
+export const SESSION_TAGS_KEY = 'directory.session_tags';
+export const TRANSITIVE_TAGS_KEY = 'directory.transitive_tags';
+
+/** The directory's tag settings. */
+export interface DirectorySettings {
+  sessionTags: string[];
+  transitiveTags: string[];
+}
+
+const tagList = z.array(z.string());
+
+async function readList(store: Store, key: string): Promise<string[]> {
+  const v = await store.settings.get(key);
+  return v === undefined ? [] : tagList.parse(JSON.parse(v));
+}
+
+/** Reads both settings (empty lists when never set). */
+export async function readDirectorySettings(store: Store): Promise<DirectorySettings> {
+  return { sessionTags: await readList(store, SESSION_TAGS_KEY), transitiveTags: await readList(store, TRANSITIVE_TAGS_KEY) };
+}
+
+/** Writes the settings given (an undefined field is left as it is). */
+export async function writeDirectorySettings(store: Store, s: Partial<DirectorySettings>): Promise<void> {
+  if (s.sessionTags !== undefined) await store.settings.set(SESSION_TAGS_KEY, JSON.stringify(s.sessionTags));
+  if (s.transitiveTags !== undefined) await store.settings.set(TRANSITIVE_TAGS_KEY, JSON.stringify(s.transitiveTags));
+}

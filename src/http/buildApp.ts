@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import type { AppContext } from '../context.js';
+import { registerErrorHandler } from './plugins/errorHandler.js';
+import { registerSecurityHeaders } from './plugins/securityHeaders.js';
+import { loadSession } from './session.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { redactPaths, serializeRequest } from './logging.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerRoutes } from './routes/index.js';
+
+const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
+const noSessionPrefixes = ['/healthz', '/readyz', '/metrics', '/public/', '/saml/metadata', '/favicon.ico'];
+
+export interface BuildAppOptions {
+  /** pino options, or false to log nothing (tests). Defaults to the config's log level. */
+  logger?: FastifyServerOptions['logger'];
+  metrics?: Metrics;
+}
+
+/**
+ * Builds the fastify app for `ctx` (STYLE.md §8): it never listens. Tests call `app.inject()` or
+ * `app.listen({port: 0})`; `gatehouse serve` calls listen.
+ */
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const metrics = opts.metrics ?? createMetrics();
+  const app = Fastify({
+    logger: opts.logger ?? { level: ctx.config.server.logLevel, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { req: serializeRequest } },
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: ctx.config.server.trustProxy,
+    bodyLimit: 512 * 1024,
+    disableRequestLogging: false,
+  });
+  app.decorateRequest('session', null);
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', cacheControl: false, setHeaders: (res) => { res.header('cache-control', 'public, max-age=300'); } });
+  registerSecurityHeaders(app, { hsts: ctx.config.secureCookies });
+  registerErrorHandler(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('preHandler', async (req, reply) => {
+    if (noSessionPrefixes.some((p) => req.url.startsWith(p))) return;
+    req.session = await loadSession(ctx, req, reply);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  registerHealthRoutes(app, ctx, metrics);
+  await registerRoutes(app, ctx, metrics);
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { Config } from '../config/loadConfig.js';
+import { createContext } from '../context.js';
+import { buildApp } from './buildApp.js';
+import { createMetrics } from './metrics.js';
+import { firstRun } from './firstRun.js';
+
+/**
+ * `gatehouse serve`: opens the store (migrating it), ensures a signing key, prints the first-admin link on an
+ * empty directory, listens, and shuts down gracefully on SIGTERM/SIGINT.
+ */
+export async function runServer(config: Config): Promise<void> {
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx, { metrics: createMetrics({ defaults: true }) });
+  for (const w of config.devWarnings) app.log.warn(`INSECURE DEVELOPMENT DEFAULT: ${w}`);
+  if (ctx.generatedKeyFile) app.log.warn(`generated a development secrets key at ${ctx.generatedKeyFile}; set GATEHOUSE_SECRET_KEY in production`);
+  await firstRun(ctx, (line) => process.stdout.write(line + '\n'), app.log);
+
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await app.close();
+      await ctx.store.close();
+    } finally {
+      clearTimeout(force);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  app.log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect})`);
+}

@@ -1,0 +1,98 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { SessionRecord } from '../store/repositories/sessions.js';
+import type { User } from '../store/repositories/users.js';
+import { GatehouseError } from '../errors.js';
+import { hashToken, newToken, safeEqual as tokensEqual } from '../auth/tokens.js';
+
+/** A signed-in browser session, loaded from the cookie on each request. */
+export interface WebSession extends SessionRecord { user: User }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The current session, or null (set by the session hook). */
+    session: WebSession | null;
+  }
+}
+
+const sha256Hex = hashToken;
+const randomId = (bytes = 32): string => newToken(bytes);
+
+/** Constant-time comparison that is false when either side is missing. */
+export function safeEqual(a: string | undefined | null, b: string | undefined | null): boolean {
+  return typeof a === 'string' && typeof b === 'string' && tokensEqual(a, b);
+}
+
+/** Cookie names: `__Host-` prefixed (and Secure) whenever the base URL is https. */
+export function cookieName(ctx: AppContext, base: string): string {
+  return ctx.config.secureCookies ? `__Host-${base}` : base;
+}
+
+export function cookieOptions(ctx: AppContext, maxAgeSeconds?: number) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.secureCookies, ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) };
+}
+
+const sessionCookie = (ctx: AppContext): string => cookieName(ctx, ctx.config.session.cookieName);
+
+/** Reads and checks the session cookie: absolute and idle expiry end the session on the server. */
+export async function loadSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<WebSession | null> {
+  const raw = req.cookies[sessionCookie(ctx)];
+  if (!raw) return null;
+  const idHash = sha256Hex(raw);
+  const rec = await ctx.store.sessions.find(idHash);
+  const now = ctx.now().getTime();
+  if (!rec || rec.expiresAt <= now || rec.lastSeenAt + ctx.config.session.idleSeconds * 1000 <= now) {
+    if (rec) await ctx.store.sessions.delete(idHash);
+    reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
+    return null;
+  }
+  const user = await ctx.store.users.findById(rec.userId);
+  if (!user || user.status !== 'active') {
+    await ctx.store.sessions.delete(idHash);
+    reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
+    return null;
+  }
+  if (now - rec.lastSeenAt > 15_000) await ctx.store.sessions.touch(idHash, now);
+  return { ...rec, lastSeenAt: now, user };
+}
+
+/**
+ * Starts a new session (always a new random id: a session is never carried over from before sign-in).
+ * The cookie holds the id; the store holds only its hash.
+ */
+export async function startSession(ctx: AppContext, reply: FastifyReply, s: { userId: string; factors: string[]; authMethod: string | null; deviceId: string | null }): Promise<string> {
+  const id = randomId();
+  const now = ctx.now().getTime();
+  const csrf = randomId(24);
+  await ctx.store.sessions.create({ idHash: sha256Hex(id), userId: s.userId, factors: s.factors, authMethod: s.authMethod, deviceId: s.deviceId, csrf, createdAt: now, lastSeenAt: now, expiresAt: now + ctx.config.session.absoluteSeconds * 1000 });
+  reply.setCookie(sessionCookie(ctx), id, cookieOptions(ctx));
+  return csrf;
+}
+
+/** Gives the current session a new id (and CSRF token) after a step such as step-up or device change. */
+export async function rotateSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId'>> = {}): Promise<void> {
+  const s = req.session;
+  if (!s) throw new GatehouseError('session_required', 'Please sign in.');
+  const id = randomId();
+  const csrf = randomId(24);
+  const ok = await ctx.store.sessions.rotate(s.idHash, sha256Hex(id), { ...patch, csrf }, ctx.now().getTime());
+  if (!ok) throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
+  reply.setCookie(sessionCookie(ctx), id, cookieOptions(ctx));
+  req.session = { ...s, ...patch, idHash: sha256Hex(id), csrf };
+}
+
+/** Ends the session on the server and clears the cookie. */
+export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (req.session) await ctx.store.sessions.delete(req.session.idHash);
+  reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
+  req.session = null;
+}
+
+/** Throws csrf_invalid unless the form's `_csrf` field matches `expected`. */
+export function checkCsrf(req: FastifyRequest, expected: string | undefined): void {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const got = typeof body._csrf === 'string' ? body._csrf : (req.headers['x-csrf-token'] as string | undefined);
+  if (!expected || !safeEqual(got, expected)) {
+    throw new GatehouseError('csrf_invalid', 'This form has expired or did not come from this site. Please go back, reload the page and try again.');
+  }
+}
