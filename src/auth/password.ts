@@ -75,7 +75,8 @@ export function needsRehash(storedHash: string, params: PasswordHashParams = def
 const DEFAULT_DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$yIOB2pJYh31ftSV9CZztFA$7d9oaD8LX2s1eKVYry8zQfX0O47676A2v/6NKmXlbfo';
 const dummyHashes = new Map<string, Promise<string>>();
 
-function dummyHash(params: PasswordHashParams): Promise<string> {
+/** The dummy hash used for `params` (exported so a test can check it uses exactly those parameters). */
+export function dummyHash(params: PasswordHashParams): Promise<string> {
   const key = `${params.memoryCost},${params.timeCost},${params.parallelism}`;
   if (key === '19456,2,1') return Promise.resolve(DEFAULT_DUMMY_HASH);
   let h = dummyHashes.get(key);

@@ -235,11 +235,16 @@ const errorMap: readonly [RegExp, string, string][] = [
   [/type/i, 'type', 'The browser sent a WebAuthn response of the wrong kind.'],
 ];
 
+/**
+ * Run a library call; map whatever it throws to `webauthn_failed` with a message for people.
+ * Building options fails only on a configuration bug (a bad RP ID), so that becomes `internal`.
+ */
 async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (cause) {
     if (cause instanceof GatehouseError) throw cause;
+    if (what.endsWith('options')) throw new GatehouseError('internal', `could not build WebAuthn ${what}`, { cause });
     const text = cause instanceof Error ? cause.message : String(cause);
     const hit = errorMap.find(([re]) => re.test(text));
     const [reason, message] = hit ? [hit[1], hit[2]] : ['malformed', 'The security key response could not be verified. Try again.'];

@@ -291,10 +291,32 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function valueAt(raw: unknown, path: Path): unknown {
+  let v = raw;
+  for (const seg of path) {
+    if (Array.isArray(v) && typeof seg === 'number') v = v[seg];
+    else if (isRecord(v) && typeof seg === 'string') v = v[seg];
+    else return undefined;
+  }
+  return v;
+}
+
+const typeName = (v: unknown): string => (v === null ? 'nothing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
+const expectedName: Record<string, string> = { array: 'a list', object: 'a mapping', record: 'a mapping', string: 'a string', number: 'a number', int: 'a whole number' };
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const parent = issue.path.length >= 2 ? issue.path[issue.path.length - 2] : undefined;
+  if (parent === 'tags' || parent === 'attributes') {
+    const key = String(issue.path[issue.path.length - 1]);
+    if (issue.code === 'invalid_key') return `${parent} key "${key}": ${issue.issues[0]?.message ?? issue.message}`;
+    return `${parent}.${key}: ${issue.message}`;
+  }
   const field = fieldName(issue.path);
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${field}: is required`;
-  if (issue.code === 'invalid_type') return `${field}: expected ${issue.expected}`;
+  if (issue.code === 'invalid_type') {
+    const value = valueAt(raw, issue.path);
+    if (value === undefined) return `${field}: is required`;
+    return `${field}: expected ${expectedName[issue.expected] ?? issue.expected}, not ${typeName(value)}`;
+  }
   return `${field}: ${issue.message}`;
 }
 
@@ -322,7 +344,7 @@ export function parseDirectoryFile(text: string, fileName: string): ParsedDirect
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) report([...issue.path, k], `unknown field "${k}"${issue.path.length > 0 ? ` in ${objectName(issue.path)}` : ''}`, true);
       } else {
-        report(issue.path, describeIssue(issue));
+        report(issue.path, describeIssue(issue, raw));
       }
     }
   }
