@@ -13,6 +13,7 @@ if (!existsSync(process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium')) missing.
 if (!has('xmlsec1')) missing.push('xmlsec1 (apt-get install -y xmlsec1)');
 if (!has('oathtool')) missing.push('oathtool (apt-get install -y oathtool)');
 if (!existsSync('/usr/bin/aws') && !has('aws')) missing.push('awscli (apt-get install -y awscli)');
+if (!has('docker-compose')) missing.push('docker-compose, to check docker-compose.yml (apt-get install -y docker-compose)');
 
 const pgUrl = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.GATEHOUSE_TEST_PG_URL = pgUrl;

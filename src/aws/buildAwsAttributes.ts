@@ -46,7 +46,7 @@ export interface AwsAttributeInput {
   /** Tag keys that survive role chaining; keys not present in `tags` are dropped. */
   transitiveTagKeys: string[];
   /** The second factor used for this login; sent as PrincipalTag:AuthMethod. */
-  authMethod: 'totp' | 'webauthn';
+  authMethod: 'totp' | 'webauthn' | 'recovery';
 }
 
 /** The `Role` attribute value for one grant: `<role-arn>,<provider-arn>`. Not validated here (see the lint). */

@@ -146,7 +146,7 @@ export function lintAwsAttributes(attributes: SamlAttribute[], partition?: Parti
       if (!isValidTagValue(value)) v('tag.value.invalid', `tag ${key} value must be 0–256 of letters, digits, spaces and _.:/=+-@`);
     }
   }
-  if (new Set(tagKeys.map((k) => k.toLowerCase())).size > maxSessionTags) v('tag.too_many', `more than ${maxSessionTags} session tags`);
+  if (tagKeys.length > maxSessionTags) v('tag.too_many', `more than ${maxSessionTags} session tags`);
 
   const tt = byName.get(awsAttributeNames.transitiveTagKeys);
   if (tt !== undefined) {

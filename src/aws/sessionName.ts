@@ -77,13 +77,10 @@ export function fromAwsSessionName(name: string): string | undefined {
   else if (name.includes(marker)) return undefined;
   const bytes: number[] = [];
   let out = '';
-  const flush = (): boolean => {
-    if (bytes.length === 0) return true;
-    const buf = Buffer.from(bytes);
-    const s = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  const flush = (): void => {
+    if (bytes.length === 0) return;
+    out += new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(bytes));
     bytes.length = 0;
-    out += s;
-    return true;
   };
   try {
     for (let i = 0; i < body.length; ) {

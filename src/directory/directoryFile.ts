@@ -311,7 +311,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     if (issue.code === 'invalid_key') return `${parent} key "${key}": ${issue.issues[0]?.message ?? issue.message}`;
     return `${parent}.${key}: ${issue.message}`;
   }
-  const field = fieldName(issue.path);
+  const last = issue.path[issue.path.length - 1];
+  const field = typeof last === 'number' ? `${fieldName(issue.path)} item ${last + 1}` : fieldName(issue.path);
   if (issue.code === 'invalid_type') {
     const value = valueAt(raw, issue.path);
     if (value === undefined) return `${field}: is required`;

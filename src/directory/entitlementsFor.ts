@@ -138,22 +138,23 @@ function pick(candidates: Evaluated[]): Evaluated {
 }
 
 function tagsFor(input: EntitlementsInput): { tags: Record<string, string>; conflicts: TagConflict[] } {
-  const chosen = new Map<string, { key: string; value: string; source: string }>(); // lower key → winner
+  // Keyed by the exact tag key: two keys that differ only in case are both kept, so the AWS lint names the
+  // collision (tag.key.case_collision) instead of one being dropped silently.
+  const chosen = new Map<string, { key: string; value: string; source: string }>();
   const conflicts = new Map<string, TagConflict>();
   for (const key of input.settings.sessionTags) {
     const v = input.person.attributes[key];
-    if (v !== undefined && !chosen.has(key.toLowerCase())) chosen.set(key.toLowerCase(), { key, value: v, source: '' });
+    if (v !== undefined && !chosen.has(key)) chosen.set(key, { key, value: v, source: '' });
   }
   const groups = [...input.groups].sort((a, b) => byCodeUnit(a.name, b.name));
   for (const g of groups) {
     for (const [key, value] of Object.entries(g.tags)) {
-      const lower = key.toLowerCase();
-      const prev = chosen.get(lower);
-      if (prev === undefined) { chosen.set(lower, { key, value, source: g.name }); continue; }
+      const prev = chosen.get(key);
+      if (prev === undefined) { chosen.set(key, { key, value, source: g.name }); continue; }
       if (prev.source === '' || prev.value === value) continue; // the person's attribute wins; same value is no conflict
-      const c = conflicts.get(lower) ?? { key: prev.key, chosen: { group: prev.source, value: prev.value }, ignored: [] };
+      const c = conflicts.get(key) ?? { key: prev.key, chosen: { group: prev.source, value: prev.value }, ignored: [] };
       c.ignored.push({ group: g.name, value });
-      conflicts.set(lower, c);
+      conflicts.set(key, c);
     }
   }
   const tags: Record<string, string> = {};

@@ -1,0 +1,165 @@
+/** `gatehouse user add|list|show|set-password|disable|enable|unlock`. */
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { AppContext } from '../../context.js';
+import { GatehouseError } from '../../errors.js';
+import { userSchema } from '../../directory/directoryFile.js';
+import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
+import { clearLock, lockoutKeys } from '../../auth/lockout.js';
+import type { User } from '../../store/repositories/users.js';
+import type { Group } from '../../store/repositories/groups.js';
+import { formatRecord, formatTime, printFields, printJson, printLines, printTable } from '../output.js';
+import { readNewPassword } from '../readSecret.js';
+import { cliActor, collect, parseKeyValues, validate, withContext } from '../withContext.js';
+
+/** The user named `username` (case-insensitive), or not_found. */
+export async function requireUser(ctx: AppContext, username: string): Promise<User> {
+  const u = await ctx.store.users.findByUsername(username);
+  if (!u) throw new GatehouseError('not_found', `no user "${username}"`);
+  return u;
+}
+
+async function audit(ctx: AppContext, type: string, user: User, detail: Record<string, unknown> = {}): Promise<void> {
+  await ctx.store.audit.append({ at: ctx.now().getTime(), type, outcome: 'success', userId: user.id, username: user.username, detail: { by: cliActor(), ...detail } });
+}
+
+async function describeUser(ctx: AppContext, u: User) {
+  const groups = await ctx.store.groups.groupsOf(u.id);
+  const devices = await ctx.store.devices.listForUser(u.id);
+  const accounts = new Map((await ctx.store.accounts.list()).map((a) => [a.id, a]));
+  const groupNames = new Map(groups.map((g) => [g.id, g.name]));
+  const roles = (await ctx.store.accounts.mappingsForUser(u.id)).map((m) => ({
+    account: accounts.get(m.accountId)?.alias ?? m.accountId, accountId: m.accountId, role: m.roleName, group: groupNames.get(m.groupId) ?? m.groupId,
+    sessionDuration: m.sessionDuration, require: m.requireFactor, sourceIps: m.sourceIps,
+  })).sort((a, b) => `${a.account}/${a.role}/${a.group}`.localeCompare(`${b.account}/${b.role}/${b.group}`));
+  const throttle = await ctx.store.throttles.get(lockoutKeys(u.username, '').user);
+  const now = ctx.now().getTime();
+  return {
+    id: u.id, username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes,
+    hasPassword: u.passwordHash !== null, groups: groups.map((g) => g.name),
+    devices: devices.map((d) => ({ id: d.id, kind: d.kind, name: d.name, confirmed: d.confirmed, flagged: d.flagged, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt })),
+    roles, lockedUntil: throttle?.lockedUntil && throttle.lockedUntil > now ? throttle.lockedUntil : null, failures: throttle?.failures ?? 0,
+    createdAt: u.createdAt, updatedAt: u.updatedAt,
+  };
+}
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('people in the directory');
+
+  user.command('add')
+    .description('add a person (set their password with `user set-password`)')
+    .argument('<username>')
+    .option('--email <email>')
+    .option('--display-name <name>')
+    .option('--attribute <key=value>', 'attribute such as CostCenter=CC-1 (repeatable)', collect, [])
+    .option('--group <name>', 'add to this existing group (repeatable)', collect, [])
+    .option('--disabled', 'create disabled')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string, o: { email?: string; displayName?: string; attribute: string[]; group: string[]; disabled?: boolean; json?: boolean }) => withContext(async (ctx) => {
+      const v = validate(userSchema, {
+        username, email: o.email, display_name: o.displayName, attributes: parseKeyValues(o.attribute, 'attribute'), status: o.disabled ? 'disabled' : 'active',
+      });
+      if (await ctx.store.users.findByUsername(username)) throw new GatehouseError('conflict', `user "${username}" exists already`);
+      if (v.email && await ctx.store.users.findByLogin(v.email)) throw new GatehouseError('conflict', `email ${v.email} is already used`);
+      const groups: Group[] = [];
+      for (const name of o.group) {
+        const g = await ctx.store.groups.findByName(name);
+        if (!g) throw new GatehouseError('not_found', `no group "${name}" (create it with: gatehouse group add ${name})`);
+        groups.push(g);
+      }
+      const now = ctx.now().getTime();
+      const id = randomUUID();
+      await ctx.store.transaction(async (tx) => {
+        const created = await tx.users.create({ id, username: v.username, email: v.email ?? null, displayName: v.display_name ?? null, status: v.status, attributes: v.attributes }, now);
+        for (const g of groups) await tx.groups.addMember(g.id, id);
+        await audit({ ...ctx, store: tx }, 'user.created', created, { groups: groups.map((g) => g.name) });
+      });
+      if (o.json) printJson(await describeUser(ctx, await requireUser(ctx, username)));
+      else printLines([`added user ${v.username}; set a password with: gatehouse user set-password ${v.username}`]);
+    }));
+
+  user.command('list')
+    .description('list people')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => withContext(async (ctx) => {
+      const users = await ctx.store.users.list();
+      const groups = new Map((await ctx.store.groups.list()).map((g) => [g.id, g.name]));
+      const memberships = await ctx.store.groups.memberships();
+      const groupsOf = (id: string): string[] => memberships.filter((m) => m.userId === id).map((m) => groups.get(m.groupId) ?? m.groupId).sort();
+      const rows = [];
+      for (const u of users) {
+        const devices = await ctx.store.devices.listForUser(u.id, { confirmedOnly: true });
+        rows.push({ username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes, hasPassword: u.passwordHash !== null, groups: groupsOf(u.id), mfaDevices: devices.length });
+      }
+      if (o.json) { printJson(rows); return; }
+      printTable(rows, [
+        { header: 'USERNAME', value: (r) => r.username }, { header: 'EMAIL', value: (r) => r.email }, { header: 'NAME', value: (r) => r.displayName },
+        { header: 'STATUS', value: (r) => r.status }, { header: 'PASSWORD', value: (r) => (r.hasPassword ? 'set' : 'none') },
+        { header: 'MFA', value: (r) => r.mfaDevices }, { header: 'GROUPS', value: (r) => r.groups.join(',') || '-' },
+      ], 'no users');
+    }));
+
+  user.command('show')
+    .description('show a person: groups, MFA devices, mapped roles, lock state')
+    .argument('<username>')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
+      const d = await describeUser(ctx, await requireUser(ctx, username));
+      if (o.json) { printJson(d); return; }
+      printFields([
+        ['username', d.username], ['id', d.id], ['email', d.email], ['display name', d.displayName], ['status', d.status],
+        ['password', d.hasPassword ? 'set' : 'none'], ['attributes', formatRecord(d.attributes)], ['groups', d.groups.join(', ') || '-'],
+        ['locked until', d.lockedUntil ? formatTime(d.lockedUntil) : '-'], ['created', formatTime(d.createdAt)],
+      ]);
+      printLines(['', 'MFA devices:']);
+      printTable(d.devices, [
+        { header: 'KIND', value: (x) => x.kind }, { header: 'NAME', value: (x) => x.name }, { header: 'CONFIRMED', value: (x) => (x.confirmed ? 'yes' : 'no') },
+        { header: 'LAST USED', value: (x) => formatTime(x.lastUsedAt) },
+      ]);
+      printLines(['', 'Roles (from groups):']);
+      printTable(d.roles, [
+        { header: 'ACCOUNT', value: (r) => r.account }, { header: 'ROLE', value: (r) => r.role }, { header: 'GROUP', value: (r) => r.group },
+        { header: 'REQUIRE', value: (r) => r.require }, { header: 'DURATION', value: (r) => r.sessionDuration }, { header: 'SOURCE IPS', value: (r) => r.sourceIps.join(',') || null },
+      ]);
+    }));
+
+  user.command('set-password')
+    .description('set a password: read from stdin, or prompted for without echo (never an argument)')
+    .argument('<username>')
+    .action(async (username: string) => withContext(async (ctx) => {
+      const u = await requireUser(ctx, username);
+      const password = await readNewPassword();
+      checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: u.username, email: u.email });
+      const hash = await hashPassword(password, ctx.config.auth.argon2);
+      await ctx.store.transaction(async (tx) => {
+        await tx.users.update(u.id, { passwordHash: hash }, ctx.now().getTime());
+        await tx.sessions.deleteForUser(u.id);
+        await audit({ ...ctx, store: tx }, 'user.password_set', u);
+      });
+      printLines([`password of ${u.username} set; their sessions were ended`]);
+    }));
+
+  for (const [name, status, doc] of [['disable', 'disabled', 'disable a person: no sign-in, no roles; ends their sessions'], ['enable', 'active', 'enable a disabled person']] as const) {
+    user.command(name)
+      .description(doc)
+      .argument('<username>')
+      .action(async (username: string) => withContext(async (ctx) => {
+        const u = await requireUser(ctx, username);
+        await ctx.store.transaction(async (tx) => {
+          await tx.users.update(u.id, { status }, ctx.now().getTime());
+          if (status === 'disabled') await tx.sessions.deleteForUser(u.id);
+          await audit({ ...ctx, store: tx }, status === 'disabled' ? 'user.disabled' : 'user.enabled', u);
+        });
+        printLines([`${u.username} is ${status}`]);
+      }));
+  }
+
+  user.command('unlock')
+    .description('clear the failed-sign-in counter and lock of a person')
+    .argument('<username>')
+    .action(async (username: string) => withContext(async (ctx) => {
+      const u = await requireUser(ctx, username);
+      const existed = await clearLock(ctx.store, u.username, { now: ctx.now().getTime(), by: cliActor() });
+      printLines([existed ? `${u.username} is unlocked` : `${u.username} was not locked`]);
+    }));
+}

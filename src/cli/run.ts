@@ -1,0 +1,3 @@
+// Runs the CLI from source (`node --import tsx src/cli/run.ts …`), as the tests do; the installed bin uses dist/.
+import { main } from './main.js';
+await main(process.argv);

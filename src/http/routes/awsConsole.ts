@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { GatehouseError } from '../../errors.js';
+import { loadEntitlements } from '../../directory/loadEntitlements.js';
+import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
+import { acsUrlFor, partitions, type Partition } from '../../aws/partitions.js';
+import { checkRelayState } from '../../aws/checkRelayState.js';
+import { checkCsrf, type WebSession } from '../session.js';
+import { requireSession } from '../requireSession.js';
+import { sendAutoPost } from '../sendAutoPost.js';
+import { renderView } from '../views.js';
+import { factorsOf, isAdmin, roleKey } from './portal.js';
+import { issueAwsResponse } from '../sso/issueAwsResponse.js';
+import type { SigningKeyCache } from '../sso/signingKeyCache.js';
+import type { Metrics } from '../metrics.js';
+
+const consoleForm = z.object({
+  _csrf: z.string().optional(),
+  role: z.string().max(400).optional(),
+  choose: z.enum(partitions as [Partition, ...Partition[]]).optional(),
+  relay_state: z.string().max(2048).optional(),
+});
+
+/** Picks the requested roles: one role by key, or every role allowed now in one partition ("choose at AWS"). */
+export function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?: Partition | undefined }): EntitledRole[] {
+  if (form.role) {
+    const r = ent.roles.find((x) => roleKey(x) === form.role);
+    if (!r) throw new GatehouseError('role_not_allowed', 'You are not mapped to that role. Ask your administrator, or pick a role from the portal.');
+    if (!r.allowedNow) {
+      throw new GatehouseError('role_not_allowed', r.reason === 'factor_required'
+        ? `This role needs ${r.requireFactor === 'webauthn' ? 'your security key' : 'your authenticator app'}: verify with it from the portal first.`
+        : 'This role cannot be used from your current network address.');
+    }
+    return [r];
+  }
+  if (form.choose) {
+    const rs = ent.roles.filter((r) => r.allowedNow && r.account.partition === form.choose);
+    if (rs.length === 0) throw new GatehouseError('no_roles', 'You have no AWS role you may use right now.');
+    return rs;
+  }
+  throw new GatehouseError('bad_request', 'Pick a role.');
+}
+
+/** The ACS for a set of roles: all in one partition; one regional endpoint only if every account names the same region. */
+export function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
+  const partition = roles[0]!.account.partition;
+  const regions = new Set(roles.map((r) => r.account.region ?? ''));
+  const region = regions.size === 1 ? [...regions][0] : '';
+  return { partition, acsUrl: acsUrlFor(partition, region || undefined) };
+}
+
+/**
+ * IdP-initiated sign-in to the AWS console: POST /aws/console (from the portal, CSRF-checked) and
+ * GET /aws/console?role=… (a bookmarkable link that shows a confirmation button, never signs on GET).
+ */
+export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
+  const entitlementsOf = (req: FastifyRequest, s: WebSession) =>
+    loadEntitlements(ctx.store, s.userId, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(s) });
+
+  app.get('/aws/console', async (req, reply) => {
+    const session = requireSession(req, reply);
+    if (!session) return reply;
+    const q = consoleForm.parse(req.query);
+    if (q.relay_state) checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist);
+    const roles = pickRoles(await entitlementsOf(req, session), q);
+    return reply.type('text/html; charset=utf-8').send(renderView('aws-confirm', {
+      title: 'Open the AWS console', csrf: session.csrf,
+      user: { username: session.user.username, displayName: session.user.displayName, isAdmin: await isAdmin(ctx, session.userId) },
+      roles: roles.map((r) => ({ roleName: r.roleName, alias: r.account.alias, accountId: r.account.id })), role: q.role ?? '', choose: q.choose ?? '', relayState: q.relay_state ?? '',
+    }));
+  });
+
+  app.post('/aws/console', async (req, reply) => {
+    const session = requireSession(req, reply);
+    if (!session) return reply;
+    checkCsrf(req, session.csrf);
+    const form = consoleForm.parse(req.body);
+    const relayState = form.relay_state ? checkRelayState(form.relay_state, ctx.config.saml.relayStateAllowlist) : undefined;
+    const ent = await entitlementsOf(req, session);
+    const roles = pickRoles(ent, form);
+    const { partition, acsUrl } = acsFor(roles);
+    try {
+      const { samlResponse } = await issueAwsResponse(ctx, keys, { session, entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
+      metrics.assertions.inc({ sp: 'aws', outcome: 'success' });
+      return sendAutoPost(reply, { action: acsUrl, samlResponse, relayState, spName: 'AWS' });
+    } catch (e) {
+      metrics.assertions.inc({ sp: 'aws', outcome: 'failure' });
+      throw e;
+    }
+  });
+}

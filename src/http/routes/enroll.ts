@@ -1,0 +1,161 @@
+/**
+ * Enrolling a second factor inside a login flow (forced enrollment at first sign-in, setup links, and
+ * "add a device" from /account): /login/enroll, /login/enroll/totp, /login/enroll/webauthn/*, and the
+ * recovery codes shown once after the first device.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Metrics } from '../metrics.js';
+import type { User } from '../../store/repositories/users.js';
+import type { MfaDevice } from '../../store/repositories/mfaDevices.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
+import { advanceFlow, bindChallenge, expectedChallengeFor, requireState, type LoginFlow } from '../../auth/loginFlow.js';
+import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, finishWebauthnEnrollment, issueRecoveryCodes } from '../../auth/devices.js';
+import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
+import { checkCsrf } from '../session.js';
+import { checkCsrfHeader, currentFlow, setFlowCookie } from '../guards.js';
+import { finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+
+type Body = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
+const codesAad = (userId: string) => `recovery-codes:${userId}`;
+
+/** The person enrolling: the flow must be in enroll-mfa, and an add-device flow must belong to this session. */
+async function enrollingUser(ctx: AppContext, req: FastifyRequest, flow: LoginFlow): Promise<User> {
+  requireState(flow, 'enroll-mfa');
+  if (flow.data.purpose === 'add-device' && req.session?.idHash !== flow.data.sessionHash) {
+    throw new GatehouseError('flow_invalid', 'This enrollment does not belong to your session. Start again from your account page.');
+  }
+  const user = flow.userId ? await ctx.store.users.findById(flow.userId) : undefined;
+  if (!user || user.status !== 'active') throw new GatehouseError('flow_invalid', 'This enrollment cannot continue. Start again.');
+  return user;
+}
+
+/** Audits an enrollment attempt (device by name and id; never the seed or the codes). */
+function auditEnroll(ctx: AppContext, req: FastifyRequest, flow: LoginFlow, user: User, kind: 'totp' | 'webauthn', outcome: 'success' | 'failure', device: Pick<MfaDevice, 'id' | 'name'> | null, reason: string | null) {
+  return ctx.store.audit.append({
+    at: ctx.now().getTime(), type: `enroll.${kind}`, outcome, userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id,
+    factor: kind, deviceId: device?.id ?? null, deviceName: device?.name ?? null, reason, detail: { purpose: flow.data.purpose },
+  });
+}
+
+/**
+ * After a confirmed device: the person's first device gets a fresh set of recovery codes, shown once on the
+ * next page (sealed in the flow meanwhile); otherwise the flow is done.
+ */
+async function afterEnrollment(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow, user: User, device: MfaDevice): Promise<string> {
+  const completed = { factor: device.kind, deviceId: device.id, deviceName: device.name };
+  const confirmed = await ctx.store.devices.listForUser(user.id, { confirmedOnly: true });
+  if (confirmed.length === 1) {
+    const codes = await issueRecoveryCodes(ctx, user.id);
+    await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'recovery.issued', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, detail: { count: codes.length } });
+    const next = await advanceFlow(ctx, flow, {
+      state: 'recovery-codes', factorsDone: [...new Set([...flow.factorsDone, device.kind])],
+      data: { completed, recoveryCodesSealed: ctx.secrets.seal(JSON.stringify(codes), codesAad(user.id)) }, clear: ['challenge', 'enrollDeviceId'],
+    });
+    setFlowCookie(ctx, reply, next);
+    return '/login/recovery-codes';
+  }
+  const done = await advanceFlow(ctx, flow, { state: 'done', factorsDone: [...new Set([...flow.factorsDone, device.kind])], data: { completed }, clear: ['challenge', 'enrollDeviceId'] });
+  return finishFlow(ctx, req, reply, done);
+}
+
+function groupSecret(secret: string): string {
+  return secret.replace(/(.{4})/g, '$1 ').trim();
+}
+
+export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
+  const count = (step: string, outcome: 'success' | 'failure') => metrics.logins.inc({ step, outcome });
+
+  app.get('/login/enroll', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    const user = await enrollingUser(ctx, req, flow);
+    return sendPage(reply, 'enroll', { title: 'Set up two-step verification', site: ctx.config.auth.rpName, username: user.username, cancelHref: flow.data.purpose === 'add-device' ? '/account' : '/login' });
+  });
+
+  const totpPage = async (req: FastifyRequest, reply: FastifyReply, flow: LoginFlow, user: User, error?: GatehouseError) => {
+    const e = await beginTotpEnrollment(ctx, user, flow.data.enrollDeviceId);
+    if (e.deviceId !== flow.data.enrollDeviceId) await advanceFlow(ctx, flow, { data: { enrollDeviceId: e.deviceId } }, { rotate: false });
+    const model = { title: 'Set up an authenticator app', csrf: flow.csrf, qrSvg: e.qrSvg, secretGroups: groupSecret(e.secret), name: str(bodyOf(req).name) || 'Authenticator app' };
+    return error ? sendFormError(reply, error, 'enroll-totp', model) : sendPage(reply, 'enroll-totp', model);
+  };
+
+  app.get('/login/enroll/totp', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    const user = await enrollingUser(ctx, req, flow);
+    return totpPage(req, reply, flow, user);
+  });
+
+  app.post('/login/enroll/totp', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrf(req, flow.csrf);
+    const user = await enrollingUser(ctx, req, flow);
+    const body = bodyOf(req);
+    let device: MfaDevice;
+    try {
+      if (!flow.data.enrollDeviceId) throw new GatehouseError('flow_invalid', 'Open the set-up page again.');
+      device = await confirmTotpEnrollment(ctx, user, { deviceId: flow.data.enrollDeviceId, code1: str(body.code1), code2: str(body.code2), name: body.name });
+    } catch (e) {
+      count('enroll_totp', 'failure');
+      const pending = flow.data.enrollDeviceId ? await ctx.store.devices.findById(flow.data.enrollDeviceId) : undefined;
+      await auditEnroll(ctx, req, flow, user, 'totp', 'failure', pending ?? null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
+      const fe = formError(e);
+      if (!fe) throw e;
+      return totpPage(req, reply, flow, user, fe);
+    }
+    count('enroll_totp', 'success');
+    await auditEnroll(ctx, req, flow, user, 'totp', 'success', device, null);
+    return reply.redirect(await afterEnrollment(ctx, req, reply, flow, user, device), 303);
+  });
+
+  app.get('/login/enroll/webauthn', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    await enrollingUser(ctx, req, flow);
+    return sendPage(reply, 'enroll-webauthn', { title: 'Add a security key or passkey', csrf: flow.csrf, name: 'Security key' });
+  });
+
+  app.post('/login/enroll/webauthn/options', async (req) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrfHeader(req, flow.csrf);
+    const user = await enrollingUser(ctx, req, flow);
+    const options = await beginWebauthnEnrollment(ctx, user);
+    await bindChallenge(ctx, flow, options.challenge, 'register');
+    return options;
+  });
+
+  app.post('/login/enroll/webauthn/verify', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrfHeader(req, flow.csrf);
+    const user = await enrollingUser(ctx, req, flow);
+    const body = bodyOf(req);
+    let device: MfaDevice;
+    try {
+      device = await finishWebauthnEnrollment(ctx, user, { response: body.response as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name: body.name });
+    } catch (e) {
+      count('enroll_webauthn', 'failure');
+      await auditEnroll(ctx, req, flow, user, 'webauthn', 'failure', null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
+      throw e;
+    }
+    count('enroll_webauthn', 'success');
+    await auditEnroll(ctx, req, flow, user, 'webauthn', 'success', device, null);
+    return { redirect: await afterEnrollment(ctx, req, reply, flow, user, device) };
+  });
+
+  /** The new recovery codes, shown while the flow waits in recovery-codes (sealed in the flow, never logged). */
+  app.get('/login/recovery-codes', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    requireState(flow, 'recovery-codes');
+    const codes = JSON.parse(ctx.secrets.openText(flow.data.recoveryCodesSealed ?? '', codesAad(flow.userId ?? ''))) as string[];
+    return sendPage(reply, 'recovery-codes', { title: 'Save your recovery codes', csrf: flow.csrf, codes, continueAction: '/login/recovery-codes' });
+  });
+
+  app.post('/login/recovery-codes', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrf(req, flow.csrf);
+    requireState(flow, 'recovery-codes');
+    if (flow.data.purpose === 'add-device' && req.session?.idHash !== flow.data.sessionHash) throw new GatehouseError('flow_invalid', 'This enrollment does not belong to your session.');
+    const done = await advanceFlow(ctx, flow, { state: 'done', clear: ['recoveryCodesSealed'] });
+    return reply.redirect(await finishFlow(ctx, req, reply, done), 303);
+  });
+}

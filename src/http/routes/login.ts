@@ -1,0 +1,231 @@
+/**
+ * Browser sign-in: /login (password), /login/mfa (TOTP, security key / passkey, recovery code), /login/step-up,
+ * /logout. Each handler is a short list of named steps; the state machine is src/auth/loginFlow.ts.
+ */
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Metrics } from '../metrics.js';
+import type { User } from '../../store/repositories/users.js';
+import { GatehouseError } from '../../errors.js';
+import {
+  bindChallenge, requireState, runFactorStep, safeReturnTo, startFlow, type LoginFlow, type SecondFactor,
+} from '../../auth/loginFlow.js';
+import { authenticationOptions, type AuthenticationResponseJSON } from '../../auth/webauthn.js';
+import { passwordStrategy } from '../../auth/strategies/password.js';
+import { totpStrategy } from '../../auth/strategies/totp.js';
+import { webauthnStrategy } from '../../auth/strategies/webauthn.js';
+import { recoveryStrategy } from '../../auth/strategies/recovery.js';
+import { checkCsrf, endSession } from '../session.js';
+import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, setFlowCookie } from '../guards.js';
+import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+
+type Body = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
+const queryOf = (req: FastifyRequest): Record<string, string | undefined> => req.query as Record<string, string | undefined>;
+
+/** Where the browser goes after a step that left the flow in `flow.state`. */
+function pathForState(flow: LoginFlow): string {
+  switch (flow.state) {
+    case 'mfa': return '/login/mfa';
+    case 'enroll-mfa': return '/login/enroll';
+    case 'recovery-codes': return '/login/recovery-codes';
+    default: return '/login';
+  }
+}
+
+// ---- the MFA page ---------------------------------------------------------------------------------
+
+type MfaFactor = SecondFactor | 'recovery';
+interface MfaChoices { available: MfaFactor[]; totpNames: string[]; keyNames: string[] }
+
+async function mfaChoices(ctx: AppContext, user: User, flow: LoginFlow): Promise<MfaChoices> {
+  const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => !d.flagged);
+  const totpNames = devices.filter((d) => d.kind === 'totp').map((d) => d.name);
+  const keyNames = devices.filter((d) => d.kind === 'webauthn').map((d) => d.name);
+  const stepUp = flow.data.stepUpFactor;
+  const available: MfaFactor[] = [];
+  if (keyNames.length && (!stepUp || stepUp === 'webauthn')) available.push('webauthn');
+  if (totpNames.length && (!stepUp || stepUp === 'totp')) available.push('totp');
+  if (!stepUp) available.push('recovery');
+  return { available, totpNames, keyNames };
+}
+
+/** The factor to show: the one asked for, else the one used last, else a security key, else the app. */
+function pickFactor(choices: MfaChoices, requested: unknown, lastFactor: string | null): MfaFactor {
+  const ok = (f: unknown): f is MfaFactor => typeof f === 'string' && (choices.available as string[]).includes(f);
+  if (ok(requested)) return requested;
+  if (ok(lastFactor) && lastFactor !== 'recovery') return lastFactor;
+  return choices.available[0] ?? 'recovery';
+}
+
+const factorLinks: Record<MfaFactor, string> = {
+  totp: 'Use your authenticator app', webauthn: 'Use your security key or passkey', recovery: 'Use a recovery code',
+};
+const headings: Record<MfaFactor, string> = {
+  totp: 'Enter your code', webauthn: 'Use your security key', recovery: 'Use a recovery code',
+};
+
+async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow, requested: unknown, error?: GatehouseError): Promise<FastifyReply> {
+  const user = await ctx.store.users.findById(flow.userId ?? '');
+  if (!user) throw new GatehouseError('flow_invalid', 'This sign-in cannot continue. Start again.');
+  const choices = await mfaChoices(ctx, user, flow);
+  const factor = pickFactor(choices, requested, user.lastFactor);
+  const model = {
+    title: headings[factor], heading: flow.data.purpose === 'step-up' ? 'Confirm it\'s you' : headings[factor], csrf: flow.csrf, username: user.username, factor,
+    totpNames: choices.totpNames, keyNames: choices.keyNames,
+    alternatives: choices.available.filter((f) => f !== factor).map((f) => ({ href: `/login/mfa?factor=${f}`, label: factorLinks[f] })),
+  };
+  return error ? sendFormError(reply, error, 'mfa', model) : sendPage(reply, 'mfa', model);
+}
+
+// ---- steps ---------------------------------------------------------------------------------------------
+
+/** A step-up flow belongs to the session that started it, and allows only the factor it asked for. */
+function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: MfaFactor): void {
+  if (flow.data.purpose !== 'step-up') return;
+  if (req.session?.idHash !== flow.data.sessionHash || flow.data.stepUpFactor !== factor) {
+    throw new GatehouseError('flow_invalid', 'This confirmation does not belong to your session. Start again.');
+  }
+}
+
+export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
+  const count = (step: string, outcome: 'success' | 'failure') => metrics.logins.inc({ step, outcome });
+
+  /** Login page: a new flow each time. Signed in already (and no ForceAuthn): straight to the return path. */
+  app.get('/login', async (req, reply) => {
+    const q = queryOf(req);
+    const returnTo = safeReturnTo(q.return_to);
+    const force = q.force === '1' || q.force === 'true';
+    if (req.session && !force) return reply.redirect(returnTo, 303);
+    const flow = await startFlow(ctx, { purpose: 'login', returnTo, force });
+    setFlowCookie(ctx, reply, flow);
+    const notice = q.signed_out ? 'You have signed out.' : null;
+    return sendPage(reply, 'login', { title: 'Sign in', csrf: flow.csrf, notice });
+  });
+
+  const passwordStep = async (req: FastifyRequest, reply: FastifyReply) => {
+    const flow = await currentFlow(ctx, req);
+    const body = bodyOf(req);
+    checkCsrf(req, flow.csrf);
+    try {
+      const { flow: next } = await runFactorStep(ctx, flow, passwordStrategy, { login: str(body.username), password: str(body.password) }, stepMeta(req));
+      count('password', 'success');
+      setFlowCookie(ctx, reply, next);
+      return reply.redirect(pathForState(next), 303);
+    } catch (e) {
+      count('password', 'failure');
+      const fe = formError(e);
+      if (!fe) throw e;
+      return sendFormError(reply, fe, 'login', { title: 'Sign in', csrf: flow.csrf, username: str(body.username) });
+    }
+  };
+  app.post('/login', passwordStep);
+  app.post('/login/password', passwordStep);
+
+  app.get('/login/mfa', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    requireState(flow, 'mfa');
+    return sendMfaPage(ctx, reply, flow, queryOf(req).factor);
+  });
+
+  /** TOTP and recovery code: form posts that finish the flow or show the MFA page again with the error. */
+  const formFactorStep = (factor: 'totp' | 'recovery') => async (req: FastifyRequest, reply: FastifyReply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrf(req, flow.csrf);
+    requireState(flow, 'mfa');
+    checkStepUp(req, flow, factor);
+    const code = str(bodyOf(req).code);
+    try {
+      const { flow: done } = factor === 'totp'
+        ? await runFactorStep(ctx, flow, totpStrategy, { code }, stepMeta(req))
+        : await runFactorStep(ctx, flow, recoveryStrategy, { code }, stepMeta(req));
+      count(factor, 'success');
+      return reply.redirect(await finishFlow(ctx, req, reply, done), 303);
+    } catch (e) {
+      count(factor, 'failure');
+      const fe = formError(e);
+      if (!fe) throw e;
+      return sendMfaPage(ctx, reply, flow, factor, fe);
+    }
+  };
+  app.post('/login/totp', formFactorStep('totp'));
+  app.post('/login/recovery', formFactorStep('recovery'));
+
+  /** WebAuthn options (JSON): the person's keys, a challenge bound to this flow. */
+  app.post('/login/webauthn/options', async (req) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrfHeader(req, flow.csrf);
+    requireState(flow, 'mfa');
+    checkStepUp(req, flow, 'webauthn');
+    const keys = (await ctx.store.devices.listForUser(flow.userId ?? '', { confirmedOnly: true })).filter((d) => d.kind === 'webauthn' && !d.flagged && d.credentialId);
+    if (keys.length === 0) throw new GatehouseError('webauthn_failed', 'You have no security key or passkey registered. Use another way to sign in.');
+    const options = await authenticationOptions({ rpId: ctx.config.auth.rpId, allowCredentialIds: keys.map((k) => ({ id: k.credentialId!, transports: k.transports })) });
+    await bindChallenge(ctx, flow, options.challenge, 'authenticate');
+    return options;
+  });
+
+  /** WebAuthn answer (JSON): finishes the flow and says where to go. */
+  app.post('/login/webauthn/verify', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrfHeader(req, flow.csrf);
+    requireState(flow, 'mfa');
+    checkStepUp(req, flow, 'webauthn');
+    try {
+      const { flow: done } = await runFactorStep(ctx, flow, webauthnStrategy, { response: bodyOf(req).response as AuthenticationResponseJSON }, stepMeta(req));
+      count('webauthn', 'success');
+      return { redirect: await finishFlow(ctx, req, reply, done) };
+    } catch (e) {
+      count('webauthn', 'failure');
+      applyRetryAfter(reply, e);
+      throw e;
+    }
+  });
+
+  /**
+   * Step-up: a signed-in person confirms one more factor (`factor=webauthn|totp`), e.g. for a role that needs a
+   * security key; the session is then rotated with that factor added.
+   */
+  app.get('/login/step-up', async (req, reply) => {
+    const session = await pageSession(ctx, req, reply);
+    if (!session) return reply;
+    const q = queryOf(req);
+    const factor: SecondFactor = q.factor === 'totp' ? 'totp' : 'webauthn';
+    const has = (await ctx.store.devices.listForUser(session.userId, { confirmedOnly: true })).some((d) => d.kind === factor && !d.flagged);
+    if (!has) {
+      throw new GatehouseError('enrollment_required', factor === 'webauthn'
+        ? 'This needs a security key or passkey, and you have none. Add one on your account page first.'
+        : 'This needs an authenticator app, and you have none. Add one on your account page first.');
+    }
+    const flow = await startFlow(ctx, { purpose: 'step-up', state: 'mfa', userId: session.userId, returnTo: q.return_to, factorsDone: ['password'], data: { stepUpFactor: factor, sessionHash: session.idHash } });
+    setFlowCookie(ctx, reply, flow);
+    return reply.redirect(`/login/mfa?factor=${factor}`, 303);
+  });
+
+  /** Sign out: the session ends on the server (its id stops working at once), then back to /login. */
+  app.post('/logout', async (req, reply) => {
+    if (req.session) {
+      checkCsrf(req, req.session.csrf);
+      const s = req.session;
+      await endSession(ctx, req, reply);
+      await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'logout', outcome: 'success', userId: s.userId, username: s.user.username, ip: stepMeta(req).ip, requestId: req.id });
+    }
+    clearFlowCookie(ctx, reply);
+    return reply.redirect('/login?signed_out=1', 303);
+  });
+
+  registerWebauthnBundle(app);
+}
+
+/** Serves @simplewebauthn/browser's UMD bundle (global SimpleWebAuthnBrowser) from node_modules. */
+function registerWebauthnBundle(app: FastifyInstance): void {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  const bundle = join(dirname(entry), '..', 'bundle', 'index.umd.min.js');
+  app.get('/public/vendor/simplewebauthn-browser.js', async (_req, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return reply.type('text/javascript; charset=utf-8').send(createReadStream(bundle));
+  });
+}

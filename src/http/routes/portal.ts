@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { loadEntitlements } from '../../directory/loadEntitlements.js';
+import type { EntitledRole, FactorUsed } from '../../directory/entitlementsFor.js';
+import { requireSession } from '../requireSession.js';
+import { renderView } from '../views.js';
+import type { WebSession } from '../session.js';
+
+/** The factors a session has completed, as the entitlement rules see them. */
+export function factorsOf(session: WebSession): FactorUsed[] {
+  return session.factors.filter((f): f is FactorUsed => f === 'totp' || f === 'webauthn' || f === 'recovery');
+}
+
+/** The portal's key for one role: `<account id>/<role name>`. */
+export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
+
+/** Whether the person is an admin: a member of config.admin.group. */
+export async function isAdmin(ctx: AppContext, userId: string): Promise<boolean> {
+  return (await ctx.store.groups.groupsOf(userId)).some((g) => g.name === ctx.config.admin.group);
+}
+
+/** The view model of the portal: accounts with their roles, and one "choose at AWS" button per partition. */
+export function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
+  const accounts = new Map<string, { id: string; alias: string; partition: string; roles: unknown[] }>();
+  const allowedByPartition = new Map<string, number>();
+  for (const r of roles) {
+    let a = accounts.get(r.account.id);
+    if (!a) accounts.set(r.account.id, (a = { id: r.account.id, alias: r.account.alias, partition: r.account.partition, roles: [] }));
+    a.roles.push({
+      key: roleKey(r), roleName: r.roleName, sessionDuration: r.sessionDuration, requireFactor: r.requireFactor, allowedNow: r.allowedNow,
+      blockedReason: r.allowedNow ? null : (r.reason ?? null),
+      stepUpUrl: `/login/step-up?factor=${r.requireFactor ?? 'webauthn'}&return_to=${encodeURIComponent(returnTo)}`,
+    });
+    if (r.allowedNow) allowedByPartition.set(r.account.partition, (allowedByPartition.get(r.account.partition) ?? 0) + 1);
+  }
+  const choosers = [...allowedByPartition].filter(([, n]) => n > 1).map(([partition, count]) => ({ partition, count }));
+  return { accounts: [...accounts.values()], choosers };
+}
+
+/** GET / — the portal: AWS accounts and roles the person may use now, with step-up where a role needs it. */
+export async function registerPortalRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/', async (req, reply) => {
+    const session = requireSession(req, reply);
+    if (!session) return reply;
+    const ent = await loadEntitlements(ctx.store, session.userId, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(session) });
+    const sps = await ctx.store.serviceProviders.list();
+    return reply.type('text/html; charset=utf-8').send(renderView('portal', {
+      title: 'Portal', csrf: session.csrf,
+      user: { username: session.user.username, displayName: session.user.displayName, isAdmin: await isAdmin(ctx, session.userId) },
+      ...portalModel(ent.roles), serviceProviders: sps.map((s) => ({ name: s.name, entityId: s.entityId })),
+    }));
+  });
+}

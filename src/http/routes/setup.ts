@@ -1,0 +1,94 @@
+/**
+ * /setup?token=…: one-time links for the first admin (printed at first run) and admin-issued enrollment links.
+ * Password (set a new one, or confirm the current one) → enroll a device → recovery codes → portal.
+ * The link's token is consumed when the password step passes, so a link works once.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { Metrics } from '../metrics.js';
+import type { User } from '../../store/repositories/users.js';
+import { GatehouseError } from '../../errors.js';
+import { advanceFlow, discardFlow, requireState, runFactorStep, startFlow, type LoginFlow } from '../../auth/loginFlow.js';
+import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
+import { hashToken } from '../../auth/tokens.js';
+import { passwordStrategy } from '../../auth/strategies/password.js';
+import { checkCsrf } from '../session.js';
+import { currentFlow, setFlowCookie } from '../guards.js';
+import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+
+type Body = Record<string, unknown>;
+const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const badLink = () => new GatehouseError('flow_invalid', 'This setup link is not valid: it was used already, has expired, or was mistyped. Ask your administrator for a new one.');
+
+function setupModel(ctx: AppContext, flow: LoginFlow, user: User) {
+  const mode = flow.state === 'set-password' ? 'set' : 'confirm';
+  return {
+    title: 'Set up your account', heading: mode === 'set' ? 'Choose your password' : 'Confirm your password', csrf: flow.csrf,
+    username: user.username, mode, minLength: ctx.config.auth.passwordMinLength,
+  };
+}
+
+async function setupUser(ctx: AppContext, flow: LoginFlow): Promise<User> {
+  if (flow.data.purpose !== 'setup') throw badLink();
+  const user = flow.userId ? await ctx.store.users.findById(flow.userId) : undefined;
+  if (!user || user.status !== 'active') throw badLink();
+  return user;
+}
+
+/** Marks the link used (atomic); a second use of the same link fails and its flow is dropped. */
+async function consumeLink(ctx: AppContext, flow: LoginFlow): Promise<void> {
+  if (!flow.data.setupTokenHash || !(await ctx.store.enrollmentTokens.consume(flow.data.setupTokenHash, ctx.now().getTime()))) {
+    await discardFlow(ctx, flow);
+    throw badLink();
+  }
+}
+
+/** A new password as typed: the policy (length, blocklist, not the username or email) and typed twice the same. */
+function checkNewPassword(ctx: AppContext, user: User, body: Body): string {
+  const password = str(body.password);
+  checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: user.username, email: user.email });
+  if (password !== str(body.confirm)) throw new GatehouseError('password_rejected', 'The two passwords are not the same.');
+  return password;
+}
+
+export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext, _metrics: Metrics): Promise<void> {
+  app.get('/setup', async (req, reply) => {
+    const token = str((req.query as Record<string, unknown>).token);
+    const link = token ? await ctx.store.enrollmentTokens.findValid(hashToken(token), ctx.now().getTime()) : undefined;
+    const user = link ? await ctx.store.users.findById(link.userId) : undefined;
+    if (!link || !user || user.status !== 'active') throw badLink();
+    const flow = await startFlow(ctx, {
+      purpose: 'setup', state: user.passwordHash ? 'password' : 'set-password', userId: user.id, returnTo: '/', data: { setupTokenHash: link.tokenHash },
+    });
+    setFlowCookie(ctx, reply, flow);
+    return sendPage(reply, 'setup', setupModel(ctx, flow, user));
+  });
+
+  app.post('/setup/password', async (req, reply) => {
+    const flow = await currentFlow(ctx, req);
+    checkCsrf(req, flow.csrf);
+    const user = await setupUser(ctx, flow);
+    requireState(flow, 'set-password', 'password');
+    const body = bodyOf(req);
+    try {
+      let next: LoginFlow;
+      if (flow.state === 'set-password') {
+        const password = checkNewPassword(ctx, user, body);
+        await consumeLink(ctx, flow);
+        await ctx.store.users.update(user.id, { passwordHash: await hashPassword(password, ctx.config.auth.argon2) }, ctx.now().getTime());
+        await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, factor: 'password' });
+        next = await advanceFlow(ctx, flow, { state: 'enroll-mfa', factorsDone: ['password'] });
+      } else {
+        next = (await runFactorStep(ctx, flow, passwordStrategy, { login: user.username, password: str(body.password) }, stepMeta(req))).flow;
+        await consumeLink(ctx, next);
+      }
+      setFlowCookie(ctx, reply, next);
+      return reply.redirect('/login/enroll', 303);
+    } catch (e) {
+      const fe = formError(e);
+      if (!fe) throw e;
+      return sendFormError(reply, fe, 'setup', setupModel(ctx, flow, user));
+    }
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * The HTTP side of finishing a login flow and of showing its forms: one place that turns a `done` flow into a
+ * session (or a rotated session, for step-up), and that re-renders a form with an announced error.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { GatehouseError, isGatehouseError, type ErrorCode } from '../errors.js';
+import { discardFlow, type LoginFlow, type StepMeta } from '../auth/loginFlow.js';
+import { rotateSession, startSession } from './session.js';
+import { clearFlowCookie, clientIp } from './guards.js';
+import { renderView, type PageModel } from './views.js';
+
+/** Errors a form shows next to itself (role=alert) instead of the error page. */
+const formErrorCodes: readonly ErrorCode[] = [
+  'invalid_credentials', 'factor_rejected', 'totp_replayed', 'webauthn_failed', 'too_many_attempts', 'password_rejected',
+  'validation_failed', 'device_limit', 'conflict', 'account_locked',
+];
+
+/** The GatehouseError a form should show itself, or undefined (let the error handler answer). */
+export function formError(e: unknown): GatehouseError | undefined {
+  return isGatehouseError(e) && formErrorCodes.includes(e.code) ? e : undefined;
+}
+
+/** Adds Retry-After for a back-off error (forms and JSON alike). */
+export function applyRetryAfter(reply: FastifyReply, e: unknown): void {
+  if (isGatehouseError(e, 'too_many_attempts')) {
+    const s = (e.detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (s) reply.header('retry-after', String(s));
+  }
+}
+
+/** Sends `views/<name>.eta` as an HTML page. */
+export function sendPage(reply: FastifyReply, name: string, model: PageModel, status = 200): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(renderView(name, model));
+}
+
+/** Sends the page again with the error announced, the error's status and (back-off) Retry-After. */
+export function sendFormError(reply: FastifyReply, e: GatehouseError, name: string, model: PageModel): FastifyReply {
+  applyRetryAfter(reply, e);
+  return sendPage(reply, name, { ...model, error: e.message }, e.status);
+}
+
+/** Lockout and audit facts of a request. */
+export function stepMeta(req: FastifyRequest): StepMeta {
+  return { ip: clientIp(req), requestId: req.id };
+}
+
+/**
+ * Turns a `done` flow into its result and returns where to send the browser:
+ * - login / setup: a NEW session (the old one, if any, ends) with password + the factor used, the person's
+ *   last factor remembered; → the flow's return path;
+ * - step-up: the same session rotated to a new id with the factor added; → the return path;
+ * - add-device: nothing more (the session stays) → /account.
+ */
+export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow): Promise<string> {
+  if (flow.state !== 'done' || !flow.userId) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
+  const done = flow.data.completed;
+  if (!done) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
+  await discardFlow(ctx, flow);
+  clearFlowCookie(ctx, reply);
+  const purpose = flow.data.purpose;
+  if (purpose === 'add-device') return '/account?done=added';
+  if (purpose === 'step-up') {
+    if (!req.session || req.session.idHash !== flow.data.sessionHash) throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
+    await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
+    return flow.pending.returnTo;
+  }
+  if (req.session) await ctx.store.sessions.delete(req.session.idHash);
+  await startSession(ctx, reply, { userId: flow.userId, factors: ['password', done.factor], authMethod: done.factor, deviceId: done.deviceId });
+  if (done.factor === 'totp' || done.factor === 'webauthn') await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
+  return flow.pending.returnTo;
+}

@@ -1,0 +1,70 @@
+import type { AppContext } from '../../context.js';
+import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
+import { isGatehouseError } from '../../errors.js';
+import { audienceFor, type Partition } from '../../aws/partitions.js';
+import { buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
+import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
+import { buildResponse } from '../../saml/buildResponse.js';
+import { saml } from '../../saml/buildAssertion.js';
+import type { WebSession } from '../session.js';
+import type { SigningKeyCache } from './signingKeyCache.js';
+import { newSamlId } from './samlIds.js';
+
+export interface AwsSignIn {
+  session: WebSession;
+  entitlements: Entitlements;
+  /** The roles to send, all allowed now and all in `partition`. */
+  roles: EntitledRole[];
+  partition: Partition;
+  acsUrl: string;
+  ip: string;
+  requestId: string;
+}
+
+/** The session duration to send: the role's own, or for several roles the shortest one that is set. */
+export function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
+  const set = roles.map((r) => r.sessionDuration).filter((d): d is number => d !== null);
+  return set.length > 0 ? Math.min(...set) : undefined;
+}
+
+/**
+ * Builds, lints and signs the AWS Response for a signed-in person and records it in the audit log.
+ * The AWS lint runs on the model before signing: a violation is audited and thrown as aws_lint_failed
+ * (shown to the person and the admin), never sent to AWS.
+ */
+export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s: AwsSignIn): Promise<{ samlResponse: string; assertionId: string }> {
+  const { session, entitlements } = s;
+  const now = ctx.now();
+  const duration = sessionDurationFor(s.roles);
+  const authMethod = session.authMethod === 'webauthn' || session.authMethod === 'recovery' ? session.authMethod : 'totp';
+  const attributes = buildAwsAttributes({
+    roles: s.roles.map((r) => ({ account: { id: r.account.id, partition: r.account.partition, providerName: r.account.providerName }, roleName: r.roleName })),
+    username: session.user.username, sessionDuration: duration, tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod,
+  });
+  const assertionId = newSamlId();
+  const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
+  const input = {
+    issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: s.acsUrl, audience: audienceFor(s.partition),
+    nameId: session.user.id, nameIdFormat: saml.nameIdFormat.persistent, sessionIndex: '_' + session.idHash.slice(0, 32),
+    authnInstant: new Date(session.createdAt), sessionNotOnOrAfter: new Date(cap), lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds,
+    attributes, key: (await keys.get()).active,
+  };
+  const roleArns = attributes.find((a) => a.name.endsWith('/Role'))?.values ?? [];
+  const audit = {
+    at: now.getTime(), type: 'saml.assertion', userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
+    factor: session.authMethod, deviceId: session.deviceId, deviceName: null as string | null,
+  };
+  if (session.deviceId) audit.deviceName = (await ctx.store.devices.findById(session.deviceId))?.name ?? null;
+  try {
+    assertAwsConformant(input);
+  } catch (e) {
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: input.audience, acs: s.acsUrl, roles: roleArns, violations: isGatehouseError(e) ? e.detail : undefined } });
+    throw e;
+  }
+  const { samlResponse } = buildResponse(input);
+  await ctx.store.audit.append({
+    ...audit, outcome: 'success',
+    detail: { sp: input.audience, acs: s.acsUrl, assertionId, roles: roleArns, tags: entitlements.tags, sessionDuration: duration ?? null },
+  });
+  return { samlResponse, assertionId };
+}

@@ -1,0 +1,82 @@
+import type { AppContext } from '../../context.js';
+import { GatehouseError } from '../../errors.js';
+import { loadEntitlements } from '../../directory/loadEntitlements.js';
+import { buildResponse, type BuiltResponse } from '../../saml/buildResponse.js';
+import { buildErrorResponse, type SecondLevelStatus } from '../../saml/buildErrorResponse.js';
+import { saml, type SamlAttribute } from '../../saml/buildAssertion.js';
+import { buildIdentityCenterSubject } from '../../saml/identityCenter.js';
+import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
+import type { WebSession } from '../session.js';
+import type { SigningKeyCache } from './signingKeyCache.js';
+import { newSamlId } from './samlIds.js';
+import { factorsOf } from '../routes/portal.js';
+
+/** A validated SP-initiated request waiting for the person to sign in (sealed into the resume URL). */
+export interface PendingAuthn {
+  sp: string;
+  acs: string;
+  id: string;
+  relayState?: string;
+  force: boolean;
+  /** ms since the epoch, when the AuthnRequest was accepted. */
+  at: number;
+}
+
+const attr = (name: string, ...values: (string | null | undefined)[]): SamlAttribute[] => {
+  const v = values.filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return v.length > 0 ? [{ name, values: v }] : [];
+};
+
+/** Subject and attributes for a generic SP: NameID by the SP's format; username, email, name and groups. */
+async function genericSubject(ctx: AppContext, sp: ServiceProvider, s: WebSession): Promise<{ nameId: string; nameIdFormat: string; attributes: SamlAttribute[] }> {
+  const format = sp.nameIdFormat ?? saml.nameIdFormat.persistent;
+  let nameId = s.user.id;
+  if (format === saml.nameIdFormat.emailAddress) {
+    if (!s.user.email) throw new GatehouseError('forbidden', `${sp.name} identifies people by email address, and your account has none. Ask your administrator to add it.`);
+    nameId = s.user.email;
+  } else if (format === saml.nameIdFormat.unspecified) nameId = s.user.username;
+  const groups = (await ctx.store.groups.groupsOf(s.userId)).map((g) => g.name);
+  return {
+    nameId, nameIdFormat: format,
+    attributes: [...attr('username', s.user.username), ...attr('email', s.user.email), ...attr('displayName', s.user.displayName), ...attr('groups', ...groups)],
+  };
+}
+
+/**
+ * Builds the signed Response for an SP-initiated request (InResponseTo echoed) and audits it. A person who
+ * may not receive an assertion gets a SAML error Response instead, to the already validated ACS.
+ */
+export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp: ServiceProvider, p: PendingAuthn, s: WebSession, meta: { ip: string; requestId: string }): Promise<{ response: BuiltResponse; ok: boolean }> {
+  const now = ctx.now();
+  const key = (await keys.get()).active;
+  const deviceName = s.deviceId ? (await ctx.store.devices.findById(s.deviceId))?.name ?? null : null;
+  const audit = { at: now.getTime(), type: 'saml.assertion', userId: s.userId, username: s.user.username, ip: meta.ip, requestId: meta.requestId, factor: s.authMethod, deviceId: s.deviceId, deviceName };
+  try {
+    let subject;
+    if (sp.kind === 'identity-center') {
+      if (!s.user.email) throw new GatehouseError('forbidden', 'IAM Identity Center identifies people by email address, and your account has none.');
+      const ent = await loadEntitlements(ctx.store, s.userId, { now: now.getTime(), sourceIp: meta.ip, factorsUsed: factorsOf(s) });
+      subject = buildIdentityCenterSubject({ email: s.user.email, accessControl: ent.tags });
+    } else {
+      subject = await genericSubject(ctx, sp, s);
+    }
+    const assertionId = newSamlId();
+    const response = buildResponse({
+      issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: p.acs, audience: sp.entityId, inResponseTo: p.id,
+      sessionIndex: '_' + s.idHash.slice(0, 32), authnInstant: new Date(s.createdAt), sessionNotOnOrAfter: new Date(s.expiresAt),
+      lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds, key, ...subject,
+    });
+    await ctx.store.audit.append({ ...audit, outcome: 'success', detail: { sp: sp.entityId, acs: p.acs, assertionId, inResponseTo: p.id, attributes: subject.attributes.map((a) => a.name) } });
+    return { response, ok: true };
+  } catch (e) {
+    const reason = e instanceof GatehouseError ? e.code : 'internal';
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason, detail: { sp: sp.entityId, acs: p.acs, inResponseTo: p.id, message: e instanceof GatehouseError && e.expose ? e.message : undefined } });
+    const response = samlError(ctx, key, p, 'Responder', 'RequestDenied', e instanceof GatehouseError && e.expose ? e.message : 'The identity provider could not sign you in.');
+    return { response, ok: false };
+  }
+}
+
+/** A signed SAML error Response to a VALIDATED ACS. */
+export function samlError(ctx: AppContext, key: Parameters<typeof buildErrorResponse>[0]['key'], p: Pick<PendingAuthn, 'acs' | 'id'>, status: 'Requester' | 'Responder', subStatus: SecondLevelStatus, message: string): BuiltResponse {
+  return buildErrorResponse({ issuer: ctx.config.saml.entityId, responseId: newSamlId(), now: ctx.now(), destination: p.acs, inResponseTo: p.id, status, subStatus, message, key });
+}

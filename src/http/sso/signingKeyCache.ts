@@ -1,0 +1,33 @@
+import type { AppContext } from '../../context.js';
+import { loadSigningKeys } from '../../keys/signingKeyService.js';
+import type { SigningKey } from '../../saml/signingKey.js';
+
+export interface SigningKeys { active: SigningKey; published: SigningKey[] }
+
+/**
+ * Keeps the decrypted signing keys in memory for `ttlMs` so the hot path never reads or decrypts them per
+ * request. Another node's `keys activate` takes effect here within `ttlMs` (30 s by default).
+ */
+export class SigningKeyCache {
+  #keys: SigningKeys | undefined;
+  #loadedAt = 0;
+  #loading: Promise<SigningKeys> | undefined;
+
+  constructor(private readonly ctx: AppContext, private readonly ttlMs = 30_000) {}
+
+  async get(): Promise<SigningKeys> {
+    const now = Date.now();
+    if (this.#keys && now - this.#loadedAt < this.ttlMs) return this.#keys;
+    this.#loading ??= loadSigningKeys(this.ctx).then((k) => {
+      this.#keys = k;
+      this.#loadedAt = Date.now();
+      return k;
+    }).finally(() => { this.#loading = undefined; });
+    return this.#loading;
+  }
+
+  /** Forgets the cached keys (after a rotation on this node). */
+  invalidate(): void {
+    this.#keys = undefined;
+  }
+}
