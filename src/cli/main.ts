@@ -12,6 +12,8 @@ import { registerUserCommands } from './commands/users.js';
 import { registerGroupCommands } from './commands/groups.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerAwsCommands } from './commands/aws.js';
+import { registerServiceProviderCommands } from './commands/serviceProviders.js';
 
 function version(): string {
   try {
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerAccountCommands(program);
   registerKeyCommands(program);
+  registerAwsCommands(program);
+  registerServiceProviderCommands(program);
   return program;
 }
 

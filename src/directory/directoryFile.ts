@@ -73,7 +73,7 @@ export const accountSchema = z.strictObject({
   provider: z.string().refine(isValidSamlProviderName, 'must be an IAM SAML provider name: 1–128 letters, digits, "_", "." or "-"'),
   partition: z.enum(partitions as readonly ['aws', 'aws-us-gov', 'aws-cn']).default('aws'),
   region: z.string().refine(isValidRegion, 'must be an AWS region such as eu-west-1').optional(),
-});
+}).refine((a) => a.region === undefined || a.partition === 'aws', { path: ['region'], message: 'only the aws partition has regional sign-in endpoints' });
 
 export const roleSchema = z.strictObject({
   account: z.union([z.string(), z.number()]).transform((v) => String(v)),

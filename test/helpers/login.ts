@@ -32,6 +32,8 @@ export interface LoginResult {
   csrf: string;
   /** Where the sign-in sent the browser (the return path, '/' by default). */
   location: string;
+  /** The session cookie's value (for requests outside the agent, e.g. replaying it after logout). */
+  sessionId: string;
 }
 
 /**
@@ -55,8 +57,10 @@ export async function loginWithTotp(agent: Agent, o: { username: string; passwor
   const mfa = await agent.get('/login/mfa?factor=totp').expect(200);
   const done = await agent.post('/login/totp').type('form').send({ _csrf: csrfFrom(mfa.text), code: totpCode(o.secret, o.now ?? Date.now()) });
   assert.equal(done.status, 303, `TOTP step: ${done.status} ${done.text.slice(0, 300)}`);
+  const sessionId = setCookies(done).find((c) => /(^|-)gatehouse_session$/.test(c.name))?.value;
+  assert.ok(sessionId, 'the TOTP step sets the session cookie');
   const account = await agent.get('/account').expect(200);
-  return { agent, csrf: csrfFrom(account.text), location: done.headers.location as string };
+  return { agent, csrf: csrfFrom(account.text), location: done.headers.location as string, sessionId };
 }
 
 /** A Set-Cookie header of a response, parsed: value and attributes (lower-case names). */

@@ -223,7 +223,7 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
 /** Serves @simplewebauthn/browser's UMD bundle (global SimpleWebAuthnBrowser) from node_modules. */
 function registerWebauthnBundle(app: FastifyInstance): void {
   const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
-  const bundle = join(dirname(entry), '..', 'bundle', 'index.umd.min.js');
+  const bundle = join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js');
   app.get('/public/vendor/simplewebauthn-browser.js', async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return reply.type('text/javascript; charset=utf-8').send(createReadStream(bundle));

@@ -48,7 +48,7 @@ async function consumeRequestId(ctx: AppContext, checked: CheckedAuthnRequest): 
 /** Step 4: answer — a Response to the validated ACS, or off to sign in and back via /saml/resume. */
 async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics, req: FastifyRequest, reply: FastifyReply, sp: ServiceProvider, p: PendingAuthn): Promise<FastifyReply> {
   const session = req.session;
-  const fresh = session && (!p.force || session.createdAt >= p.at);
+  const fresh = session && (!p.force || session.createdAt > p.at);
   if (!fresh) {
     const returnTo = `/saml/resume?r=${encodeURIComponent(ctx.secrets.seal(JSON.stringify(p), pendingAad))}`;
     return reply.redirect(loginUrl(returnTo, { force: p.force }), 303);
