@@ -86,3 +86,21 @@ export function setCookies(res: { headers: Record<string, unknown> }): SetCookie
 export function cookieSet(res: { headers: Record<string, unknown> }, name: string): string | undefined {
   return setCookies(res).find((c) => c.name === name)?.value;
 }
+
+/**
+ * Sets up an authenticator app through the enrollment pages of the agent's current flow (forced enrollment,
+ * setup link or "add a device"): reads the secret from /login/enroll/totp, types the code of the current
+ * step, moves the app clock on 30 s (`advance`), types the next code. Returns the secret and the response
+ * (303 to the recovery codes, or to where the flow ends).
+ */
+export async function enrollTotpThroughPages(agent: Agent, clock: { now(): number; advance(ms: number): void }, name = 'Test phone') {
+  const page = await agent.get('/login/enroll/totp').expect(200);
+  const secret = /<code class="secret"[^>]*>([A-Z2-7 ]+)<\/code>/.exec(page.text)?.[1]?.replace(/ /g, '');
+  assert.ok(secret, 'the page shows the secret as text');
+  assert.match(page.text, /<svg[^>]*>/, 'the page shows the QR code');
+  const code1 = totpCode(secret, clock.now());
+  clock.advance(30_000);
+  const code2 = totpCode(secret, clock.now());
+  const res = await agent.post('/login/enroll/totp').type('form').send({ _csrf: csrfFrom(page.text), code1, code2, name });
+  return { secret, res };
+}

@@ -16,11 +16,11 @@ export class SigningKeyCache {
   constructor(private readonly ctx: AppContext, private readonly ttlMs = 30_000) {}
 
   async get(): Promise<SigningKeys> {
-    const now = Date.now();
+    const now = this.ctx.now().getTime();
     if (this.#keys && now - this.#loadedAt < this.ttlMs) return this.#keys;
     this.#loading ??= loadSigningKeys(this.ctx).then((k) => {
       this.#keys = k;
-      this.#loadedAt = Date.now();
+      this.#loadedAt = this.ctx.now().getTime();
       return k;
     }).finally(() => { this.#loading = undefined; });
     return this.#loading;
