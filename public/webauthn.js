@@ -24,8 +24,7 @@
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': form.getAttribute('data-csrf') || '' },
       body: JSON.stringify(body),
     });
-    var data = null;
-    try { data = await res.json(); } catch (_e) { data = null; }
+    var data = await res.json().catch(function () { return null; });
     if (!res.ok) {
       var err = new Error((data && data.error && data.error.message) || 'Something went wrong. Reload the page and try again.');
       err.restart = !!(data && data.error && /^(flow_expired|flow_invalid|csrf_invalid)$/.test(data.error.code));
@@ -58,7 +57,7 @@
           ? await lib.startRegistration({ optionsJSON: optionsJSON })
           : await lib.startAuthentication({ optionsJSON: optionsJSON });
       } catch (e) {
-        throw new Error(browserMessage(e));
+        throw new Error(browserMessage(e), { cause: e });
       }
       var result = await postJson(form.getAttribute('data-verify-url'), Object.assign({ response: response }, extra));
       window.location.assign(result.redirect || '/');

@@ -17,14 +17,12 @@ export interface DirectorySettings {
 
 const tagList = z.array(z.string());
 
-async function readList(store: Store, key: string): Promise<string[]> {
-  const v = await store.settings.get(key);
-  return v === undefined ? [] : tagList.parse(JSON.parse(v));
-}
+const parseList = (v: string | undefined): string[] => (v === undefined ? [] : tagList.parse(JSON.parse(v)));
 
-/** Reads both settings (empty lists when never set). */
+/** Reads both settings in one query (empty lists when never set). */
 export async function readDirectorySettings(store: Store): Promise<DirectorySettings> {
-  return { sessionTags: await readList(store, SESSION_TAGS_KEY), transitiveTags: await readList(store, TRANSITIVE_TAGS_KEY) };
+  const m = await store.settings.getMany([SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY]);
+  return { sessionTags: parseList(m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(m.get(TRANSITIVE_TAGS_KEY)) };
 }
 
 /** Writes the settings given (an undefined field is left as it is). */

@@ -35,7 +35,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     requestIdHeader: false,
     trustProxy: ctx.config.server.trustProxy,
     bodyLimit: 512 * 1024,
-    disableRequestLogging: false,
   });
   app.decorateRequest('session', null);
 

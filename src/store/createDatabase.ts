@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { GatehouseError } from '../errors.js';
@@ -19,6 +19,26 @@ export interface Db {
 // PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable (calls are synchronous), so keep
+ * them by SQL text. Queries are built from a fixed set of shapes, so the cache stays small; it is bounded anyway.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let st = cache.get(sql);
+      if (!st) {
+        if (cache.size >= 500) cache.clear();
+        st = sqlite.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+  };
+}
+
 /** Opens `sqlite:<path>` (WAL mode, foreign keys on) or `postgres://…`. Does not migrate. */
 export function createDatabase(url: string): Db {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -34,7 +54,7 @@ export function createDatabase(url: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', sqlitePath: path };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', sqlitePath: path };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }

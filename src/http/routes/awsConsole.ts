@@ -56,7 +56,7 @@ export function acsFor(roles: readonly EntitledRole[]): { partition: Partition; 
  */
 export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
   const entitlementsOf = (req: FastifyRequest, s: WebSession) =>
-    loadEntitlements(ctx.store, s.userId, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(s) });
+    loadEntitlements(ctx.store, s.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(s) });
 
   app.get('/aws/console', async (req, reply) => {
     const session = requireSession(req, reply);

@@ -42,7 +42,7 @@ export async function registerPortalRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/', async (req, reply) => {
     const session = requireSession(req, reply);
     if (!session) return reply;
-    const ent = await loadEntitlements(ctx.store, session.userId, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(session) });
+    const ent = await loadEntitlements(ctx.store, session.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(session) });
     const sps = await ctx.store.serviceProviders.list();
     return reply.type('text/html; charset=utf-8').send(renderView('portal', {
       title: 'Portal', csrf: session.csrf,

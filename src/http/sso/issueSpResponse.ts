@@ -55,7 +55,7 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
     let subject;
     if (sp.kind === 'identity-center') {
       if (!s.user.email) throw new GatehouseError('forbidden', 'IAM Identity Center identifies people by email address, and your account has none.');
-      const ent = await loadEntitlements(ctx.store, s.userId, { now: now.getTime(), sourceIp: meta.ip, factorsUsed: factorsOf(s) });
+      const ent = await loadEntitlements(ctx.store, s.user, { now: now.getTime(), sourceIp: meta.ip, factorsUsed: factorsOf(s) });
       subject = buildIdentityCenterSubject({ email: s.user.email, accessControl: ent.tags });
     } else {
       subject = await genericSubject(ctx, sp, s);

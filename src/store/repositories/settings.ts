@@ -9,6 +9,13 @@ export class SettingsRepository {
     return (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
   }
 
+  /** Several keys in one query; absent keys are missing from the result. */
+  async getMany(keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.db.selectFrom('settings').select(['key', 'value']).where('key', 'in', [...keys]).execute();
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
   async set(key: string, value: string): Promise<void> {
     await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
   }
