@@ -11,8 +11,9 @@ import { firstRun } from './firstRun.js';
 export async function runServer(config: Config): Promise<void> {
   const ctx = await createContext(config);
   const app = await buildApp(ctx, { metrics: createMetrics({ defaults: true }) });
-  for (const w of config.devWarnings) app.log.warn(`INSECURE DEVELOPMENT DEFAULT: ${w}`);
-  if (ctx.generatedKeyFile) app.log.warn(`generated a development secrets key at ${ctx.generatedKeyFile}; set GATEHOUSE_SECRET_KEY in production`);
+  const warnings = [...config.devWarnings];
+  if (ctx.generatedKeyFile) warnings.push(`generated a development secrets key at ${ctx.generatedKeyFile}`);
+  if (warnings.length > 0) app.log.warn(`INSECURE DEVELOPMENT DEFAULTS (fine on a laptop, not in production): ${warnings.join('; ')}`);
   await firstRun(ctx, (line) => process.stdout.write(line + '\n'), app.log);
 
   let closing = false;

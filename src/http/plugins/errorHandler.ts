@@ -27,7 +27,7 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: Gatehou
   if (wantsJson(req)) {
     return reply.send({ error: { code: err.code, message, requestId: req.id, ...(err.expose && err.detail !== undefined ? { detail: err.detail } : {}) } });
   }
-  const restart = err.code === 'flow_expired' || err.code === 'flow_invalid' || err.code === 'csrf_invalid';
+  const restart = err.code === 'flow_expired' || err.code === 'flow_invalid' || err.code === 'csrf_invalid' || err.code === 'session_required';
   return reply.type('text/html; charset=utf-8').send(renderView('error', {
     title: err.status >= 500 ? 'Something went wrong' : 'Request refused', code: err.code, message, requestId: req.id, restart,
     violations: err.expose && err.code === 'aws_lint_failed' && Array.isArray(err.detail) ? err.detail : [],

@@ -7,10 +7,10 @@ import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor
 import { acsUrlFor, partitions, type Partition } from '../../aws/partitions.js';
 import { checkRelayState } from '../../aws/checkRelayState.js';
 import { checkCsrf, type WebSession } from '../session.js';
-import { requireSession } from '../requireSession.js';
+import { pageSession, pageUser } from '../guards.js';
 import { sendAutoPost } from '../sendAutoPost.js';
 import { renderView } from '../views.js';
-import { factorsOf, isAdmin, roleKey } from './portal.js';
+import { factorsOf, roleKey } from './portal.js';
 import { issueAwsResponse } from '../sso/issueAwsResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
@@ -59,20 +59,20 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
     loadEntitlements(ctx.store, s.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(s) });
 
   app.get('/aws/console', async (req, reply) => {
-    const session = requireSession(req, reply);
+    const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     const q = consoleForm.parse(req.query);
     if (q.relay_state) checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist);
     const roles = pickRoles(await entitlementsOf(req, session), q);
     return reply.type('text/html; charset=utf-8').send(renderView('aws-confirm', {
       title: 'Open the AWS console', csrf: session.csrf,
-      user: { username: session.user.username, displayName: session.user.displayName, isAdmin: await isAdmin(ctx, session.userId) },
+      user: await pageUser(ctx, session),
       roles: roles.map((r) => ({ roleName: r.roleName, alias: r.account.alias, accountId: r.account.id })), role: q.role ?? '', choose: q.choose ?? '', relayState: q.relay_state ?? '',
     }));
   });
 
   app.post('/aws/console', async (req, reply) => {
-    const session = requireSession(req, reply);
+    const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     checkCsrf(req, session.csrf);
     const form = consoleForm.parse(req.body);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
 import type { EntitledRole, FactorUsed } from '../../directory/entitlementsFor.js';
-import { requireSession } from '../requireSession.js';
+import { pageSession, pageUser } from '../guards.js';
 import { renderView } from '../views.js';
 import type { WebSession } from '../session.js';
 
@@ -13,11 +13,6 @@ export function factorsOf(session: WebSession): FactorUsed[] {
 
 /** The portal's key for one role: `<account id>/<role name>`. */
 export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
-
-/** Whether the person is an admin: a member of config.admin.group. */
-export async function isAdmin(ctx: AppContext, userId: string): Promise<boolean> {
-  return (await ctx.store.groups.groupsOf(userId)).some((g) => g.name === ctx.config.admin.group);
-}
 
 /** The view model of the portal: accounts with their roles, and one "choose at AWS" button per partition. */
 export function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
@@ -40,13 +35,13 @@ export function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
 /** GET / — the portal: AWS accounts and roles the person may use now, with step-up where a role needs it. */
 export async function registerPortalRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/', async (req, reply) => {
-    const session = requireSession(req, reply);
+    const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     const ent = await loadEntitlements(ctx.store, session.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(session) });
     const sps = await ctx.store.serviceProviders.list();
     return reply.type('text/html; charset=utf-8').send(renderView('portal', {
       title: 'Portal', csrf: session.csrf,
-      user: { username: session.user.username, displayName: session.user.displayName, isAdmin: await isAdmin(ctx, session.userId) },
+      user: await pageUser(ctx, session),
       ...portalModel(ent.roles), serviceProviders: sps.map((s) => ({ name: s.name, entityId: s.entityId })),
     }));
   });

@@ -94,10 +94,14 @@ describe('AWS console sign-in (IdP-initiated)', () => {
     assert.equal((await t.ctx.store.audit.list({ type: 'saml.assertion' })).length, before);
   });
 
-  it('refuses without CSRF, and sends a signed-out browser to sign in', async () => {
+  it('refuses without CSRF; a signed-out browser is sent to sign in (GET) or told to (POST)', async () => {
     await t.agent.post('/aws/console').type('form').send({ role: '111122223333/ReadOnly' }).expect(403);
     const anon = await t.app.inject({ method: 'POST', url: '/aws/console', payload: 'role=111122223333%2FReadOnly', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    assert.equal(anon.statusCode, 303);
-    assert.match(String(anon.headers.location), /^\/login\?return_to=/);
+    assert.equal(anon.statusCode, 401);
+    assert.match(anon.body, /session_required/);
+    assert.match(anon.body, /href="\/login"/);
+    const get = await t.app.inject({ method: 'GET', url: '/aws/console?role=111122223333%2FReadOnly' });
+    assert.equal(get.statusCode, 303);
+    assert.equal(get.headers.location, '/login?return_to=%2Faws%2Fconsole%3Frole%3D111122223333%252FReadOnly');
   });
 });

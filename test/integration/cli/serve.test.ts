@@ -1,0 +1,85 @@
+// `gatehouse serve` as a new user runs it: SQLite file created, first-run link printed once per start until
+// the first admin is set up, /healthz and /readyz answer, SIGTERM shuts down cleanly.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-serve-'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function serve(port: number): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve'], {
+    cwd: root, env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes('is listening at')) { clearInterval(timer); resolve(); }
+    }, 50);
+    child.once('exit', (code) => { clearInterval(timer); reject(new Error(`serve exited with ${code}:\n${out}`)); });
+  });
+  return { child, out: () => out, ready };
+}
+
+const stop = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => {
+  child.once('exit', (code) => resolve(code));
+  child.kill('SIGTERM');
+});
+
+describe('gatehouse serve', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('first start: creates the SQLite file and a signing key, prints a one-time admin link, serves health checks', async () => {
+    const port = await freePort();
+    const s = await serve(port);
+    await s.ready;
+    assert.ok(existsSync(join(dir, 'gatehouse.db')));
+    assert.ok(existsSync(join(dir, 'secret.key')), 'development secrets key generated beside the database');
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/setup\?token=[\w-]+)/.exec(s.out())?.[1];
+    assert.ok(link, 'no first-run link in:\n' + s.out());
+    assert.match(s.out(), /INSECURE DEVELOPMENT DEFAULTS.*plain HTTP.*GATEHOUSE_SECRET_KEY/);
+    assert.doesNotMatch(s.out(), /default password|password[:=]/i);
+    assert.equal(s.out().split('INSECURE DEVELOPMENT DEFAULTS').length, 2, 'one loud warning');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', database: 'sqlite' });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /gatehouse_http_requests_total/);
+    const md = await fetch(`http://127.0.0.1:${port}/saml/metadata`);
+    assert.match(await md.text(), /<ds:X509Certificate>/);
+    const setup = await fetch(link);
+    assert.equal(setup.status, 200);
+    // the token never reaches the log
+    const token = new URL(link).searchParams.get('token')!;
+    assert.equal(s.out().split(token).length, 2, 'the token appears in the output only in the printed link');
+    assert.equal(await stop(s.child), 0);
+  });
+
+  it('a second start, with the admin not set up yet, prints a fresh link and keeps the same key', async () => {
+    const port = await freePort();
+    const s = await serve(port);
+    await s.ready;
+    assert.match(s.out(), /\/setup\?token=/);
+    assert.doesNotMatch(s.out(), /created the first SAML signing key/);
+    assert.equal(await stop(s.child), 0);
+  });
+});
