@@ -16,6 +16,15 @@ export async function runServer(config: Config): Promise<void> {
   if (warnings.length > 0) app.log.warn(`INSECURE DEVELOPMENT DEFAULTS (fine on a laptop, not in production): ${warnings.join('; ')}`);
   await firstRun(ctx, (line) => process.stdout.write(line + '\n'), app.log);
 
+  // Expired sessions, login flows and single-use keys are deleted every 10 minutes (any node may do it).
+  const purge = setInterval(() => {
+    const now = ctx.now().getTime();
+    Promise.all([ctx.store.sessions.purgeExpired(now), ctx.store.singleUse.purgeExpired(now)])
+      .then(([a, b]) => { if (a + b > 0) app.log.debug({ sessionsAndFlows: a, singleUse: b }, 'purged expired rows'); })
+      .catch((err: unknown) => app.log.warn({ err }, 'purging expired rows failed'));
+  }, 600_000);
+  purge.unref();
+
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
@@ -23,6 +32,7 @@ export async function runServer(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    clearInterval(purge);
     try {
       await app.close();
       await ctx.store.close();

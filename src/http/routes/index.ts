@@ -2,22 +2,28 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import { SigningKeyCache } from '../sso/signingKeyCache.js';
+import { registerLoginRoutes } from './login.js';
+import { registerEnrollRoutes } from './enroll.js';
+import { registerAccountRoutes } from './account.js';
+import { registerSetupRoutes } from './setup.js';
+import { registerAdminUserRoutes } from './adminUsers.js';
 import { registerPortalRoutes } from './portal.js';
 import { registerAwsConsoleRoutes } from './awsConsole.js';
 import { registerSamlMetadataRoutes } from './samlMetadata.js';
 import { registerSamlSsoRoutes } from './samlSso.js';
+import { registerAdminServiceProviderRoutes } from './adminServiceProviders.js';
 
 /** Registers every surface's routes (one line per surface). */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
-  void app; void ctx; void metrics;
-  await (await import('./login.js')).registerLoginRoutes(app, ctx, metrics);
-  await (await import('./enroll.js')).registerEnrollRoutes(app, ctx, metrics);
-  await (await import('./account.js')).registerAccountRoutes(app, ctx, metrics);
-  await (await import('./setup.js')).registerSetupRoutes(app, ctx, metrics);
-  await (await import('./adminUsers.js')).registerAdminUserRoutes(app, ctx, metrics);
   const keys = new SigningKeyCache(ctx);
+  await registerLoginRoutes(app, ctx, metrics);
+  await registerEnrollRoutes(app, ctx, metrics);
+  await registerAccountRoutes(app, ctx, metrics);
+  await registerSetupRoutes(app, ctx, metrics);
+  await registerAdminUserRoutes(app, ctx, metrics);
   await registerPortalRoutes(app, ctx);
   await registerAwsConsoleRoutes(app, ctx, keys, metrics);
   await registerSamlMetadataRoutes(app, ctx, keys);
   await registerSamlSsoRoutes(app, ctx, keys, metrics);
+  await registerAdminServiceProviderRoutes(app, ctx);
 }

@@ -1,0 +1,44 @@
+/**
+ * Admin API for SAML service providers: register from metadata, list, remove.
+ * Same auth as the other admin routes: a full MFA session of an admin plus `x-csrf-token`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { GatehouseError } from '../../errors.js';
+import { registerServiceProvider } from '../../directory/registerServiceProvider.js';
+import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
+import { clientIp, requireAdmin } from '../guards.js';
+
+const registerBody = z.strictObject({
+  metadata: z.string().min(1).max(256 * 1024),
+  name: z.string().min(1).max(200).optional(),
+  kind: z.enum(['generic', 'identity-center']).optional(),
+});
+
+const view = ({ metadataXml: _m, ...sp }: ServiceProvider) => sp;
+
+export async function registerAdminServiceProviderRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  /** → the registered SP (201), or validation_failed naming what is wrong with the metadata. */
+  app.post('/api/v1/admin/service-providers', async (req, reply) => {
+    const admin = await requireAdmin(ctx, req);
+    const parsed = registerBody.safeParse(req.body);
+    if (!parsed.success) throw new GatehouseError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    const sp = await registerServiceProvider(ctx, { metadataXml: parsed.data.metadata, name: parsed.data.name, kind: parsed.data.kind, actor: admin.user.username });
+    return reply.status(201).send(view(sp));
+  });
+
+  app.get('/api/v1/admin/service-providers', async (req) => {
+    await requireAdmin(ctx, req);
+    return (await ctx.store.serviceProviders.list()).map(view);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/admin/service-providers/:id', async (req, reply) => {
+    const admin = await requireAdmin(ctx, req);
+    const sp = await ctx.store.serviceProviders.findById(req.params.id);
+    if (!sp) throw new GatehouseError('not_found', `No service provider with id ${req.params.id}.`);
+    await ctx.store.serviceProviders.delete(sp.id);
+    await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'sp.removed', outcome: 'success', userId: admin.userId, username: admin.user.username, ip: clientIp(req), requestId: req.id, detail: { entityId: sp.entityId } });
+    return reply.status(204).send();
+  });
+}
