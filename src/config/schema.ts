@@ -2,27 +2,28 @@ import { z } from 'zod';
 
 /**
  * The configuration schema: every option has a default and a description. docs/configuration.md is
- * generated from this file (`npm run docs:config`); test/unit/config.test.ts checks that it is current.
+ * generated from this file (`npm run docs:config`); test/unit/config/configDocs.test.ts checks that it is current.
+ * Objects are strict: a misspelled key stops start-up instead of being ignored.
  * Environment overrides: each leaf has a GATEHOUSE_* name, listed in `envNames` below.
  */
 const duration = (def: number, desc: string) => z.number().int().positive().default(def).describe(desc);
 
-export const configSchema = z.object({
-  server: z.object({
+export const configSchema = z.strictObject({
+  server: z.strictObject({
     host: z.string().default('127.0.0.1').describe('Address to listen on.'),
     port: z.number().int().min(0).max(65535).default(8080).describe('TCP port to listen on.'),
     baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>. Must be https in production.'),
     trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a reverse proxy (set when behind a load balancer).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   }).prefault({}).describe('HTTP listener'),
-  database: z.object({
-    url: z.string().default('sqlite:./data/gatehouse.db').describe('sqlite:<path> for the embedded database (WAL mode), or postgres://user@host:port/db for several nodes.'),
+  database: z.strictObject({
+    url: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://user@host:port/database').default('sqlite:./data/gatehouse.db').describe('sqlite:<path> for the embedded database (WAL mode), or postgres://user@host:port/db for several nodes.'),
   }).prefault({}).describe('Storage'),
-  secrets: z.object({
-    key: z.string().optional().describe('Base64 of 32 random bytes: encrypts TOTP seeds and signing keys at rest (AES-256-GCM). If unset, a key file is generated beside the SQLite file (development only; refused with PostgreSQL).'),
+  secrets: z.strictObject({
+    key: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 random bytes (openssl rand -base64 32)').optional().describe('Base64 of 32 random bytes: encrypts TOTP seeds and signing keys at rest (AES-256-GCM). If unset, a key file is generated beside the SQLite file (development only; refused with PostgreSQL).'),
     keyFile: z.string().optional().describe('Path of the development key file. Defaults to <sqlite dir>/secret.key.'),
   }).prefault({}).describe('Secrets at rest'),
-  saml: z.object({
+  saml: z.strictObject({
     entityId: z.string().optional().describe('IdP entityID. Defaults to <baseUrl>/saml/metadata.'),
     assertionLifetimeSeconds: z.number().int().min(60).max(300).default(300).describe('Lifetime of an assertion (Conditions NotOnOrAfter). AWS refuses assertions older than 5 minutes.'),
     clockSkewSeconds: z.number().int().min(0).max(600).default(180).describe('Accepted clock skew for inbound AuthnRequest IssueInstant.'),
@@ -30,8 +31,8 @@ export const configSchema = z.object({
     metadataValidDays: z.number().int().positive().default(30).describe('validUntil of the published metadata, in days from now.'),
     relayStateAllowlist: z.array(z.string()).default(['https://console.aws.amazon.com/', 'https://*.console.aws.amazon.com/', 'https://console.amazonaws-us-gov.com/', 'https://console.amazonaws.cn/']).describe('URL prefixes allowed as RelayState deep links for IdP-initiated AWS sign-in (* matches one DNS label).'),
   }).prefault({}).describe('SAML'),
-  auth: z.object({
-    argon2: z.object({
+  auth: z.strictObject({
+    argon2: z.strictObject({
       memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (OWASP: 19456).'),
       timeCost: z.number().int().min(1).default(2).describe('argon2id iterations (OWASP: 2).'),
       parallelism: z.number().int().min(1).default(1).describe('argon2id lanes.'),
@@ -47,16 +48,16 @@ export const configSchema = z.object({
     totpIssuer: z.string().default('Gatehouse').describe('Issuer label in otpauth:// URIs.'),
     enrollmentLinkTtlSeconds: duration(86400, 'Lifetime of an admin-issued or first-run enrollment link.'),
   }).prefault({}).describe('Authentication'),
-  session: z.object({
+  session: z.strictObject({
     absoluteSeconds: duration(43200, 'Absolute session lifetime (default 12 h).'),
     idleSeconds: duration(1800, 'Idle timeout (default 30 min).'),
     cookieName: z.string().default('gatehouse_session').describe('Session cookie name; prefixed with __Host- when baseUrl is https.'),
   }).prefault({}).describe('Sessions'),
-  admin: z.object({
+  admin: z.strictObject({
     group: z.string().default('gatehouse-admins').describe('Members of this group may use /admin and /api/v1/admin. The first-run admin is put in it.'),
     firstUsername: z.string().default('admin').describe('Username of the first admin created on an empty database.'),
   }).prefault({}).describe('Administration'),
-  lockout: z.object({
+  lockout: z.strictObject({
     backoffAfter: z.number().int().min(1).default(5).describe('Failures after which each further attempt is delayed exponentially.'),
     lockAfter: z.number().int().min(1).default(10).describe('Failures after which the person or address is locked temporarily.'),
     lockSeconds: duration(900, 'How long a temporary lock lasts.'),

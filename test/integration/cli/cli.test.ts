@@ -169,6 +169,27 @@ describe('gatehouse CLI', () => {
     assert.match(await ok(['keys', 'list']), /^ID +STATE/m);
   });
 
+  it('aws metadata / aws trust-policy / sp add, list, remove', async () => {
+    const md = join(dir, 'metadata.xml');
+    await ok(['aws', 'metadata', '-o', md]);
+    const xml = readFileSync(md, 'utf8');
+    assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>'));
+    assert.match(xml, /<ds:X509Certificate>/);
+    const policy = JSON.parse(await ok(['aws', 'trust-policy', '--account', 'prod', '--role', 'Admin'])) as { Statement: { Principal: { Federated: string }; Action: string[]; Condition: unknown }[] };
+    assert.equal(policy.Statement[0]?.Principal.Federated, 'arn:aws:iam::111122223333:saml-provider/Gatehouse');
+    assert.deepEqual(policy.Statement[0]?.Action, ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity']);
+    assert.deepEqual(policy.Statement[0]?.Condition, { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } });
+    const unknown = await gatehouse(['aws', 'trust-policy', '--account', 'nope', '--role', 'Admin']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^gatehouse: no AWS account "nope"/);
+    const ic = join(root, 'test/fixtures/saml/identity-center-sp-metadata.xml');
+    const added = await json<{ entityId: string; kind: string }>(['sp', 'add', ic, '--identity-center', '--name', 'Identity Center']);
+    assert.equal(added.kind, 'identity-center');
+    assert.deepEqual((await json<{ name: string }[]>(['sp', 'list'])).map((x) => x.name), ['Identity Center']);
+    await ok(['sp', 'remove', added.entityId]);
+    assert.deepEqual(await json(['sp', 'list']), []);
+  });
+
   it('usage errors and unexpected errors exit 1 without a stack trace', async () => {
     const r = await gatehouse(['import']);
     assert.equal(r.code, 1);
