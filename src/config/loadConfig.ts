@@ -108,7 +108,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const c = parsed.data;
   const devWarnings: string[] = [];
-  const hostForUrl = c.server.host === '0.0.0.0' || c.server.host === '::' ? 'localhost' : c.server.host;
+  // Loopback and wildcard addresses become `localhost`: browsers allow WebAuthn there (never on an IP address).
+  const hostForUrl = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(c.server.host) ? 'localhost' : c.server.host;
   const baseUrl = (c.server.baseUrl ?? `http://${hostForUrl}:${c.server.port}`).replace(/\/+$/, '');
   const url = new URL(baseUrl);
   if (url.protocol !== 'https:') devWarnings.push(`base URL ${baseUrl} is plain HTTP: use https in production (GATEHOUSE_BASE_URL)`);

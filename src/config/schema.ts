@@ -12,7 +12,7 @@ export const configSchema = z.strictObject({
   server: z.strictObject({
     host: z.string().default('127.0.0.1').describe('Address to listen on.'),
     port: z.number().int().min(0).max(65535).default(8080).describe('TCP port to listen on.'),
-    baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>. Must be https in production.'),
+    baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>, with loopback and wildcard hosts written as localhost (WebAuthn refuses IP addresses). Must be https in production.'),
     trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a reverse proxy (set when behind a load balancer).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   }).prefault({}).describe('HTTP listener'),

@@ -26,6 +26,7 @@ async function serve(port: number): Promise<{ child: ChildProcess; out: () => st
     cwd: root, env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -43,8 +44,13 @@ const stop = (child: ChildProcess): Promise<number | null> => new Promise((resol
   child.kill('SIGTERM');
 });
 
+const children: ChildProcess[] = [];
+
 describe('gatehouse serve', () => {
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('first start: creates the SQLite file and a signing key, prints a one-time admin link, serves health checks', async () => {
     const port = await freePort();
@@ -52,7 +58,7 @@ describe('gatehouse serve', () => {
     await s.ready;
     assert.ok(existsSync(join(dir, 'gatehouse.db')));
     assert.ok(existsSync(join(dir, 'secret.key')), 'development secrets key generated beside the database');
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/setup\?token=[\w-]+)/.exec(s.out())?.[1];
+    const link = /(http:\/\/localhost:\d+\/setup\?token=[\w-]+)/.exec(s.out())?.[1];
     assert.ok(link, 'no first-run link in:\n' + s.out());
     assert.match(s.out(), /INSECURE DEVELOPMENT DEFAULTS.*plain HTTP.*GATEHOUSE_SECRET_KEY/);
     assert.doesNotMatch(s.out(), /default password|password[:=]/i);
@@ -66,7 +72,7 @@ describe('gatehouse serve', () => {
     assert.match(metrics, /gatehouse_http_requests_total/);
     const md = await fetch(`http://127.0.0.1:${port}/saml/metadata`);
     assert.match(await md.text(), /<ds:X509Certificate>/);
-    const setup = await fetch(link);
+    const setup = await fetch(link.replace('localhost', '127.0.0.1'));
     assert.equal(setup.status, 200);
     // the token never reaches the log
     const token = new URL(link).searchParams.get('token')!;

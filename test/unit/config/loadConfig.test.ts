@@ -36,13 +36,13 @@ describe('loadConfig defaults', () => {
     assert.equal(c.server.port, 8080);
     assert.equal(c.server.trustProxy, false);
     assert.equal(c.server.logLevel, 'info');
-    assert.equal(c.server.baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.server.baseUrl, 'http://localhost:8080');
     assert.equal(c.database.url, 'sqlite:./data/gatehouse.db');
     assert.equal(c.secrets.key, undefined);
-    assert.equal(c.saml.entityId, 'http://127.0.0.1:8080/saml/metadata');
+    assert.equal(c.saml.entityId, 'http://localhost:8080/saml/metadata');
     assert.equal(c.saml.assertionLifetimeSeconds, 300);
-    assert.equal(c.auth.rpId, '127.0.0.1');
-    assert.equal(c.auth.origin, 'http://127.0.0.1:8080');
+    assert.equal(c.auth.rpId, 'localhost');
+    assert.equal(c.auth.origin, 'http://localhost:8080');
     assert.equal(c.session.absoluteSeconds, 12 * 3600);
     assert.equal(c.session.idleSeconds, 30 * 60);
     assert.equal(c.secureCookies, false);
@@ -102,7 +102,7 @@ describe('environment overrides', () => {
   test('an empty variable is ignored', () => {
     const c = loadConfig({ env: { GATEHOUSE_PORT: '', GATEHOUSE_BASE_URL: '' }, useDefaultFile: false });
     assert.equal(c.server.port, 8080);
-    assert.equal(c.server.baseUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.server.baseUrl, 'http://localhost:8080');
   });
 
   test('does not read process.env when env is given', () => {
@@ -142,7 +142,7 @@ describe('GATEHOUSE_CONFIG file', () => {
     assert.equal(c.auth.argon2.memoryCost, 19456, 'nested sections merge key by key');
     assert.equal(c.session.idleSeconds, 600);
     assert.equal(c.session.absoluteSeconds, 43200);
-    assert.equal(c.server.baseUrl, 'http://127.0.0.1:9000', 'the derived base URL uses the merged port');
+    assert.equal(c.server.baseUrl, 'http://localhost:9000', 'the derived base URL uses the merged port');
   });
 
   test('overrides are applied last', () => {
