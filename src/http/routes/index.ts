@@ -12,6 +12,7 @@ import { registerAwsConsoleRoutes } from './awsConsole.js';
 import { registerSamlMetadataRoutes } from './samlMetadata.js';
 import { registerSamlSsoRoutes } from './samlSso.js';
 import { registerAdminServiceProviderRoutes } from './adminServiceProviders.js';
+import { registerAdminPageRoutes } from './adminPages.js';
 
 /** Registers every surface's routes (one line per surface). */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
@@ -26,4 +27,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerSamlMetadataRoutes(app, ctx, keys);
   await registerSamlSsoRoutes(app, ctx, keys, metrics);
   await registerAdminServiceProviderRoutes(app, ctx);
+  await registerAdminPageRoutes(app, ctx);
 }

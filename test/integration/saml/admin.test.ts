@@ -7,7 +7,7 @@ import { loginWithTotp } from '../../helpers/login.js';
 import { createTestUser, TEST_PASSWORD } from '../../helpers/users.js';
 import { fixture, genericSpMetadata } from '../../unit/saml/spFixtures.js';
 
-describe('admin API: service providers', () => {
+describe('admin API and page', () => {
   let t: SamlTestApp;
   let admin: { agent: ReturnType<typeof supertest.agent>; csrf: string };
   before(async () => {
@@ -41,5 +41,15 @@ describe('admin API: service providers', () => {
     const r3 = await t.agent.post('/api/v1/admin/service-providers').set('x-csrf-token', t.csrf).send({ metadata: genericSpMetadata() }).expect(403);
     assert.equal(r3.body.error.code, 'forbidden');
     assert.equal((await t.ctx.store.serviceProviders.list()).length, 0);
+  });
+
+  it('/admin: a read-only overview for admins, with user text escaped; others are refused', async () => {
+    await t.ctx.store.users.create({ id: 'evil', username: 'mallory', email: '<img src=x onerror=alert(1)>@example.com' }, t.clock.now());
+    const page = await admin.agent.get('/admin').expect(200);
+    for (const s of ['alice', 'platform-admins', 'prod/Admin (needs webauthn)', '111122223333', 'sp.removed', 'login.']) assert.ok(page.text.includes(s), s);
+    assert.ok(page.text.includes('&lt;img src=x onerror=alert(1)&gt;@example.com'));
+    assert.ok(!page.text.includes('<img src=x'));
+    const refused = await t.agent.get('/admin').expect(403);
+    assert.match(refused.text, /Only administrators/);
   });
 });

@@ -1,0 +1,41 @@
+/**
+ * /admin: a read-only overview for administrators — people (with lock state), groups and their AWS roles,
+ * accounts, service providers, signing keys and the latest audit events. Changes go through the directory
+ * file, the CLI or the admin API.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.js';
+import { GatehouseError } from '../../errors.js';
+import { listKeys } from '../../keys/signingKeyService.js';
+import { isAdmin, pageSession, pageUser } from '../guards.js';
+import { sendPage } from '../signIn.js';
+
+const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
+
+export async function registerAdminPageRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/admin', async (req, reply) => {
+    const session = await pageSession(ctx, req, reply);
+    if (!session) return reply;
+    if (!(await isAdmin(ctx, session.userId))) throw new GatehouseError('forbidden', 'Only administrators may open this page.');
+    const now = ctx.now().getTime();
+    const [users, groups, accounts, mappings, memberships, sps, keys, locked, events] = await Promise.all([
+      ctx.store.users.list(), ctx.store.groups.list(), ctx.store.accounts.list(), ctx.store.accounts.listMappings(), ctx.store.groups.memberships(),
+      ctx.store.serviceProviders.list(), listKeys(ctx), ctx.store.throttles.listLocked(now), ctx.store.audit.list({ limit: 50 }),
+    ]);
+    const lockedUsers = new Set(locked.filter((l) => l.key.startsWith('user:')).map((l) => l.key.slice(5)));
+    const accountAlias = new Map(accounts.map((a) => [a.id, a.alias]));
+    const memberCount = (groupId: string) => memberships.filter((m) => m.groupId === groupId).length;
+    return sendPage(reply, 'admin', {
+      title: 'Administration', csrf: session.csrf, user: await pageUser(ctx, session),
+      users: users.map((u) => ({ username: u.username, email: u.email ?? '', status: u.status, locked: lockedUsers.has(u.username.toLowerCase()), created: when(u.createdAt) })),
+      groups: groups.map((g) => ({
+        name: g.name, members: memberCount(g.id), tags: Object.entries(g.tags).map(([k, v]) => `${k}=${v}`).join(', '),
+        roles: mappings.filter((m) => m.groupId === g.id).map((m) => `${accountAlias.get(m.accountId) ?? m.accountId}/${m.roleName}${m.requireFactor ? ` (needs ${m.requireFactor})` : ''}`),
+      })),
+      accounts: accounts.map((a) => ({ id: a.id, alias: a.alias, partition: a.partition, provider: a.providerName, region: a.region ?? 'global' })),
+      sps: sps.map((s) => ({ name: s.name, entityId: s.entityId, kind: s.kind })),
+      keys: keys.map((k) => ({ id: k.id, state: k.state, fingerprint: k.fingerprint256, notAfter: k.notAfter })),
+      events: events.map((e) => ({ at: when(e.at), type: e.type, outcome: e.outcome, who: e.username ?? '', ip: e.ip ?? '', device: e.deviceName ? `${e.deviceName} (${e.factor ?? ''})` : (e.factor ?? ''), reason: e.reason ?? '' })),
+    });
+  });
+}
