@@ -36,7 +36,7 @@ export class Store {
     this.accounts = new AccountsRepository(db);
     this.devices = new MfaDevicesRepository(db);
     this.sessions = new SessionsRepository(db);
-    this.singleUse = new SingleUseRepository(db, dialect);
+    this.singleUse = new SingleUseRepository(db);
     this.audit = new AuditRepository(db);
     this.serviceProviders = new ServiceProvidersRepository(db);
     this.signingKeys = new SigningKeysRepository(db);

@@ -3,7 +3,7 @@ import type { Database } from '../tables.js';
 
 /** Single-use items (AuthnRequest IDs, WebAuthn challenges, CLI codes, enrollment links). */
 export class SingleUseRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: 'sqlite' | 'postgres') {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   /**
    * Atomically marks `key` as used until `expiresAt`. True the first time, false every later time, on
@@ -13,7 +13,6 @@ export class SingleUseRepository {
     await this.db.deleteFrom('single_use').where('key', '=', key).where('expires_at', '<', now).execute();
     const r = await this.db.insertInto('single_use').values({ key, expires_at: expiresAt })
       .onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
-    void this.dialect;
     return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 

@@ -11,9 +11,9 @@ const values = (profile: Record<string, unknown>, name: string): string[] => {
   return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 };
 
-describe('AWS console sign-in (IdP-initiated)', () => {
+for (const db of ['sqlite', 'postgres'] as const) describe(`AWS console sign-in (IdP-initiated, ${db})`, () => {
   let t: SamlTestApp;
-  before(async () => { t = await startSamlApp(); });
+  before(async () => { t = await startSamlApp({ db }); });
   after(async () => { await t.close(); });
 
   const open = (form: Record<string, string>) => t.agent.post('/aws/console').type('form').send({ _csrf: t.csrf, ...form });
