@@ -62,9 +62,15 @@ export function checkAcsUrl(request: AuthnRequest, sp: RegisteredSp): AcsEndpoin
   let found: AcsEndpoint | undefined;
   if (request.acsUrl !== undefined) found = post.find((a) => a.url === request.acsUrl);
   else if (request.acsIndex !== undefined) found = post.find((a) => a.index === request.acsIndex);
-  else found = post.find((a) => a.isDefault === true) ?? post.find((a) => a.isDefault !== false) ?? post[0];
+  else found = defaultAcs(sp);
   if (found === undefined) throw mismatch('AssertionConsumerService is not in the SP metadata');
   return found;
+}
+
+/** The SP's default HTTP-POST ACS (isDefault, else the first not marked otherwise, else the first): SP default and IdP-initiated. */
+export function defaultAcs(sp: RegisteredSp): AcsEndpoint | undefined {
+  const post = sp.acs.filter((a) => a.binding === bindings.post);
+  return post.find((a) => a.isDefault === true) ?? post.find((a) => a.isDefault !== false) ?? post[0];
 }
 
 /** The parameters of an HTTP-Redirect query string: raw (still URL-encoded) and decoded values. */

@@ -13,6 +13,7 @@ import { registerSamlMetadataRoutes } from './samlMetadata.js';
 import { registerSamlSsoRoutes } from './samlSso.js';
 import { registerAdminServiceProviderRoutes } from './adminServiceProviders.js';
 import { registerAdminPageRoutes } from './adminPages.js';
+import { registerSamlLaunchRoutes } from './samlLaunch.js';
 
 /** Registers every surface's routes (one line per surface). */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
@@ -26,6 +27,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerAwsConsoleRoutes(app, ctx, keys, metrics);
   await registerSamlMetadataRoutes(app, ctx, keys);
   await registerSamlSsoRoutes(app, ctx, keys, metrics);
+  await registerSamlLaunchRoutes(app, ctx, keys, metrics);
   await registerAdminServiceProviderRoutes(app, ctx);
   await registerAdminPageRoutes(app, ctx);
 }

@@ -11,11 +11,14 @@ import type { SigningKeyCache } from './signingKeyCache.js';
 import { newSamlId } from './samlIds.js';
 import { factorsOf } from '../routes/portal.js';
 
-/** A validated SP-initiated request waiting for the person to sign in (sealed into the resume URL). */
+/**
+ * What to answer: a validated SP-initiated request waiting for the person to sign in (sealed into the resume
+ * URL), or an IdP-initiated launch from the portal (no `id`, so no InResponseTo).
+ */
 export interface PendingAuthn {
   sp: string;
   acs: string;
-  id: string;
+  id?: string;
   relayState?: string;
   force: boolean;
   /** ms since the epoch, when the AuthnRequest was accepted. */

@@ -148,4 +148,18 @@ describe('SP-initiated SSO', () => {
     assert.equal(profile.nameIDFormat, 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
     assert.equal(profile['https://aws.amazon.com/SAML/Attributes/AccessControl:CostCenter'], 'CC-1234');
   });
+
+  it('IdP-initiated from the portal: Identity Center gets a Response without InResponseTo at its default ACS', async () => {
+    const ic = (await t.ctx.store.serviceProviders.list()).find((x) => x.kind === 'identity-center')!;
+    const portal = await t.agent.get('/').expect(200);
+    assert.match(portal.text, new RegExp(`name="sp" value="${ic.id}"`));
+    const res = await t.agent.post('/saml/launch').type('form').send({ _csrf: t.csrf, sp: ic.id }).expect(200);
+    const form = parseAutoPost(res.text);
+    assert.equal(form.action, ic.acs[0]!.url);
+    assert.doesNotMatch(form.xml, /InResponseTo/);
+    const profile = await verifyWithNodeSaml(form, { certificatePem: t.certificatePem, audience: ic.entityId });
+    assert.equal(profile.nameID, 'alice@example.com');
+    await t.agent.post('/saml/launch').type('form').send({ sp: ic.id }).expect(403);
+    await t.agent.post('/saml/launch').type('form').send({ _csrf: t.csrf, sp: 'nope' }).expect(400);
+  });
 });
