@@ -2,7 +2,7 @@
 // portal at our STS stand-in, which checks it as strictly as AWS-SAML.md says.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runProcess } from '../helpers/runProcess.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,17 +18,8 @@ describe('AWS CLI: assume-role-with-saml against the STS stand-in', () => {
   let sts: StsStandIn;
   let home: string;
 
-  const aws = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolve, reject) => {
-    const child = spawn('aws', ['sts', 'assume-role-with-saml', ...args, '--endpoint-url', sts.url, '--region', 'us-east-1', '--output', 'json'], {
-      env: { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const aws = (args: string[]) => runProcess('aws', ['sts', 'assume-role-with-saml', ...args, '--endpoint-url', sts.url, '--region', 'us-east-1', '--output', 'json'], {
+    env: { PATH: process.env.PATH, HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true', AWS_PAGER: '' },
   });
   const assertion = async (role = '111122223333/ReadOnly'): Promise<string> =>
     parseAutoPost((await t.agent.post('/aws/console').type('form').send({ _csrf: t.csrf, role }).expect(200)).text).samlResponse;

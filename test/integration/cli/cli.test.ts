@@ -1,7 +1,7 @@
 // The real `gatehouse` CLI as a child process (src/cli/run.ts under tsx) on a fresh SQLite file.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runProcess, type ProcessResult } from '../../helpers/runProcess.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { parseDirectoryFile, type DirectoryFile } from '../../../src/directory/d
 const root = new URL('../../../', import.meta.url).pathname;
 const exampleText = readFileSync(join(root, 'examples/directory.yaml'), 'utf8');
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
 function withoutSecrets(d: DirectoryFile): unknown {
   return { ...d, users: d.users.map(({ password: _p, password_hash: _h, totp: _t, ...u }) => u) };
@@ -21,16 +20,8 @@ describe('gatehouse CLI', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
-  const gatehouse = (args: string[], input?: string): Promise<Run> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  const gatehouse = (args: string[], input?: string): Promise<ProcessResult> =>
+    runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env, ...(input !== undefined ? { input } : {}) });
   const ok = async (args: string[], input?: string): Promise<string> => {
     const r = await gatehouse(args, input);
     assert.equal(r.code, 0, `gatehouse ${args.join(' ')} failed:\n${r.stderr}`);
@@ -194,12 +185,7 @@ describe('gatehouse CLI', () => {
     const r = await gatehouse(['import']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^gatehouse: missing required argument 'file'/);
-    const down = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'user', 'list'], { cwd: root, env: { ...env, GATEHOUSE_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('close', (code) => resolve({ code, stdout: '', stderr }));
-    });
+    const down = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'user', 'list'], { cwd: root, env: { ...env, GATEHOUSE_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
     assert.equal(down.code, 1);
     assert.match(down.stderr, /^gatehouse: .*ECONNREFUSED.*GATEHOUSE_DATABASE_URL/);
     assert.doesNotMatch(down.stderr, /\n\s+at /);
