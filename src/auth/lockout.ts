@@ -7,7 +7,7 @@
  *   after the last failure: earlier attempts get `too_many_attempts` with a Retry-After (no server-side sleep);
  * - after `lockout.lockAfter` failures the key is locked for `lockout.lockSeconds`: while locked even the right
  *   password and code get the generic `invalid_credentials` message (the caller does that);
- * - a client address gets IP_THRESHOLD_FACTOR (5) times the person's thresholds: many people may share one
+ * - a client address gets lockout.addressFactor (default 5) times the person's thresholds: many people may share one
  *   address (an office NAT), and an admin who unlocks a person must not find them still locked by address;
  * - a success clears the person's counter (never the address's: one good account must not reset a spray);
  * - an admin clears a person's lock with `clearLock`.
@@ -42,13 +42,10 @@ export type LockoutGate =
 
 type LockoutConfig = Config['lockout'];
 
-/** A client address may fail this many times more often than one person before back-off and lock. */
-export const IP_THRESHOLD_FACTOR = 5;
-
-/** The thresholds for a key: the configured ones for a person, IP_THRESHOLD_FACTOR times them for an address. */
+/** The thresholds for a key: the configured ones for a person, `lockout.addressFactor` times them for an address. */
 export function thresholdsFor(cfg: LockoutConfig, key: string): LockoutConfig {
   if (!key.startsWith('ip:')) return cfg;
-  return { ...cfg, backoffAfter: cfg.backoffAfter * IP_THRESHOLD_FACTOR, lockAfter: cfg.lockAfter * IP_THRESHOLD_FACTOR };
+  return { ...cfg, backoffAfter: cfg.backoffAfter * cfg.addressFactor, lockAfter: cfg.lockAfter * cfg.addressFactor };
 }
 
 /** Milliseconds a key must wait after its last failure, given its failure count (0 below the back-off threshold). */

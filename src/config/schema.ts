@@ -63,6 +63,7 @@ export const configSchema = z.strictObject({
     lockSeconds: duration(900, 'How long a temporary lock lasts.'),
     windowSeconds: duration(900, 'Failures older than this are forgotten.'),
     baseDelayMs: z.number().int().min(0).default(1000).describe('First back-off delay; doubles with each further failure.'),
+    addressFactor: z.number().int().min(1).default(5).describe('A client address may fail this many times as often as one person before back-off and lock (many people can share one office address).'),
   }).prefault({}).describe('Lockout and throttling'),
 });
 

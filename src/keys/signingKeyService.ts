@@ -123,8 +123,7 @@ export async function activateKey(ctx: KeyContext, id?: string): Promise<Signing
   const previous = keys.find((k) => k.state === 'active');
   const targetId = target.id;
   await ctx.store.transaction(async (tx) => {
-    await tx.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('state', '=', 'active').execute();
-    await tx.db.updateTable('signing_keys').set({ state: 'active', activated_at: now, retired_at: null }).where('id', '=', targetId).execute();
+    await tx.signingKeys.activate(targetId, now);
     await audit(tx, now, 'keys.activated', targetId, { previous: previous?.id ?? null });
   });
   const after = (await ctx.store.signingKeys.list()).find((k) => k.id === targetId);
@@ -139,7 +138,7 @@ export async function retireKey(ctx: KeyContext, id: string): Promise<SigningKey
   if (key.state === 'retired') return info(key);
   const now = ctx.now().getTime();
   await ctx.store.transaction(async (tx) => {
-    await tx.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('id', '=', id).execute();
+    await tx.signingKeys.retire(id, now);
     await audit(tx, now, 'keys.retired', id);
   });
   return info({ ...key, state: 'retired', retiredAt: now });

@@ -19,7 +19,7 @@ import { totpStrategy } from '../../auth/strategies/totp.js';
 import { webauthnStrategy } from '../../auth/strategies/webauthn.js';
 import { recoveryStrategy } from '../../auth/strategies/recovery.js';
 import { checkCsrf, endSession } from '../session.js';
-import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, setFlowCookie } from '../guards.js';
+import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
 import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
 
 type Body = Record<string, unknown>;
@@ -206,6 +206,12 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
   });
 
   /** Sign out: the session ends on the server (its id stops working at once), then back to /login. */
+  /** A bookmarkable sign-out page: a button that posts the form below (never signs out on GET). */
+  app.get('/logout', async (req, reply) => {
+    if (!req.session) return reply.redirect('/login', 303);
+    return sendPage(reply, 'logout', { title: 'Sign out', csrf: req.session.csrf, user: await pageUser(ctx, req.session) });
+  });
+
   app.post('/logout', async (req, reply) => {
     if (req.session) {
       checkCsrf(req, req.session.csrf);

@@ -36,12 +36,18 @@ export class SigningKeysRepository {
     return r && toKey(r);
   }
 
-  /** Makes `id` the active key and retires the previous active one, in one transaction. */
+  /**
+   * Makes `id` the active key and retires the previous active one. Call inside `store.transaction` (the two
+   * updates must land together); a retired key may come back (rollback), so `retired_at` is cleared.
+   */
   async activate(id: string, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('state', '=', 'active').where('id', '!=', id).execute();
-      await trx.updateTable('signing_keys').set({ state: 'active', activated_at: now }).where('id', '=', id).execute();
-    });
+    await this.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('state', '=', 'active').where('id', '!=', id).execute();
+    await this.db.updateTable('signing_keys').set({ state: 'active', activated_at: now, retired_at: null }).where('id', '=', id).execute();
+  }
+
+  /** Retires key `id`. */
+  async retire(id: string, now: number): Promise<void> {
+    await this.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<void> {

@@ -99,6 +99,16 @@ describe('sessions', () => {
     assert.equal(ev?.username, 'alice');
   });
 
+  test('GET /logout shows a confirmation with a CSRF-protected form and signs nobody out', async () => {
+    const { agent: a } = await login();
+    const page = await a.get('/logout').expect(200);
+    assert.match(page.text, /<form method="post" action="\/logout">/);
+    await a.get('/account').expect(200);
+    await a.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    await a.get('/account').expect(303);
+    await supertest(t.app.server).get('/logout').expect(303).expect('location', '/login');
+  });
+
   test('a replayed session cookie after logout is refused (captured from Set-Cookie)', async () => {
     const a = agent();
     assert.equal((await submitPassword(a, { username: 'alice', password: TEST_PASSWORD })).status, 303);

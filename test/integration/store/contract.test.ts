@@ -118,12 +118,18 @@ for (const kind of bothDatabases) {
       assert.equal(got?.wantRequestsSigned, true);
     });
 
-    it('signing keys: next → active retires the previous active key', async () => {
+    it('signing keys: next → active retires the previous active key; a retired key can come back; retire', async () => {
       await store.signingKeys.create({ id: 'k1', state: 'active', privateKeyEnc: 'e', certificatePem: 'p', createdAt: now, activatedAt: now, retiredAt: null });
       await store.signingKeys.create({ id: 'k2', state: 'next', privateKeyEnc: 'e', certificatePem: 'p', createdAt: now + 1, activatedAt: null, retiredAt: null });
-      await store.signingKeys.activate('k2', now + 2);
+      await store.transaction((tx) => tx.signingKeys.activate('k2', now + 2));
       assert.equal((await store.signingKeys.findActive())?.id, 'k2');
       assert.deepEqual((await store.signingKeys.list()).map((k) => k.state), ['retired', 'active']);
+      await store.transaction((tx) => tx.signingKeys.activate('k1', now + 3));
+      const k1 = (await store.signingKeys.list()).find((k) => k.id === 'k1');
+      assert.equal(k1?.state, 'active');
+      assert.equal(k1?.retiredAt, null);
+      await store.signingKeys.retire('k2', now + 4);
+      assert.deepEqual((await store.signingKeys.list()).map((k) => k.state), ['active', 'retired']);
     });
 
     it('throttles: failures count atomically, lock at the limit, reset after the window, clear', async () => {
