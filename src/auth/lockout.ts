@@ -1,21 +1,26 @@
 /**
- * Lockout and throttling of sign-in steps. Failures of any step count against the person (key
+ * Lockout and throttling of sign-in steps. Attempts of any step count against the person (key
  * `user:<username, lower case>`; an email typed as login maps to the same person) and against the client
  * address (`ip:<addr>`). The counters live in the store (throttles), so they hold across nodes.
  *
- * - after `lockout.backoffAfter` failures, each further attempt must wait `baseDelayMs · 2^(n − backoffAfter)`
- *   after the last failure: earlier attempts get `too_many_attempts` with a Retry-After (no server-side sleep);
- * - after `lockout.lockAfter` failures the key is locked for `lockout.lockSeconds`: while locked even the right
- *   password and code get the generic `invalid_credentials` message (the caller does that);
+ * - each attempt is RESERVED before it is checked (`reserveAttempt`: one atomic statement per key that counts
+ *   it and refuses it when the key is locked or in back-off), so at most the allowed number of guesses is ever
+ *   evaluated, however many arrive at once and on however many nodes;
+ * - after `lockout.backoffAfter` counted attempts, each further attempt must wait `baseDelayMs · 2^(n − backoffAfter)`
+ *   after the latest: earlier attempts get `too_many_attempts` with a Retry-After (no server-side sleep);
+ * - the attempt that brings the count to `lockout.lockAfter` locks the key for `lockout.lockSeconds`: while locked
+ *   even the right password and code get the generic `invalid_credentials` message (the caller does that);
  * - a client address gets lockout.addressFactor (default 5) times the person's thresholds: many people may share one
  *   address (an office NAT), and an admin who unlocks a person must not find them still locked by address;
- * - a success clears the person's counter (never the address's: one good account must not reset a spray);
+ * - a verified step hands back its own reservation (`giveBackAttempt`) and nothing else: a correct password never
+ *   clears the failures that guard the second factor. Only a complete sign-in clears the person's counter
+ *   (`forgetFailures`, called when a flow is done); the address keeps its count;
  * - an admin clears a person's lock with `clearLock`.
  */
 import type { AppContext } from '../context.js';
 import type { Config } from '../config/loadConfig.js';
 import type { Store } from '../store/store.js';
-import type { Throttle } from '../store/repositories/throttles.js';
+import type { Throttle, ThrottleLimits, ThrottleStatus } from '../store/repositories/throttles.js';
 import { GatehouseError } from '../errors.js';
 
 /** The generic answer for a wrong password, an unknown person and any locked attempt. */
@@ -48,26 +53,21 @@ export function thresholdsFor(cfg: LockoutConfig, key: string): LockoutConfig {
   return { ...cfg, backoffAfter: cfg.backoffAfter * cfg.addressFactor, lockAfter: cfg.lockAfter * cfg.addressFactor };
 }
 
-/** Milliseconds a key must wait after its last failure, given its failure count (0 below the back-off threshold). */
-export function backoffDelayMs(cfg: LockoutConfig, failures: number): number {
-  if (failures < cfg.backoffAfter) return 0;
-  const exp = Math.min(failures - cfg.backoffAfter, 20);
-  return cfg.baseDelayMs * 2 ** exp;
+/** The store's limits for a key (thresholds in milliseconds). */
+function limitsFor(cfg: LockoutConfig, key: string): ThrottleLimits {
+  const t = thresholdsFor(cfg, key);
+  return { windowMs: t.windowSeconds * 1000, backoffAfter: t.backoffAfter, baseDelayMs: t.baseDelayMs, lockAfter: t.lockAfter, lockMs: t.lockSeconds * 1000 };
 }
 
-function gateOf(cfg: LockoutConfig, t: Throttle | undefined, now: number): LockoutGate {
-  if (!t) return { state: 'open' };
-  if (t.lockedUntil !== null && t.lockedUntil > now) return { state: 'locked', until: t.lockedUntil, key: t.key };
-  if (t.lastFailureAt < now - cfg.windowSeconds * 1000 && (t.lockedUntil === null || t.lockedUntil <= now)) return { state: 'open' };
-  const waitUntil = t.lastFailureAt + backoffDelayMs(cfg, t.failures);
-  if (waitUntil > now) return { state: 'backoff', retryAfterSeconds: Math.max(1, Math.ceil((waitUntil - now) / 1000)), key: t.key };
+function gateOf(s: ThrottleStatus | undefined, now: number): LockoutGate {
+  if (s?.lockedUntil != null && s.lockedUntil > now) return { state: 'locked', until: s.lockedUntil, key: s.key };
+  if (s?.waitUntil != null && s.waitUntil > now) return { state: 'backoff', retryAfterSeconds: Math.max(1, Math.ceil((s.waitUntil - now) / 1000)), key: s.key };
   return { state: 'open' };
 }
 
-/** Reads both counters: a lock of either wins over a back-off of either. Changes nothing. */
-export async function checkLockout(ctx: AppContext, keys: LockoutKeys): Promise<LockoutGate> {
-  const now = ctx.now().getTime();
-  const both = await Promise.all([keys.user, keys.ip].map(async (key) => gateOf(thresholdsFor(ctx.config.lockout, key), await ctx.store.throttles.get(key), now)));
+/** Reads both counters at `now`: a lock of either wins over a back-off of either. Changes nothing. */
+export async function checkLockout(ctx: AppContext, keys: LockoutKeys, now = ctx.now().getTime()): Promise<LockoutGate> {
+  const both = await Promise.all([keys.user, keys.ip].map(async (key) => gateOf(await ctx.store.throttles.status(key, now, limitsFor(ctx.config.lockout, key)), now)));
   return both.find((g) => g.state === 'locked') ?? both.find((g) => g.state === 'backoff') ?? { state: 'open' };
 }
 
@@ -76,36 +76,71 @@ export function backoffError(retryAfterSeconds: number): GatehouseError {
   return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { detail: { retryAfterSeconds } });
 }
 
+/** One attempt, counted against the person and the address before it is checked. Held only for the request. */
+export interface HeldAttempt {
+  keys: LockoutKeys;
+  /** The person's and the address's rows as this attempt's reservation left them. */
+  held: [Throttle, Throttle];
+}
+
+/** A reservation: granted (check the attempt now), or refused with the gate that refused it. */
+export type Reservation =
+  | { granted: true; attempt: HeldAttempt }
+  | { granted: false; gate: Exclude<LockoutGate, { state: 'open' }> };
+
+/** Attempts to reserve again when a refusal could not be explained (the row changed in between). */
+const RESERVE_ROUNDS = 3;
+
+/**
+ * Counts one attempt against the person, then the address, each with one atomic statement, BEFORE the attempt
+ * is checked. When the address refuses, the person's reservation is handed back (a refused attempt counts
+ * nowhere). Refused: the gate to answer with (locked wins over back-off). The caller keeps the held attempt
+ * for the request only, and ends it with `giveBackAttempt` (verified) or `settleFailure` (anything else).
+ */
+export async function reserveAttempt(ctx: AppContext, keys: LockoutKeys): Promise<Reservation> {
+  const now = ctx.now().getTime();
+  const cfg = ctx.config.lockout;
+  for (let round = 0; round < RESERVE_ROUNDS; round++) {
+    const user = await ctx.store.throttles.reserve(keys.user, now, limitsFor(cfg, keys.user));
+    if (user) {
+      const ip = await ctx.store.throttles.reserve(keys.ip, now, limitsFor(cfg, keys.ip));
+      if (ip) return { granted: true, attempt: { keys, held: [user, ip] } };
+      await ctx.store.throttles.giveBack(keys.user, user, limitsFor(cfg, keys.user));
+    }
+    const gate = await checkLockout(ctx, keys, now);
+    if (gate.state !== 'open') return { granted: false, gate };
+  }
+  return { granted: false, gate: { state: 'backoff', retryAfterSeconds: 1, key: keys.user } };
+}
+
+/** A verified step: hands back this attempt's own reservations (and a lock it set); other failures stay. */
+export async function giveBackAttempt(ctx: AppContext, attempt: HeldAttempt): Promise<void> {
+  const [user, ip] = attempt.held;
+  await ctx.store.throttles.giveBack(attempt.keys.user, user, limitsFor(ctx.config.lockout, attempt.keys.user));
+  await ctx.store.throttles.giveBack(attempt.keys.ip, ip, limitsFor(ctx.config.lockout, attempt.keys.ip));
+}
+
 /** Who failed, for the `lockout.locked` audit event. */
 export interface FailureWho { userId?: string | null; username?: string | null; ip: string; requestId?: string }
 
 /**
- * Counts one failure against both keys (atomic upserts in the store). When that failure locks a key,
- * appends a `lockout.locked` audit event. Returns the person's new counter.
+ * An attempt that was not verified: its reservations stay counted. For each key that this attempt's reservation
+ * locked (only one reservation can set a given lock), appends one `lockout.locked` audit event.
  */
-export async function recordFailure(ctx: AppContext, keys: LockoutKeys, who: FailureWho): Promise<Throttle> {
-  const now = ctx.now().getTime();
-  let userThrottle: Throttle | undefined;
-  for (const key of [keys.user, keys.ip]) {
-    const cfg = thresholdsFor(ctx.config.lockout, key);
-    const before = await ctx.store.throttles.get(key);
-    const after = await ctx.store.throttles.recordFailure(key, now, { windowMs: cfg.windowSeconds * 1000, lockAfter: cfg.lockAfter, lockMs: cfg.lockSeconds * 1000 });
-    if (key === keys.user) userThrottle = after;
-    const wasLocked = before?.lockedUntil != null && before.lockedUntil > now;
-    if (!wasLocked && after.lockedUntil !== null && after.lockedUntil > now) {
-      await ctx.store.audit.append({
-        at: now, type: 'lockout.locked', outcome: 'info', userId: who.userId ?? null, username: who.username ?? null, ip: who.ip,
-        reason: key === keys.user ? 'user' : 'ip', requestId: who.requestId ?? null,
-        detail: { key, failures: after.failures, lockedUntil: after.lockedUntil },
-      });
-    }
+export async function settleFailure(ctx: AppContext, attempt: HeldAttempt, who: FailureWho): Promise<void> {
+  for (const t of attempt.held) {
+    if (t.lockedUntil === null) continue;
+    await ctx.store.audit.append({
+      at: t.lastFailureAt, type: 'lockout.locked', outcome: 'info', userId: who.userId ?? null, username: who.username ?? null, ip: who.ip,
+      reason: t.key === attempt.keys.user ? 'user' : 'ip', requestId: who.requestId ?? null,
+      detail: { key: t.key, failures: t.failures, lockedUntil: t.lockedUntil },
+    });
   }
-  return userThrottle!;
 }
 
-/** A success: forget the person's failures (the address keeps its count). */
-export async function recordSuccess(ctx: AppContext, keys: LockoutKeys): Promise<void> {
-  await ctx.store.throttles.clear(keys.user);
+/** A complete sign-in (a flow reached `done`): forget the person's failures. The address keeps its count. */
+export async function forgetFailures(store: Store, username: string): Promise<void> {
+  await store.throttles.clear(lockoutKeys(username, '').user);
 }
 
 /**
@@ -113,9 +148,7 @@ export async function recordSuccess(ctx: AppContext, keys: LockoutKeys): Promise
  * and appends a `lockout.cleared` audit event. Returns true when there was a counter to clear.
  */
 export async function clearLock(store: Store, username: string, opts: { now?: number; by?: string; ip?: string; requestId?: string } = {}): Promise<boolean> {
-  const key = lockoutKeys(username, '').user;
-  const existed = (await store.throttles.get(key)) !== undefined;
-  await store.throttles.clear(key);
+  const existed = await store.throttles.clear(lockoutKeys(username, '').user);
   const user = await store.users.findByUsername(username);
   await store.audit.append({
     at: opts.now ?? Date.now(), type: 'lockout.cleared', outcome: 'success', userId: user?.id ?? null, username: user?.username ?? username,

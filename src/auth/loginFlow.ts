@@ -17,7 +17,7 @@ import type { FlowRecord } from '../store/repositories/sessions.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
 import { hashToken, newToken } from './tokens.js';
 import { challengeKey, type ExpectedChallenge } from './webauthn.js';
-import { backoffError, checkLockout, GENERIC_FAILURE_MESSAGE, lockoutKeys, recordFailure, recordSuccess } from './lockout.js';
+import { backoffError, GENERIC_FAILURE_MESSAGE, giveBackAttempt, lockoutKeys, reserveAttempt, settleFailure } from './lockout.js';
 import type { FactorStrategy, FactorSuccess } from './strategies/strategy.js';
 import { passwordStrategy } from './strategies/password.js';
 
@@ -176,10 +176,12 @@ export interface StepMeta { ip: string; requestId?: string }
 export interface StepResult { flow: LoginFlow; success: FactorSuccess }
 
 /**
- * Checks one factor with lockout and audit, without moving the flow: who → lockout gate → verify → count and
- * audit. Failures count against the person and the address; while either is locked, even the right answer
- * gets the generic message. Password failures always get the generic message (unknown people too).
- * A success clears the person's counter.
+ * Checks one factor with lockout and audit, without moving the flow: who → reserve the attempt (counted against
+ * the person and the address BEFORE the verify, so concurrent guesses cannot get past the limits) → verify →
+ * audit. While either key is locked, even the right answer gets the generic message; in back-off, a Retry-After.
+ * Password failures always get the generic message (unknown people too). A verified factor hands back only its
+ * own reservation: it never clears other failures (only a complete sign-in does, see `forgetFailures`).
+ * An attempt that was not verified stays counted, even when verify failed with a server error.
  */
 export async function attemptFactor<I>(ctx: AppContext, flow: LoginFlow, strategy: FactorStrategy<I>, input: I, meta: StepMeta): Promise<FactorSuccess> {
   const subject = await strategy.identify(ctx, flow, input);
@@ -191,12 +193,13 @@ export async function attemptFactor<I>(ctx: AppContext, flow: LoginFlow, strateg
       deviceId: extra.deviceId ?? null, deviceName: extra.deviceName ?? null, reason, detail: { purpose: flow.data.purpose, ...extra.detail },
     });
 
-  const gate = await checkLockout(ctx, keys);
-  if (gate.state === 'backoff') {
-    await audit('failure', 'backoff', { detail: { retryAfterSeconds: gate.retryAfterSeconds } });
-    throw backoffError(gate.retryAfterSeconds);
-  }
-  if (gate.state === 'locked') {
+  const reservation = await reserveAttempt(ctx, keys);
+  if (!reservation.granted) {
+    const gate = reservation.gate;
+    if (gate.state === 'backoff') {
+      await audit('failure', 'backoff', { detail: { retryAfterSeconds: gate.retryAfterSeconds } });
+      throw backoffError(gate.retryAfterSeconds);
+    }
     await strategy.imitate?.(ctx, input);
     await audit('failure', 'locked', { detail: { lockedKey: gate.key.startsWith('ip:') ? 'ip' : 'user' } });
     throw new GatehouseError('invalid_credentials', GENERIC_FAILURE_MESSAGE, { detail: { reason: 'locked' } });
@@ -206,14 +209,14 @@ export async function attemptFactor<I>(ctx: AppContext, flow: LoginFlow, strateg
   try {
     success = await strategy.verify(ctx, flow, subject, input);
   } catch (e) {
+    await settleFailure(ctx, reservation.attempt, who);
     if (!isGatehouseError(e) || e.status >= 500) throw e;
     const d = (e.detail ?? {}) as { reason?: string; deviceId?: string; deviceName?: string };
-    await recordFailure(ctx, keys, who);
     await audit('failure', d.reason ?? e.code, { deviceId: d.deviceId, deviceName: d.deviceName });
     if (strategy.factor === 'password') throw new GatehouseError('invalid_credentials', GENERIC_FAILURE_MESSAGE, { detail: { reason: d.reason ?? e.code } });
     throw e;
   }
-  await recordSuccess(ctx, keys);
+  await giveBackAttempt(ctx, reservation.attempt);
   await audit('success', null, { deviceId: success.deviceId, deviceName: success.deviceName, detail: success.detail });
   return success;
 }
@@ -236,7 +239,8 @@ export async function runFactorStep<I>(ctx: AppContext, flow: LoginFlow, strateg
 
 /**
  * Re-authentication of a signed-in person by password (before removing a device, adding one or new recovery
- * codes): the same lockout, back-off and audit as the sign-in password step, with no stored flow.
+ * codes): the same lockout, back-off and audit as the sign-in password step, with no stored flow. Like the
+ * password step, a right password hands back only its own reservation and clears no other failure.
  */
 export async function reauthenticate(ctx: AppContext, user: User, password: string, meta: StepMeta): Promise<void> {
   const now = ctx.now().getTime();

@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError, type ErrorCode } from '../errors.js';
 import { discardFlow, type LoginFlow, type StepMeta } from '../auth/loginFlow.js';
+import { forgetFailures } from '../auth/lockout.js';
 import { rotateSession, startSession } from './session.js';
 import { clearFlowCookie, clientIp } from './guards.js';
 import { renderView, type PageModel } from './views.js';
@@ -51,6 +52,8 @@ export function stepMeta(req: FastifyRequest): StepMeta {
  *   last factor remembered; → the flow's return path;
  * - step-up: the same session rotated to a new id with the factor added; → the return path;
  * - add-device: nothing more (the session stays) → /account.
+ * A login, setup or step-up that is done is a complete sign-in: only then is the person's failure counter
+ * cleared (`forgetFailures`); a single factor never clears it (issue 7).
  */
 export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow): Promise<string> {
   if (flow.state !== 'done' || !flow.userId) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
@@ -60,8 +63,12 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
   clearFlowCookie(ctx, reply);
   const purpose = flow.data.purpose;
   if (purpose === 'add-device') return '/account?done=added';
-  if (purpose === 'step-up') {
-    if (!req.session || req.session.idHash !== flow.data.sessionHash) throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
+  if (purpose === 'step-up' && (!req.session || req.session.idHash !== flow.data.sessionHash)) {
+    throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
+  }
+  const user = await ctx.store.users.findById(flow.userId);
+  if (user) await forgetFailures(ctx.store, user.username);
+  if (purpose === 'step-up' && req.session) {
     await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
     return flow.pending.returnTo;
   }

@@ -1,41 +1,134 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../tables.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database, ThrottlesTable } from '../tables.js';
 
 export interface Throttle { key: string; failures: number; firstFailureAt: number; lastFailureAt: number; lockedUntil: number | null }
 
-/** Failure counters for lockout and back-off, per person and per client address, shared by all nodes. */
+/** The limits one key is held to (milliseconds and counts; see `lockout.*` in the configuration). */
+export interface ThrottleLimits {
+  /** A count whose latest attempt is older than this starts again (unless locked). */
+  windowMs: number;
+  /** From this many counted attempts on, each further one must wait `baseDelayMs · 2^(failures − backoffAfter)` after the latest. */
+  backoffAfter: number;
+  baseDelayMs: number;
+  /** The attempt that brings the count to this number locks the key for `lockMs`. */
+  lockAfter: number;
+  lockMs: number;
+}
+
+const toThrottle = (r: ThrottlesTable): Throttle => ({
+  key: r.key, failures: Number(r.failures), firstFailureAt: Number(r.first_failure_at), lastFailureAt: Number(r.last_failure_at),
+  lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
+});
+
+const big = (n: number) => sql<number>`CAST(${n} AS bigint)`;
+
+/** The back-off delay after `count` attempts: `baseDelayMs · 2^min(count − backoffAfter, 20)` from `backoffAfter` on, else 0. */
+function delayAfter(count: RawBuilder<number>, limits: ThrottleLimits): RawBuilder<number> {
+  const over = sql<number>`(${count} - ${limits.backoffAfter})`;
+  return sql<number>`(CASE WHEN ${count} < ${limits.backoffAfter} THEN ${big(0)}
+    ELSE ${big(limits.baseDelayMs)} * (${big(1)} << (CASE WHEN ${over} > 20 THEN 20 ELSE ${over} END)) END)`;
+}
+
+/**
+ * The lockout rule, written once as SQL over the `throttles` row, for the moment `now`:
+ * - stale: the latest attempt is older than the window (the count starts again);
+ * - waitUntil: the earliest time the next attempt may come, the latest attempt + `delayAfter(failures)` (none when stale);
+ * - open: not locked, and stale or past `waitUntil`.
+ */
+function rule(now: number, limits: ThrottleLimits) {
+  const stale = sql<boolean>`(throttles.last_failure_at < ${big(now - limits.windowMs)})`;
+  const delay = delayAfter(sql<number>`throttles.failures`, limits);
+  const waitUntil = sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at + ${delay} END)`;
+  const open = sql<boolean>`((throttles.locked_until IS NULL OR throttles.locked_until <= ${big(now)})
+    AND (${stale} OR throttles.last_failure_at + ${delay} <= ${big(now)}))`;
+  return { stale, waitUntil, open };
+}
+
+/** Why a key refuses attempts at a moment: a lock until `lockedUntil`, or a back-off until `waitUntil` (null: neither). */
+export interface ThrottleStatus { key: string; lockedUntil: number | null; waitUntil: number | null }
+
+/**
+ * Attempt counters for lockout and back-off, per person and per client address, shared by all nodes.
+ * A row counts attempts that were reserved before being checked (`reserve`), less those a verified success
+ * handed back (`giveBack`). Every method is one statement, or several that are each safe on their own: none
+ * assumes a row still exists, and none opens a transaction.
+ */
 export class ThrottlesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(key: string): Promise<Throttle | undefined> {
     const r = await this.db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst();
-    return r && { key: r.key, failures: Number(r.failures), firstFailureAt: Number(r.first_failure_at), lastFailureAt: Number(r.last_failure_at), lockedUntil: r.locked_until === null ? null : Number(r.locked_until) };
+    return r && toThrottle(r);
   }
 
   /**
-   * Counts one failure atomically (an upsert that increments, restarting the count when the window has passed)
-   * and returns the new state; sets `lockedUntil` once failures reach `lockAfter`.
+   * Reserves one attempt for `key` BEFORE it is checked, in one statement (an upsert whose update only runs
+   * when the key is neither locked nor in back-off, RETURNING the new row). Granted: the row as it now stands,
+   * the attempt already counted; `lockedUntil` is set exactly when this reservation locked the key (the count
+   * reached `lockAfter`), so the caller can audit each lock once. Refused (locked or back-off): undefined, and
+   * nothing changed. A count older than `windowMs` and not locked starts again at 1.
+   * The caller stores nothing; on a verified success it hands the reservation back with `giveBack`.
    */
-  async recordFailure(key: string, now: number, opts: { windowMs: number; lockAfter: number; lockMs: number }): Promise<Throttle> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('throttles').where('key', '=', key).where('last_failure_at', '<', now - opts.windowMs)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)])).execute();
-      await trx.insertInto('throttles').values({ key, failures: 1, first_failure_at: now, last_failure_at: now, locked_until: null })
-        .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ failures: eb('throttles.failures', '+', 1), last_failure_at: now })))
-        .execute();
-      await trx.updateTable('throttles').set({ locked_until: now + opts.lockMs })
-        .where('key', '=', key).where('failures', '>=', opts.lockAfter)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)])).execute();
-    });
-    return (await this.get(key))!;
+  async reserve(key: string, now: number, limits: ThrottleLimits): Promise<Throttle | undefined> {
+    const { stale, open } = rule(now, limits);
+    const counted = sql<number>`(CASE WHEN ${stale} THEN 1 ELSE throttles.failures + 1 END)`;
+    const lockedNow = now + limits.lockMs;
+    const r = await this.db.insertInto('throttles')
+      .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, locked_until: limits.lockAfter <= 1 ? lockedNow : null })
+      .onConflict((oc) => oc.column('key')
+        .doUpdateSet({
+          failures: counted,
+          first_failure_at: sql<number>`(CASE WHEN ${stale} THEN ${big(now)} ELSE throttles.first_failure_at END)`,
+          last_failure_at: big(now),
+          locked_until: sql<number | null>`(CASE WHEN ${counted} >= ${limits.lockAfter} THEN ${big(lockedNow)} ELSE NULL END)`,
+        })
+        .where(open))
+      .returningAll()
+      .executeTakeFirst();
+    return r && toThrottle(r);
   }
 
-  async clear(key: string): Promise<void> {
-    await this.db.deleteFrom('throttles').where('key', '=', key).execute();
+  /**
+   * What refuses attempts on `key` at `now` under `limits`, by the same rule `reserve` enforces (read only:
+   * used to explain a refusal with a Retry-After). Undefined when there is no row.
+   */
+  async status(key: string, now: number, limits: ThrottleLimits): Promise<ThrottleStatus | undefined> {
+    const { waitUntil } = rule(now, limits);
+    const r = await this.db.selectFrom('throttles').select(['key', 'locked_until', waitUntil.as('wait_until')]).where('key', '=', key).executeTakeFirst();
+    return r && { key: r.key, lockedUntil: r.locked_until === null ? null : Number(r.locked_until), waitUntil: r.wait_until === null ? null : Number(r.wait_until) };
+  }
+
+  /**
+   * Hands back one reservation after the attempt it was for proved right, as if it had not been made: the count
+   * goes down by one, a lock that this reservation set is lifted, and (unless another attempt was reserved since)
+   * the back-off it started is lifted too, by moving the latest attempt's time back to the latest time at which
+   * the remaining count lets the next attempt through. Only the same count (the same `firstFailureAt`) is
+   * touched, so a count that was cleared or restarted meanwhile keeps every failure it has. A count back at zero
+   * is removed. `reserved` is what `reserve` returned; `limits` are the ones it was reserved under.
+   */
+  async giveBack(key: string, reserved: Throttle, limits: ThrottleLimits): Promise<void> {
+    const ours = big(reserved.lastFailureAt);
+    const reopened = sql<number>`(${ours} - ${delayAfter(sql<number>`(throttles.failures - 1)`, limits)})`;
+    await this.db.updateTable('throttles')
+      .set({
+        failures: sql<number>`throttles.failures - 1`,
+        last_failure_at: sql<number>`(CASE WHEN throttles.last_failure_at = ${ours} THEN ${reopened} ELSE throttles.last_failure_at END)`,
+        locked_until: reserved.lockedUntil === null ? sql<number | null>`throttles.locked_until`
+          : sql<number | null>`(CASE WHEN throttles.locked_until = ${big(reserved.lockedUntil)} THEN NULL ELSE throttles.locked_until END)`,
+      })
+      .where('key', '=', key).where('first_failure_at', '=', reserved.firstFailureAt).where('failures', '>', 0)
+      .execute();
+    await this.db.deleteFrom('throttles').where('key', '=', key).where('failures', '<=', 0).where('locked_until', 'is', null).execute();
+  }
+
+  /** Forgets the count and any lock of `key`. True when there was a row to remove. */
+  async clear(key: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('throttles').where('key', '=', key).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   async listLocked(now: number): Promise<Throttle[]> {
     const rows = await this.db.selectFrom('throttles').selectAll().where('locked_until', '>', now).execute();
-    return rows.map((r) => ({ key: r.key, failures: Number(r.failures), firstFailureAt: Number(r.first_failure_at), lastFailureAt: Number(r.last_failure_at), lockedUntil: Number(r.locked_until) }));
+    return rows.map(toThrottle);
   }
 }

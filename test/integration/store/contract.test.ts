@@ -2,15 +2,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { bothDatabases, openTestStore } from '../../helpers/databases.js';
+import { openStore } from '../../../src/store/store.js';
 import type { Store } from '../../../src/store/store.js';
 
 for (const kind of bothDatabases) {
   describe(`store contract (${kind})`, () => {
     let store: Store;
+    let url: string;
     let done: () => Promise<void>;
     const now = 1_700_000_000_000;
 
-    before(async () => { ({ store, done } = await openTestStore(kind)); });
+    before(async () => { ({ store, url, done } = await openTestStore(kind)); });
     after(async () => { await done(); });
 
     it('users: create, find case-insensitively by username or email, update, unique usernames', async () => {
@@ -132,18 +134,98 @@ for (const kind of bothDatabases) {
       assert.deepEqual((await store.signingKeys.list()).map((k) => k.state), ['active', 'retired']);
     });
 
-    it('throttles: failures count atomically, lock at the limit, reset after the window, clear', async () => {
-      const opts = { windowMs: 10_000, lockAfter: 3, lockMs: 60_000 };
-      await Promise.all([1, 2].map(() => store.throttles.recordFailure('user:alice', now, opts)));
-      const t = await store.throttles.recordFailure('user:alice', now + 1, opts);
-      assert.equal(t.failures, 3);
-      assert.equal(t.lockedUntil, now + 1 + 60_000);
-      assert.equal((await store.throttles.listLocked(now + 2)).length, 1);
-      await store.throttles.clear('user:alice');
-      assert.equal(await store.throttles.get('user:alice'), undefined);
-      await store.throttles.recordFailure('ip:1', now, opts);
-      const later = await store.throttles.recordFailure('ip:1', now + 20_000, opts);
-      assert.equal(later.failures, 1);
+    describe('throttles', () => {
+      const limits = { windowMs: 10_000, backoffAfter: 100, baseDelayMs: 0, lockAfter: 3, lockMs: 60_000 };
+
+      it('reserve counts before the check, locks at the limit, then refuses; a stale count restarts; clear', async () => {
+        const a = await store.throttles.reserve('user:alice', now, limits);
+        const b = await store.throttles.reserve('user:alice', now, limits);
+        assert.deepEqual([a?.failures, a?.lockedUntil, b?.failures, b?.lockedUntil], [1, null, 2, null]);
+        const c = await store.throttles.reserve('user:alice', now + 1, limits);
+        assert.equal(c?.failures, 3);
+        assert.equal(c?.lockedUntil, now + 1 + 60_000, 'the reservation that reaches the limit locks, and says so');
+        assert.equal(await store.throttles.reserve('user:alice', now + 2, limits), undefined, 'locked: refused, nothing counted');
+        assert.equal((await store.throttles.get('user:alice'))?.failures, 3);
+        assert.deepEqual(await store.throttles.status('user:alice', now + 2, limits), { key: 'user:alice', lockedUntil: now + 1 + 60_000, waitUntil: now + 1 });
+        assert.equal((await store.throttles.listLocked(now + 2)).length, 1);
+        assert.equal(await store.throttles.clear('user:alice'), true);
+        assert.equal(await store.throttles.clear('user:alice'), false);
+        assert.equal(await store.throttles.get('user:alice'), undefined);
+        assert.equal(await store.throttles.status('user:alice', now, limits), undefined);
+        await store.throttles.reserve('ip:1', now, limits);
+        const later = await store.throttles.reserve('ip:1', now + 20_000, limits);
+        assert.equal(later?.failures, 1);
+        assert.equal(later?.firstFailureAt, now + 20_000);
+      });
+
+      it('back-off: from backoffAfter on, the next reservation must wait base · 2^(n − backoffAfter) after the latest', async () => {
+        const l = { ...limits, backoffAfter: 2, baseDelayMs: 1000, lockAfter: 10 };
+        assert.ok(await store.throttles.reserve('user:bo', now, l));
+        assert.ok(await store.throttles.reserve('user:bo', now, l));
+        assert.equal(await store.throttles.reserve('user:bo', now + 999, l), undefined);
+        assert.equal((await store.throttles.status('user:bo', now + 999, l))?.waitUntil, now + 1000);
+        assert.equal((await store.throttles.reserve('user:bo', now + 1000, l))?.failures, 3);
+        assert.equal(await store.throttles.reserve('user:bo', now + 2999, l), undefined);
+        assert.equal((await store.throttles.reserve('user:bo', now + 3000, l))?.failures, 4);
+        assert.equal((await store.throttles.status('user:bo', now + 3000, l))?.waitUntil, now + 3000 + 4000);
+        assert.equal((await store.throttles.status('user:bo', now + 3000 + l.windowMs + 1, l))?.waitUntil, null, 'a stale count waits for nothing');
+      });
+
+      it('200 concurrent reservations on two stores (two nodes): exactly lockAfter granted, exactly one locks', async () => {
+        const other = await openStore(url);
+        try {
+          const l = { ...limits, lockAfter: 10 };
+          const got = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? other : store).throttles.reserve('user:race', now, l)));
+          const granted = got.filter((t) => t !== undefined);
+          assert.equal(granted.length, 10);
+          assert.deepEqual(granted.map((t) => t.failures).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+          assert.equal(granted.filter((t) => t.lockedUntil !== null).length, 1);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('giveBack returns only its own reservation and a lock it set; it assumes no row', async () => {
+        const held = [];
+        for (let i = 0; i < 3; i++) held.push((await store.throttles.reserve('user:gb', now, limits))!);
+        assert.equal(held[2]!.lockedUntil, now + 60_000);
+        await store.throttles.giveBack('user:gb', held[2]!, limits);
+        const after = await store.throttles.get('user:gb');
+        assert.deepEqual([after?.failures, after?.lockedUntil], [2, null], 'the lock this attempt set is lifted, other failures stay');
+        await store.throttles.giveBack('user:gb', held[1]!, limits);
+        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        assert.equal(await store.throttles.get('user:gb'), undefined, 'a count back at zero is removed');
+        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        assert.equal(await store.throttles.get('user:gb'), undefined, 'no row: nothing happens, nothing throws');
+        const fresh = await store.throttles.reserve('user:gb', now + 5, limits);
+        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        assert.equal((await store.throttles.get('user:gb'))?.failures, 1, 'a reservation of a cleared count does not erase a new one');
+        assert.ok(fresh);
+      });
+
+      it('giveBack lifts the back-off its own reservation started, not one started by a later reservation', async () => {
+        const l = { ...limits, backoffAfter: 2, baseDelayMs: 1000, lockAfter: 10 };
+        await store.throttles.reserve('user:gbo', now, l);
+        await store.throttles.reserve('user:gbo', now, l);
+        const third = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
+        await store.throttles.giveBack('user:gbo', third, l);
+        assert.equal((await store.throttles.status('user:gbo', now + 1000, l))?.waitUntil, now + 1000, 'as before the attempt: open at now + 1000');
+        const fourth = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
+        assert.equal(fourth.failures, 3);
+        const sooner = (await store.throttles.get('user:gbo'))!;
+        await store.throttles.giveBack('user:gbo', { ...sooner, lastFailureAt: now + 1 }, l);
+        const after = (await store.throttles.get('user:gbo'))!;
+        assert.deepEqual([after.failures, after.lastFailureAt], [2, now + 1000], 'another attempt came later: its back-off stays');
+      });
+
+      it('reservations racing clears and give-backs never throw', async () => {
+        const l = { ...limits, lockAfter: 1000 };
+        await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+          if (i % 3 === 0) return store.throttles.clear('user:churn');
+          const t = await store.throttles.reserve('user:churn', now, l);
+          if (t && i % 3 === 1) await store.throttles.giveBack('user:churn', t, l);
+        }));
+      });
     });
 
     it('enrollment tokens: valid once, not after expiry', async () => {
