@@ -3,8 +3,12 @@
  * problem as `file:line: reason` and refuses the whole file when there is any.
  *
  * Two passes over one YAML document: the schema (types, formats, IAM and AWS character rules, unknown
- * keys) and the cross-references (unknown group or account, duplicates, transitive tags). Both passes
- * always run, so one attempt shows all errors.
+ * keys) and the cross-references (unknown group or account, duplicates, transitive tags, one spelling per
+ * tag key, at most 50 tags per person). Both passes always run, so one attempt shows all errors.
+ *
+ * The AWS rules come from aws/tags.ts, aws/roleName.ts, aws/arn.ts and the lint's session duration range,
+ * so that a file this parser accepts never yields an assertion the AWS lint refuses
+ * (test/unit/directory/directoryMatchesLint.test.ts).
  */
 import { isIP } from 'node:net';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
