@@ -15,7 +15,8 @@ import { SignedXml } from 'xml-crypto';
 import { buildAwsAttributes } from '../src/aws/buildAwsAttributes.js';
 import { assertAwsConformant } from '../src/aws/lintAwsAssertion.js';
 import { acsUrlFor, audienceFor } from '../src/aws/partitions.js';
-import { buildCanonicalAssertion, saml } from '../src/saml/buildAssertion.js';
+import { buildCanonicalAssertion } from '../src/saml/buildAssertion.js';
+import { saml } from '../src/saml/samlConstants.js';
 import { buildResponse, type ResponseInput } from '../src/saml/buildResponse.js';
 import { createSigningKey, type SigningKey } from '../src/saml/signingKey.js';
 

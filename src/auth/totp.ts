@@ -123,9 +123,20 @@ function matchingSteps(secret: Secret, typed: string, lo: number, hi: number): n
   return out;
 }
 
-/** Accepts base32 in any case, with spaces, dashes or `=` padding, as people paste it. */
-function parseSecret(secret: string): Secret {
+/**
+ * A TOTP secret as people paste it or as another IdP exports it, normalised: white space, dashes and `=`
+ * padding removed, upper case. Returns undefined unless the result is base32 (A–Z, 2–7) of 16 to 256
+ * characters (80 to 1280 bits). The one rule for every secret Gatehouse accepts (directory file, enrolment);
+ * the caller stores the normalised form.
+ */
+export function normaliseTotpSecret(secret: string): string | undefined {
+  if (secret.length > 1024) return undefined;
   const clean = secret.replace(/[\s\-=]/g, '').toUpperCase();
-  if (!/^[A-Z2-7]{16,}$/.test(clean)) throw new GatehouseError('validation_failed', 'TOTP secret must be base32 and at least 80 bits long.');
+  return /^[A-Z2-7]{16,256}$/.test(clean) ? clean : undefined;
+}
+
+function parseSecret(secret: string): Secret {
+  const clean = normaliseTotpSecret(secret);
+  if (clean === undefined) throw new GatehouseError('validation_failed', 'TOTP secret must be base32 and at least 80 bits long.');
   return Secret.fromBase32(clean);
 }

@@ -3,17 +3,16 @@
  * documented character rules.
  *
  * - account id: exactly 12 decimal digits
- * - role name: `[\w+=,.@-]{1,64}`; optional path `/` or `/seg/.../` of the same characters (≤ 512 chars)
+ * - role name and path: roleName.ts
  * - SAML provider name: `[\w._-]{1,128}`
  */
 import { partitions, type Partition } from './partitions.js';
+import { isValidRoleName, isValidRolePath, splitRoleReference } from './roleName.js';
 
 const accountIdPattern = /^\d{12}$/;
-const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
-const rolePathPattern = /^\/(?:[\w+=,.@-]+\/)*$/;
 const providerNamePattern = /^[\w.-]{1,128}$/;
-const roleArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/;
-const providerArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):saml-provider\/([\w.-]{1,128})$/;
+const roleArnPattern = /^arn:([a-z-]+):iam::([^:]*):role(\/.*)$/s;
+const providerArnPattern = /^arn:([a-z-]+):iam::([^:]*):saml-provider\/(.*)$/s;
 
 /** A parsed role ARN. `path` is `/` when the role has no path. */
 export interface RoleArn {
@@ -35,16 +34,6 @@ export function isValidAccountId(id: string): boolean {
   return accountIdPattern.test(id);
 }
 
-/** True for a valid IAM role name (without path). */
-export function isValidRoleName(name: string): boolean {
-  return roleNamePattern.test(name);
-}
-
-/** True for a valid IAM path: `/` or `/a/b/`, at most 512 characters. */
-export function isValidRolePath(path: string): boolean {
-  return path.length <= 512 && rolePathPattern.test(path);
-}
-
 /** True for a valid IAM SAML provider name. */
 export function isValidSamlProviderName(name: string): boolean {
   return providerNamePattern.test(name);
@@ -55,16 +44,13 @@ function isPartition(p: string): p is Partition {
 }
 
 /**
- * Builds `arn:<partition>:iam::<account>:role/<path><name>`. `roleName` may carry a path
- * (`engineering/Admin` or `/engineering/Admin`). Throws RangeError on any invalid part.
+ * Builds `arn:<partition>:iam::<account>:role/<path><name>`. `roleName` is a role reference (roleName.ts)
+ * and may carry a path (`engineering/Admin` or `/engineering/Admin`). Throws RangeError on any invalid part.
  */
 export function buildRoleArn(partition: Partition, accountId: string, roleName: string): string {
   if (!isPartition(partition)) throw new RangeError(`unknown partition: ${JSON.stringify(partition)}`);
   if (!isValidAccountId(accountId)) throw new RangeError(`invalid AWS account id: ${JSON.stringify(accountId)}`);
-  const trimmed = roleName.startsWith('/') ? roleName.slice(1) : roleName;
-  const slash = trimmed.lastIndexOf('/');
-  const path = slash < 0 ? '/' : `/${trimmed.slice(0, slash + 1)}`;
-  const name = slash < 0 ? trimmed : trimmed.slice(slash + 1);
+  const { path, name } = splitRoleReference(roleName);
   if (!isValidRolePath(path)) throw new RangeError(`invalid IAM role path: ${JSON.stringify(path)}`);
   if (!isValidRoleName(name)) throw new RangeError(`invalid IAM role name: ${JSON.stringify(name)}`);
   return `arn:${partition}:iam::${accountId}:role${path}${name}`;
@@ -84,9 +70,9 @@ export function buildSamlProviderArn(partition: Partition, accountId: string, pr
 export function parseRoleArn(arn: string): RoleArn | undefined {
   const m = roleArnPattern.exec(arn);
   if (m === null) return undefined;
-  const [, partition, accountId, path, name] = m;
-  if (partition === undefined || accountId === undefined || path === undefined || name === undefined) return undefined;
-  if (!isPartition(partition) || !isValidRolePath(path)) return undefined;
+  const [, partition = '', accountId = '', rest = ''] = m;
+  const { path, name } = splitRoleReference(rest);
+  if (!isPartition(partition) || !isValidAccountId(accountId) || !isValidRolePath(path) || !isValidRoleName(name)) return undefined;
   return { partition, accountId, path, name };
 }
 
@@ -94,10 +80,8 @@ export function parseRoleArn(arn: string): RoleArn | undefined {
 export function parseSamlProviderArn(arn: string): SamlProviderArn | undefined {
   const m = providerArnPattern.exec(arn);
   if (m === null) return undefined;
-  const [, partition, accountId, name] = m;
-  if (partition === undefined || accountId === undefined || name === undefined || !isPartition(partition)) {
-    return undefined;
-  }
+  const [, partition = '', accountId = '', name = ''] = m;
+  if (!isPartition(partition) || !isValidAccountId(accountId) || !isValidSamlProviderName(name)) return undefined;
   return { partition, accountId, name };
 }
 

@@ -3,9 +3,14 @@
  * Role, RoleSessionName, SourceIdentity, SessionDuration (when set), PrincipalTag:<Key> (in the order
  * given, then AuthMethod), TransitiveTagKeys (when any).
  */
+import { GatehouseError } from '../errors.js';
 import type { SamlAttribute } from '../saml/buildAssertion.js';
+import { buildRoleArn, buildSamlProviderArn } from './arn.js';
 import type { Partition } from './partitions.js';
+import { roleReferenceProblem } from './roleName.js';
 import { toAwsSessionName } from './sessionName.js';
+import { authMethodTagKey } from './tags.js';
+import type { AwsLintViolation } from './violation.js';
 
 export type { SamlAttribute };
 
@@ -49,22 +54,54 @@ export interface AwsAttributeInput {
   authMethod: 'totp' | 'webauthn' | 'recovery';
 }
 
-/** The `Role` attribute value for one grant: `<role-arn>,<provider-arn>`. Not validated here (see the lint). */
-export function roleAttributeValue(grant: AwsRoleGrant): string {
+/**
+ * The `Role` attribute value for one grant, `<role-arn>,<provider-arn>`, built by the validated
+ * buildRoleArn / buildSamlProviderArn. Returns the broken rules instead when a part is invalid:
+ * `role.value.malformed` (a comma in the role reference), `role.arn.malformed`, `role.provider_arn.malformed`.
+ */
+export function roleAttributeValue(grant: AwsRoleGrant): { value: string } | { violations: AwsLintViolation[] } {
   const { id, partition, providerName } = grant.account;
-  const roleName = grant.roleName.startsWith('/') ? grant.roleName.slice(1) : grant.roleName;
-  return `arn:${partition}:iam::${id}:role/${roleName},arn:${partition}:iam::${id}:saml-provider/${providerName}`;
+  const where = `${id}/${grant.roleName}`;
+  const violations: AwsLintViolation[] = [];
+  let role: string | undefined;
+  let provider: string | undefined;
+  try {
+    role = buildRoleArn(partition, id, grant.roleName);
+  } catch (e) {
+    violations.push({ rule: 'role.arn.malformed', message: `cannot build the role ARN of ${where}: ${(e as Error).message}` });
+  }
+  try {
+    provider = buildSamlProviderArn(partition, id, providerName);
+  } catch (e) {
+    violations.push({ rule: 'role.provider_arn.malformed', message: `cannot build the SAML provider ARN of ${where}: ${(e as Error).message}` });
+  }
+  const problem = roleReferenceProblem(grant.roleName);
+  if (role !== undefined && problem !== undefined) violations.push({ rule: 'role.value.malformed', message: `role ${where} ${problem}` });
+  if (role === undefined || provider === undefined || violations.length > 0) return { violations };
+  return { value: `${role},${provider}` };
 }
 
 /**
- * Builds the ordered AWS attribute list. Deterministic and total: it never throws; malformed input
- * (bad ARN parts, a `tags` key colliding with `AuthMethod`, too many tags) is reported by
- * `lintAwsAttributes` / `assertAwsConformant`, which must run before signing.
- * Duplicate roles (the same role granted by two groups) are sent once.
- * RoleSessionName and SourceIdentity are both {@link toAwsSessionName}(username).
+ * Builds the ordered AWS attribute list. Role values are built by the validated ARN builders: a grant whose
+ * ARNs cannot be built (bad account id, role reference or provider name, which the directory file and the
+ * admin commands refuse, so only a damaged database holds one) throws GatehouseError('aws_lint_failed')
+ * listing every such grant, with the lint's rule ids. Everything else is built as given and checked by
+ * `lintAwsAttributes` / `assertAwsConformant`, which must run before signing (e.g. a `tags` key colliding
+ * with AuthMethod, too many tags). Duplicate roles (the same role granted by two groups) are sent once.
+ * RoleSessionName and SourceIdentity are both {@link toAwsSessionName}(username). Nothing to store.
  */
 export function buildAwsAttributes(input: AwsAttributeInput): SamlAttribute[] {
-  const roleValues = [...new Set(input.roles.map(roleAttributeValue))];
+  const roleValues: string[] = [];
+  const violations: AwsLintViolation[] = [];
+  for (const grant of input.roles) {
+    const built = roleAttributeValue(grant);
+    if ('violations' in built) violations.push(...built.violations);
+    else if (!roleValues.includes(built.value)) roleValues.push(built.value);
+  }
+  if (violations.length > 0) {
+    const rules = [...new Set(violations.map((x) => x.rule))].join(', ');
+    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { detail: violations });
+  }
   const sessionName = toAwsSessionName(input.username);
   const attributes: SamlAttribute[] = [
     { name: awsAttributeNames.role, values: roleValues },
@@ -77,7 +114,7 @@ export function buildAwsAttributes(input: AwsAttributeInput): SamlAttribute[] {
   for (const [key, value] of Object.entries(input.tags)) {
     attributes.push({ name: `${awsAttributeNames.principalTagPrefix}${key}`, values: [value] });
   }
-  attributes.push({ name: `${awsAttributeNames.principalTagPrefix}AuthMethod`, values: [input.authMethod] });
+  attributes.push({ name: `${awsAttributeNames.principalTagPrefix}${authMethodTagKey}`, values: [input.authMethod] });
   const transitive = [...new Set(input.transitiveTagKeys)].filter((k) => Object.hasOwn(input.tags, k));
   if (transitive.length > 0) attributes.push({ name: awsAttributeNames.transitiveTagKeys, values: transitive });
   return attributes;

@@ -6,12 +6,14 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import { isGatehouseError } from '../errors.js';
-import { saml, type SamlAttribute } from '../saml/buildAssertion.js';
+import type { SamlAttribute } from '../saml/buildAssertion.js';
 import { childrenNamed, parseXmlSafely, textOf } from '../saml/parseXmlSafely.js';
+import { saml, statusCodes } from '../saml/samlConstants.js';
 import { dsig } from '../saml/signXml.js';
 import { verifyEnvelopedSignature } from '../saml/xmlSignature.js';
-import { lintAwsAssertion, maxLifetimeSeconds, type AwsAssertionModel, type AwsLintViolation } from './lintAwsAssertion.js';
+import { lintAwsAssertion, maxLifetimeSeconds, type AwsAssertionModel } from './lintAwsAssertion.js';
 import { partitionOfAudience } from './partitions.js';
+import type { AwsLintViolation } from './violation.js';
 
 /** Options of {@link checkAwsSamlResponse}. */
 export interface CheckAwsSamlResponseOptions {
@@ -27,8 +29,6 @@ export interface AwsSamlResponseCheck {
   violations: AwsLintViolation[];
   model?: AwsAssertionModel;
 }
-
-const successStatus = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
 function one(parent: Element | undefined, ns: string, name: string): Element | undefined {
   if (parent === undefined) return undefined;
@@ -61,7 +61,7 @@ export function checkAwsSamlResponse(xml: string, options: CheckAwsSamlResponseO
   }
   if (root.getAttribute('Version') !== '2.0') v('response.version', 'Response Version is not 2.0');
   const status = one(one(root, P, 'Status'), P, 'StatusCode')?.getAttribute('Value');
-  if (status !== successStatus) v('response.status', `status is ${status ?? 'missing'}`);
+  if (status !== statusCodes.success) v('response.status', `status is ${status ?? 'missing'}`);
   if (childrenNamed(root, A, 'EncryptedAssertion').length > 0) v('response.encrypted', 'encrypted assertions are not supported');
   const assertions = childrenNamed(root, A, 'Assertion');
   const assertion = assertions[0];

@@ -8,12 +8,9 @@ import type { SamlAttribute } from '../saml/buildAssertion.js';
 import { parseRoleArn, parseSamlProviderArn } from './arn.js';
 import { awsAttributeNames, awsAttributePrefix } from './buildAwsAttributes.js';
 import { partitionOfAcsUrl, partitionOfAudience, type Partition } from './partitions.js';
-
-/** One broken rule. `rule` is a stable id such as `tag.key.case_collision`. */
-export interface AwsLintViolation {
-  rule: string;
-  message: string;
-}
+import { isValidAwsSessionName } from './sessionName.js';
+import { hasAwsPrefix, lintTags, lintTransitiveTagKeys } from './tags.js';
+import type { AwsLintViolation } from './violation.js';
 
 /** What the lint reads: the fields of AssertionInput (buildAssertion.ts) that AWS cares about. */
 export interface AwsAssertionModel {
@@ -29,23 +26,12 @@ export interface AwsAssertionModel {
 
 /** Maximum assertion lifetime AWS redeems (seconds). */
 export const maxLifetimeSeconds = 300;
-/** Maximum number of session tags. */
-export const maxSessionTags = 50;
+/** Shortest SessionDuration AWS takes, in seconds (AWS-SAML.md). */
+export const minSessionDurationSeconds = 900;
+/** Longest SessionDuration AWS takes, in seconds (AWS-SAML.md). */
+export const maxSessionDurationSeconds = 43200;
 
-const sessionNamePattern = /^[A-Za-z0-9_+=,.@-]{2,64}$/;
-const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const tagValuePattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const knownSuffixes = new Set(['Role', 'RoleSessionName', 'SourceIdentity', 'SessionDuration', 'TransitiveTagKeys']);
-
-/** True for a valid session tag key (1–128 characters of letters, digits, spaces and `_.:/=+-@`). */
-export function isValidTagKey(key: string): boolean {
-  return tagKeyPattern.test(key) && [...key].length <= 128;
-}
-
-/** True for a valid session tag value (0–256 characters of the same set). */
-export function isValidTagValue(value: string): boolean {
-  return tagValuePattern.test(value) && [...value].length <= 256;
-}
 
 function checkRoles(values: string[], partition: Partition | undefined, out: AwsLintViolation[]): void {
   const v = (rule: string, message: string): number => out.push({ rule, message });
@@ -108,15 +94,15 @@ export function lintAwsAttributes(attributes: SamlAttribute[], partition?: Parti
   if (rsn === undefined) v('session_name.missing', 'no RoleSessionName attribute');
   else {
     const value = checkSingle(rsn, 'session_name', out);
-    if (value !== undefined && !sessionNamePattern.test(value)) v('session_name.invalid', `RoleSessionName must match [A-Za-z0-9_+=,.@-]{2,64}: ${JSON.stringify(value)}`);
+    if (value !== undefined && !isValidAwsSessionName(value)) v('session_name.invalid', `RoleSessionName must match [A-Za-z0-9_+=,.@-]{2,64}: ${JSON.stringify(value)}`);
   }
 
   const si = byName.get(awsAttributeNames.sourceIdentity);
   if (si !== undefined) {
     const value = checkSingle(si, 'source_identity', out);
     if (value !== undefined) {
-      if (!sessionNamePattern.test(value)) v('source_identity.invalid', `SourceIdentity must match [A-Za-z0-9_+=,.@-]{2,64}: ${JSON.stringify(value)}`);
-      if (value.toLowerCase().startsWith('aws:')) v('source_identity.aws_prefix', 'SourceIdentity must not start with aws:');
+      if (!isValidAwsSessionName(value)) v('source_identity.invalid', `SourceIdentity must match [A-Za-z0-9_+=,.@-]{2,64}: ${JSON.stringify(value)}`);
+      if (hasAwsPrefix(value)) v('source_identity.aws_prefix', 'SourceIdentity must not start with aws:');
     }
   }
 
@@ -125,37 +111,18 @@ export function lintAwsAttributes(attributes: SamlAttribute[], partition?: Parti
     const value = checkSingle(sd, 'session_duration', out);
     if (value !== undefined) {
       if (!/^[1-9]\d*$/.test(value)) v('session_duration.not_integer', `SessionDuration must be an integer: ${JSON.stringify(value)}`);
-      else if (Number(value) < 900 || Number(value) > 43200) v('session_duration.out_of_range', `SessionDuration must be 900–43200: ${value}`);
+      else if (Number(value) < minSessionDurationSeconds || Number(value) > maxSessionDurationSeconds) {
+        v('session_duration.out_of_range', `SessionDuration must be ${minSessionDurationSeconds}–${maxSessionDurationSeconds}: ${value}`);
+      }
     }
   }
 
-  const tagKeys: string[] = [];
-  const folded = new Map<string, string>();
-  for (const a of attributes) {
-    if (!a.name.startsWith(awsAttributeNames.principalTagPrefix)) continue;
-    const key = a.name.slice(awsAttributeNames.principalTagPrefix.length);
-    tagKeys.push(key);
-    if (!isValidTagKey(key)) v('tag.key.invalid', `tag key must be 1–128 of letters, digits, spaces and _.:/=+-@: ${JSON.stringify(key)}`);
-    if (key.toLowerCase().startsWith('aws:')) v('tag.key.aws_prefix', `tag key must not start with aws: ${JSON.stringify(key)}`);
-    const lower = key.toLowerCase();
-    const other = folded.get(lower);
-    if (other !== undefined && other !== key) v('tag.key.case_collision', `tag keys ${other} and ${key} differ only in case`);
-    folded.set(lower, key);
-    if (a.values.length !== 1) v('tag.multiple_values', `tag ${key} must have exactly one value`);
-    for (const value of a.values) {
-      if (!isValidTagValue(value)) v('tag.value.invalid', `tag ${key} value must be 0–256 of letters, digits, spaces and _.:/=+-@`);
-    }
-  }
-  if (tagKeys.length > maxSessionTags) v('tag.too_many', `more than ${maxSessionTags} session tags`);
-
+  const tags = attributes
+    .filter((a) => a.name.startsWith(awsAttributeNames.principalTagPrefix))
+    .map((a) => ({ key: a.name.slice(awsAttributeNames.principalTagPrefix.length), values: a.values }));
+  out.push(...lintTags(tags));
   const tt = byName.get(awsAttributeNames.transitiveTagKeys);
-  if (tt !== undefined) {
-    const sent = new Set(tagKeys);
-    if (new Set(tt.values).size !== tt.values.length) v('transitive.duplicate', 'TransitiveTagKeys lists a key twice');
-    for (const k of tt.values) {
-      if (!sent.has(k)) v('transitive.not_sent', `transitive tag key ${JSON.stringify(k)} is not a sent PrincipalTag`);
-    }
-  }
+  if (tt !== undefined) out.push(...lintTransitiveTagKeys(tt.values, tags.map((t) => t.key)));
   return out;
 }
 

@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 
 const kept = /^[A-Za-z0-9_+,.@-]$/;
+const sessionNamePattern = /^[A-Za-z0-9_+=,.@-]{2,64}$/;
 const maxLength = 64;
 const hashChars = 16;
 const marker = '==';
@@ -39,6 +40,11 @@ function encodeCodePoint(ch: string): string {
   let out = '';
   for (const b of Buffer.from(ch, 'utf8')) out += `=${hex2(b)}`;
   return out;
+}
+
+/** True for a valid RoleSessionName or SourceIdentity value: `[A-Za-z0-9_+=,.@-]{2,64}` (AWS-SAML.md). */
+export function isValidAwsSessionName(name: string): boolean {
+  return sessionNamePattern.test(name);
 }
 
 /**

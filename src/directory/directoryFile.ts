@@ -3,34 +3,28 @@
  * problem as `file:line: reason` and refuses the whole file when there is any.
  *
  * Two passes over one YAML document: the schema (types, formats, IAM and AWS character rules, unknown
- * keys) and the cross-references (unknown group or account, duplicates, transitive tags). Both passes
- * always run, so one attempt shows all errors.
+ * keys) and the cross-references (unknown group or account, duplicates, transitive tags, one spelling per
+ * tag key, at most 50 tags per person). Both passes always run, so one attempt shows all errors.
+ *
+ * The AWS rules come from aws/tags.ts, aws/roleName.ts, aws/arn.ts and the lint's session duration range,
+ * so that a file this parser accepts never yields an assertion the AWS lint refuses
+ * (test/unit/directory/directoryMatchesLint.test.ts).
  */
 import { isIP } from 'node:net';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { normaliseTotpSecret } from '../auth/totp.js';
 import { GatehouseError } from '../errors.js';
-import { isValidAccountId, isValidRoleName, isValidRolePath, isValidSamlProviderName } from '../aws/arn.js';
+import { isValidAccountId, isValidSamlProviderName } from '../aws/arn.js';
+import { maxSessionDurationSeconds, minSessionDurationSeconds } from '../aws/lintAwsAssertion.js';
 import { isValidRegion, partitions } from '../aws/partitions.js';
+import { normaliseRoleName, roleReferenceProblem } from '../aws/roleName.js';
+import { configurableTagKeyProblem, foldTagKey, isValidTagValue, maxSessionTags, tagValueRule } from '../aws/tags.js';
 
-/** AWS session tag keys: 1–128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`. */
-const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-/** AWS session tag values: 0–256 of the same characters. */
-const tagValuePattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const usernamePattern = /^[\p{L}\p{N}][\p{L}\p{N}._@+=,-]{0,127}$/u;
 const groupNamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+=,-]{0,127}$/;
 const aliasPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const argon2idPattern = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
-
-/** True for a valid AWS session tag key (also refuses the reserved `aws:` prefix). */
-export function isValidTagKey(key: string): boolean {
-  return tagKeyPattern.test(key) && !key.toLowerCase().startsWith('aws:');
-}
-
-/** True for a valid AWS session tag value. */
-export function isValidTagValue(value: string): boolean {
-  return tagValuePattern.test(value);
-}
 
 /** True for `addr/prefix` (IPv4 or IPv6, prefix in range) or a bare address. */
 export function isValidCidr(cidr: string): boolean {
@@ -43,23 +37,14 @@ export function isValidCidr(cidr: string): boolean {
   return Number(prefix) <= (v === 4 ? 32 : 128);
 }
 
-/** IAM role name with an optional path (`Admin`, `engineering/Admin`, `/engineering/Admin`). */
-export function isValidRoleReference(role: string): boolean {
-  const trimmed = role.startsWith('/') ? role.slice(1) : role;
-  const slash = trimmed.lastIndexOf('/');
-  const path = slash < 0 ? '/' : `/${trimmed.slice(0, slash + 1)}`;
-  const name = slash < 0 ? trimmed : trimmed.slice(slash + 1);
-  return isValidRolePath(path) && isValidRoleName(name);
-}
+/** A zod refinement from a rule function that says why a value is refused (undefined = fine). */
+const rule = (problem: (v: string) => string | undefined) => (v: string, ctx: z.core.$RefinementCtx<string>): void => {
+  const message = problem(v);
+  if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: v });
+};
 
-/** Base32 (RFC 4648) of at least 80 bits; spaces and `=` padding allowed, any case. */
-export function normaliseTotpSeed(secret: string): string | undefined {
-  const clean = secret.replace(/[\s=]/g, '').toUpperCase();
-  return /^[A-Z2-7]{16,}$/.test(clean) ? clean : undefined;
-}
-
-const tagKey = z.string().refine(isValidTagKey, 'must be 1–128 letters, digits, spaces or _.:/=+-@ and not start with aws:');
-const tagValue = z.string().refine(isValidTagValue, 'must be at most 256 letters, digits, spaces or _.:/=+-@');
+const tagKey = z.string().superRefine(rule(configurableTagKeyProblem));
+const tagValue = z.string().refine(isValidTagValue, `must be ${tagValueRule}`);
 
 const accountId = z.union([z.string(), z.number()], { error: 'must be a quoted string of 12 digits' })
   .transform((v) => (typeof v === 'number' ? String(v) : v))
@@ -77,8 +62,10 @@ export const accountSchema = z.strictObject({
 
 export const roleSchema = z.strictObject({
   account: z.union([z.string(), z.number()]).transform((v) => String(v)),
-  role: z.string().refine(isValidRoleReference, 'must be an IAM role name ([A-Za-z0-9+=,.@_-], 1–64 characters), optionally after a path'),
-  session_duration: z.int('must be a whole number of seconds').min(900, 'must be at least 900 seconds').max(43200, 'must be at most 43200 seconds').optional(),
+  role: z.string().superRefine(rule(roleReferenceProblem)),
+  session_duration: z.int('must be a whole number of seconds')
+    .min(minSessionDurationSeconds, `must be at least ${minSessionDurationSeconds} seconds`)
+    .max(maxSessionDurationSeconds, `must be at most ${maxSessionDurationSeconds} seconds`).optional(),
   require: z.enum(['totp', 'webauthn'], 'must be totp or webauthn').optional(),
   source_ips: z.array(z.string().refine(isValidCidr, 'must be an IPv4 or IPv6 CIDR range such as 10.0.0.0/8 or 2001:db8::/32')).default([]),
 });
@@ -91,8 +78,8 @@ export const groupSchema = z.strictObject({
 });
 
 export const totpSchema = z.strictObject({
-  secret: z.string().refine((s) => normaliseTotpSeed(s) !== undefined, 'must be base32 (A–Z, 2–7) of at least 16 characters')
-    .transform((s) => normaliseTotpSeed(s) ?? s),
+  secret: z.string().refine((s) => normaliseTotpSecret(s) !== undefined, 'must be base32 (A–Z, 2–7) of 16 to 256 characters')
+    .transform((s) => normaliseTotpSecret(s) ?? s),
   name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
 });
 
@@ -188,17 +175,33 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
-/** Cross-reference checks on the raw value: duplicates, unknown references, transitive tags. */
+/** Cross-reference checks on the raw value: duplicates, unknown references, tag rules across the file. */
 function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: string) => void): void {
   const sessionTags = asArray(raw.session_tags).map(asString);
+  // How each tag key is spelled where it first appears: AWS tag keys are case-insensitive, and Gatehouse
+  // sends them as spelled, so two spellings of one key could reach one person as a collision.
+  const spelling = new Map<string, { key: string; where: string }>();
+  const checkSpelling = (key: string, path: Path, where: string): void => {
+    const prev = spelling.get(foldTagKey(key));
+    if (prev === undefined) spelling.set(foldTagKey(key), { key, where });
+    else if (prev.key !== key) report(path, `tag "${key}" is spelled "${prev.key}" in ${prev.where} (AWS tag keys are case-insensitive: one person could receive both)`);
+  };
   const seenTags = new Map<string, number>();
   sessionTags.forEach((t, i) => {
     if (t === undefined) return;
-    if (seenTags.has(t.toLowerCase())) report(['session_tags', i], `session tag "${t}" is listed twice (AWS tag keys are case-insensitive)`);
-    seenTags.set(t.toLowerCase(), i);
+    if (seenTags.has(foldTagKey(t))) report(['session_tags', i], `session tag "${t}" is listed twice (AWS tag keys are case-insensitive)`);
+    else checkSpelling(t, ['session_tags', i], 'session_tags');
+    seenTags.set(foldTagKey(t), i);
   });
+  if (sessionTags.length + 1 > maxSessionTags) {
+    report(['session_tags'], `${sessionTags.length} session tags plus AuthMethod is more than the ${maxSessionTags} tags AWS takes`);
+  }
+  const transitive = new Set<string>();
   asArray(raw.transitive_tags).forEach((t, i) => {
-    if (typeof t === 'string' && !sessionTags.includes(t)) report(['transitive_tags', i], `transitive tag "${t}" is not in session_tags`);
+    if (typeof t !== 'string') return;
+    if (!sessionTags.includes(t)) report(['transitive_tags', i], `transitive tag "${t}" is not in session_tags`);
+    if (transitive.has(t)) report(['transitive_tags', i], `transitive tag "${t}" is listed twice`);
+    transitive.add(t);
   });
 
   const accountKeys = new Map<string, string>(); // alias or id → account id
@@ -222,6 +225,7 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
   });
 
   const groupNames = new Map<string, string>(); // lower → as written
+  const groupTagKeys = new Map<string, string[]>(); // group name → its tag keys
   asArray(raw.groups).forEach((g, i) => {
     if (!isRecord(g)) return;
     const name = asString(g.name);
@@ -232,10 +236,16 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
     }
     if (isRecord(g.tags)) {
       const seen = new Set<string>();
-      for (const k of Object.keys(g.tags)) {
-        if (seen.has(k.toLowerCase())) report(['groups', i, 'tags', k], `tag "${k}" is given twice (AWS tag keys are case-insensitive)`);
-        seen.add(k.toLowerCase());
+      const keys = Object.keys(g.tags);
+      for (const k of keys) {
+        if (seen.has(foldTagKey(k))) report(['groups', i, 'tags', k], `tag "${k}" is given twice (AWS tag keys are case-insensitive)`);
+        else checkSpelling(k, ['groups', i, 'tags', k], `group "${name ?? '?'}"`);
+        seen.add(foldTagKey(k));
       }
+      if (keys.length + 1 > maxSessionTags) {
+        report(['groups', i, 'tags'], `${keys.length} tags plus AuthMethod is more than the ${maxSessionTags} tags AWS takes`);
+      }
+      if (name !== undefined) groupTagKeys.set(name, keys);
     }
     const roleKeys = new Set<string>();
     asArray(g.roles).forEach((r, j) => {
@@ -249,8 +259,8 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
       }
       const role = asString(r.role);
       if (role === undefined) return;
-      const key = `${acct}/${role.replace(/^\//, '')}`;
-      if (roleKeys.has(key)) report(['groups', i, 'roles', j], `role ${ref}/${role} is mapped twice in group "${name ?? '?'}"`);
+      const key = `${acct}/${normaliseRoleName(role)}`;
+      if (roleKeys.has(key)) report(['groups', i, 'roles', j], `role ${ref}/${normaliseRoleName(role)} is mapped twice in group "${name ?? '?'}"`);
       roleKeys.add(key);
     });
   });
@@ -281,12 +291,21 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
       const near = groupNames.get(g.toLowerCase());
       report(['users', i, 'groups', j], `unknown group "${g}"${near ? ` (did you mean "${near}"?)` : ': it must be a group under groups'}`);
     });
+    const sent = new Set<string>();
     if (isRecord(u.attributes)) {
       for (const [k, v] of Object.entries(u.attributes)) {
-        if (typeof v === 'string' && sessionTags.includes(k) && !isValidTagValue(v)) {
-          report(['users', i, 'attributes', k], `attribute ${k} is a session tag, so its value must be at most 256 letters, digits, spaces or _.:/=+-@`);
+        if (!sessionTags.includes(k)) continue;
+        sent.add(foldTagKey(k));
+        if (typeof v === 'string' && !isValidTagValue(v)) {
+          report(['users', i, 'attributes', k], `attribute ${k} is a session tag, so its value must be ${tagValueRule}`);
         }
       }
+    }
+    for (const g of asArray(u.groups)) {
+      if (typeof g === 'string') for (const k of groupTagKeys.get(g) ?? []) sent.add(foldTagKey(k));
+    }
+    if (sent.size + 1 > maxSessionTags) {
+      report(['users', i], `user "${name ?? '?'}" would receive ${sent.size} session tags plus AuthMethod, more than the ${maxSessionTags} tags AWS takes`);
     }
   });
 }

@@ -22,6 +22,8 @@
  * - TransitiveTagKeys: the `transitive_tags` that are actually among the tags sent.
  */
 import { BlockList, isIP } from 'node:net';
+import { normaliseRoleName } from '../aws/roleName.js';
+import { foldTagKey } from '../aws/tags.js';
 import type { AwsAccount, RequiredFactor, RoleMapping } from '../store/repositories/accounts.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
@@ -174,7 +176,7 @@ export function entitlementsFor(input: EntitlementsInput, context: EntitlementsC
   for (const m of input.mappings) {
     const group = groupNames.get(m.groupId);
     if (group === undefined || !accounts.has(m.accountId)) continue;
-    const key = `${m.accountId}\u0000${m.roleName}`;
+    const key = `${m.accountId}\u0000${normaliseRoleName(m.roleName)}`;
     const list = byRole.get(key) ?? [];
     list.push(evaluate(m, group, context));
     byRole.set(key, list);
@@ -193,7 +195,7 @@ export function entitlementsFor(input: EntitlementsInput, context: EntitlementsC
   roles.sort((a, b) => byCodeUnit(a.account.alias, b.account.alias) || byCodeUnit(a.account.id, b.account.id) || byCodeUnit(a.roleName, b.roleName));
 
   const { tags, conflicts } = tagsFor(input);
-  const present = new Map(Object.keys(tags).map((k) => [k.toLowerCase(), k]));
-  const transitiveTagKeys = [...new Set(input.settings.transitiveTags.map((t) => present.get(t.toLowerCase())).filter((k): k is string => k !== undefined))];
+  const present = new Map(Object.keys(tags).map((k) => [foldTagKey(k), k]));
+  const transitiveTagKeys = [...new Set(input.settings.transitiveTags.map((t) => present.get(foldTagKey(t))).filter((k): k is string => k !== undefined))];
   return { roles, tags, transitiveTagKeys, tagConflicts: conflicts };
 }

@@ -19,6 +19,7 @@
  * replaces its seed when it differs. Users are matched case-insensitively, groups by exact name, accounts
  * by id.
  */
+import { normaliseRoleName } from '../aws/roleName.js';
 import type { AwsAccount, Partition, RequiredFactor, RoleMapping } from '../store/repositories/accounts.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
@@ -99,9 +100,6 @@ const sameRecord = (a: Record<string, string>, b: Record<string, string>): boole
 };
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 const list = (fields: string[]): string => (fields.length > 0 ? ` ${fields.join(', ')}` : '');
-
-/** The stored form of a role name from the file: no leading slash. */
-export const normaliseRoleName = (role: string): string => (role.startsWith('/') ? role.slice(1) : role);
 
 /**
  * Compares the file with the snapshot and returns the changes (empty when the database already matches).

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { parseSpMetadata } from '../saml/parseSpMetadata.js';
 import type { RegisteredSp } from '../saml/checkAuthnRequest.js';
 import type { ServiceProvider } from '../store/repositories/serviceProviders.js';
-import { saml } from '../saml/buildAssertion.js';
+import { saml } from '../saml/samlConstants.js';
 
 export interface RegisterSpInput {
   metadataXml: string;

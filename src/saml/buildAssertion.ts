@@ -15,24 +15,9 @@
  */
 import { GatehouseError } from '../errors.js';
 import { escapeAttribute, escapeText, formatInstant, isValidXmlId } from './escapeXml.js';
+import { saml } from './samlConstants.js';
 import type { SigningKey } from './signingKey.js';
 import { signCanonicalXml } from './signXml.js';
-
-/** SAML namespace and URI constants. */
-export const saml = {
-  assertionNs: 'urn:oasis:names:tc:SAML:2.0:assertion',
-  protocolNs: 'urn:oasis:names:tc:SAML:2.0:protocol',
-  bearer: 'urn:oasis:names:tc:SAML:2.0:cm:bearer',
-  attrnameFormatUri: 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
-  refedsMfa: 'https://refeds.org/profile/mfa',
-  mobileTwoFactorContract: 'urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract',
-  nameIdFormat: {
-    persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-    transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
-    emailAddress: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-    unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-  },
-} as const;
 
 /** One SAML attribute: a name (NameFormat uri) and its string values. */
 export interface SamlAttribute {

@@ -4,7 +4,8 @@
  * was validated against the SP's metadata.
  */
 import { escapeText } from './escapeXml.js';
-import { buildResponseHead, statusCodes, type BuiltResponse, type ResponseEnvelope } from './buildResponse.js';
+import { buildResponseHead, type BuiltResponse, type ResponseEnvelope } from './buildResponse.js';
+import { statusCodes } from './samlConstants.js';
 import type { SigningKey } from './signingKey.js';
 import { signCanonicalXml } from './signXml.js';
 

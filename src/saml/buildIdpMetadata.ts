@@ -3,15 +3,9 @@
  * and give to other SPs). UTF-8 without BOM, with an XML declaration; unsigned.
  */
 import { GatehouseError } from '../errors.js';
-import { saml } from './buildAssertion.js';
+import { bindings, saml } from './samlConstants.js';
 import { escapeAttribute, escapeText, formatInstant } from './escapeXml.js';
 import { dsig } from './signXml.js';
-
-/** SAML binding URIs. */
-export const bindings = {
-  redirect: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect',
-  post: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST',
-} as const;
 
 /** Input of {@link buildIdpMetadata}. */
 export interface IdpMetadataInput {
@@ -48,7 +42,7 @@ export function buildIdpMetadata(input: IdpMetadataInput): string {
   ];
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="${dsig.namespace}" entityID="${escapeAttribute(input.entityId)}" validUntil="${formatInstant(input.validUntil)}">`,
+    `<md:EntityDescriptor xmlns:md="${saml.metadataNs}" xmlns:ds="${dsig.namespace}" entityID="${escapeAttribute(input.entityId)}" validUntil="${formatInstant(input.validUntil)}">`,
     `  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${saml.protocolNs}">`,
     ...certs.map((c) => `    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`),
     ...formats.map((f) => `    <md:NameIDFormat>${escapeText(f)}</md:NameIDFormat>`),

@@ -4,23 +4,9 @@
  * elements that use it, not on the Response), so it can be signed the same way when needed.
  */
 import { GatehouseError } from '../errors.js';
-import { buildAssertion, saml, type AssertionInput } from './buildAssertion.js';
+import { buildAssertion, type AssertionInput } from './buildAssertion.js';
 import { escapeAttribute, escapeText, formatInstant, isValidXmlId } from './escapeXml.js';
-
-/** Status code URIs (SAML core §3.2.2.2). */
-export const statusCodes = {
-  success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
-  requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
-  responder: 'urn:oasis:names:tc:SAML:2.0:status:Responder',
-  versionMismatch: 'urn:oasis:names:tc:SAML:2.0:status:VersionMismatch',
-  authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
-  noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
-  requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
-  invalidNameIdPolicy: 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
-  noAuthnContext: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext',
-  requestUnsupported: 'urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported',
-  unsupportedBinding: 'urn:oasis:names:tc:SAML:2.0:status:UnsupportedBinding',
-} as const;
+import { saml, statusCodes } from './samlConstants.js';
 
 /** Fields of the Response envelope. */
 export interface ResponseEnvelope {

@@ -4,10 +4,11 @@
  * {@link checkAuthnRequest} runs them in that order and returns what the caller must store: the request
  * ID, to consume atomically (single use) until `consumeUntil`.
  */
-import { verify, X509Certificate, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { GatehouseError } from '../errors.js';
-import { bindings } from './buildIdpMetadata.js';
 import type { AuthnRequest } from './parseAuthnRequest.js';
+import { parseCertificate } from './pem.js';
+import { bindings } from './samlConstants.js';
 import { dsig } from './signXml.js';
 import { verifyEnvelopedSignature } from './xmlSignature.js';
 
@@ -119,12 +120,6 @@ export function parseRedirectQuery(rawQuery: string): RedirectQuery {
   return q;
 }
 
-function publicKeyOf(cert: string): KeyObject {
-  const t = cert.trim();
-  if (t.startsWith('-----BEGIN')) return new X509Certificate(t).publicKey;
-  return new X509Certificate(Buffer.from(t.replace(/\s+/g, ''), 'base64')).publicKey;
-}
-
 /**
  * Verifies the HTTP-Redirect signature (SigAlg + Signature query parameters) over the raw query string
  * bytes exactly as received. Only rsa-sha256. Unsigned is accepted only when the SP does not require
@@ -144,7 +139,7 @@ export function checkSignatureRedirect(rawQuery: string, sp: RegisteredSp): { si
   const data = Buffer.from(q.signedOctets, 'utf8');
   for (const cert of sp.signingCertificates) {
     try {
-      if (verify('sha256', data, publicKeyOf(cert), signature)) return { signed: true };
+      if (verify('sha256', data, parseCertificate(cert).publicKey, signature)) return { signed: true };
     } catch {
       // unusable certificate: try the next one
     }

@@ -4,7 +4,7 @@
  * the named checks in checkAuthnRequest.ts.
  */
 import { GatehouseError } from '../errors.js';
-import { saml } from './buildAssertion.js';
+import { saml } from './samlConstants.js';
 import { childrenNamed, parseXmlSafely, textOf, type ParseXmlOptions } from './parseXmlSafely.js';
 
 /** A parsed AuthnRequest. */
@@ -56,7 +56,7 @@ export function parseAuthnRequest(xml: string | Uint8Array, options: ParseXmlOpt
   const issuer = textOf(issuers[0]).trim();
   if (issuers.length !== 1 || issuer === '') throw invalid('AuthnRequest must have exactly one Issuer');
   const format = issuers[0]?.getAttribute('Format');
-  if (format && format !== 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity') throw invalid('Issuer Format must be entity');
+  if (format && format !== saml.nameIdFormat.entity) throw invalid('Issuer Format must be entity');
 
   const acsUrl = optional(root.getAttribute('AssertionConsumerServiceURL'));
   const indexText = optional(root.getAttribute('AssertionConsumerServiceIndex'));

@@ -5,12 +5,12 @@
  */
 import type { Element } from '@xmldom/xmldom';
 import { GatehouseError } from '../errors.js';
-import { saml } from './buildAssertion.js';
 import type { AcsEndpoint, RegisteredSp } from './checkAuthnRequest.js';
 import { childrenNamed, parseXmlSafely, textOf, type ParseXmlOptions } from './parseXmlSafely.js';
+import { saml } from './samlConstants.js';
 import { dsig } from './signXml.js';
 
-const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+const MD = saml.metadataNs;
 
 /** SP metadata as stored. Assignable to RegisteredSp. */
 export interface SpMetadata extends RegisteredSp {

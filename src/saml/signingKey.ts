@@ -2,8 +2,9 @@
  * The IdP signing key as the SAML code uses it. Key generation (randomness) and storage happen in the
  * caller; this module only assembles and loads.
  */
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { buildSelfSignedCertificate, certificateToPem } from './x509.js';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { certificateToPem, parseCertificate } from './pem.js';
+import { buildSelfSignedCertificate } from './x509.js';
 
 /** An RSA signing key with its certificate, ready for signXml and buildIdpMetadata. */
 export interface SigningKey {
@@ -43,7 +44,7 @@ export function createSigningKey(input: CreateSigningKeyInput): SigningKey {
 export function loadSigningKey(kid: string, privateKey: string | KeyObject, certificatePem: string): SigningKey {
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
   if (key.asymmetricKeyType !== 'rsa') throw new RangeError('signing key must be RSA');
-  const cert = new X509Certificate(certificatePem);
+  const cert = parseCertificate(certificatePem);
   if (!cert.checkPrivateKey(key)) throw new RangeError(`certificate does not match private key ${kid}`);
   return { kid, privateKey: key, certificatePem: cert.toString(), certificateB64: cert.raw.toString('base64') };
 }

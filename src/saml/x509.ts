@@ -131,10 +131,3 @@ function extractSpkiBitString(spki: Buffer): Buffer {
   const bits = readHeader();
   return spki.subarray(bits.start + 1, bits.start + bits.len);
 }
-
-/** PEM armour for a DER certificate (64-character lines). */
-export function certificateToPem(der: Buffer): string {
-  const b64 = der.toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}

@@ -11,11 +11,11 @@
  * - algorithms: exc-c14n, rsa-sha256, sha256, transforms enveloped-signature and exc-c14n only.
  * Certificates come from configuration (SP metadata), never from the message's KeyInfo.
  */
-import { X509Certificate } from 'node:crypto';
 import { XMLSerializer, type Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { GatehouseError } from '../errors.js';
 import { childrenNamed, parseXmlSafely, type ParseXmlOptions } from './parseXmlSafely.js';
+import { parseCertificate } from './pem.js';
 import { dsig } from './signXml.js';
 
 /** Which element must be signed: the root (default), or the unique root child with this name. */
@@ -42,13 +42,6 @@ function only(parent: Element, localName: string, what: string): Element {
   const found = childrenNamed(parent, dsig.namespace, localName);
   if (found.length !== 1 || found[0] === undefined) throw fail(`signature must have exactly one ${what}`);
   return found[0];
-}
-
-function toPem(cert: string): string {
-  const trimmed = cert.trim();
-  if (trimmed.startsWith('-----BEGIN')) return trimmed;
-  const b64 = trimmed.replace(/\s+/g, '');
-  return `-----BEGIN CERTIFICATE-----\n${(b64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
 function allElements(root: Element): Element[] {
@@ -116,7 +109,7 @@ export function verifyEnvelopedSignature(xml: string, certificates: readonly str
   for (const cert of certificates) {
     let publicCert: string;
     try {
-      publicCert = new X509Certificate(toPem(cert)).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      publicCert = parseCertificate(cert).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     } catch (cause) {
       errors.push(cause);
       continue;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAwsAttributes } from '../../src/aws/buildAwsAttributes.js';
 import { acsUrlFor, audienceFor } from '../../src/aws/partitions.js';
-import { saml } from '../../src/saml/buildAssertion.js';
+import { saml } from '../../src/saml/samlConstants.js';
 import type { ResponseInput } from '../../src/saml/buildResponse.js';
 import type { SigningKey } from '../../src/saml/signingKey.js';
 

@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
+import { normaliseRoleName } from '../../aws/roleName.js';
 import { GatehouseError } from '../../errors.js';
 import { accountSchema, roleSchema } from '../../directory/directoryFile.js';
-import { normaliseRoleName } from '../../directory/planImport.js';
 import type { AwsAccount } from '../../store/repositories/accounts.js';
 import { printJson, printLines, printTable } from '../output.js';
 import { cliActor, collect, parseIntOption, validate, withContext } from '../withContext.js';

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
-import { groupSchema, isValidTagKey, isValidTagValue } from '../../directory/directoryFile.js';
+import { configurableTagKeyProblem, foldTagKey, isValidTagValue, tagValueRule } from '../../aws/tags.js';
+import { groupSchema } from '../../directory/directoryFile.js';
 import type { Group } from '../../store/repositories/groups.js';
 import { formatRecord, printFields, printJson, printLines, printTable } from '../output.js';
 import { cliActor, collect, parseKeyValues, validate, withContext } from '../withContext.js';
@@ -114,11 +115,12 @@ export function registerGroupCommands(program: Command): void {
     .option('--unset', 'remove the tag')
     .action(async (name: string, key: string, value: string | undefined, o: { unset?: boolean }) => withContext(async (ctx) => {
       const g = await requireGroup(ctx, name);
-      if (!isValidTagKey(key)) throw new GatehouseError('validation_failed', `tag key "${key}": must be 1–128 letters, digits, spaces or _.:/=+-@ and not start with aws:`);
-      const tags = Object.fromEntries(Object.entries(g.tags).filter(([k]) => k.toLowerCase() !== key.toLowerCase()));
+      const keyProblem = configurableTagKeyProblem(key);
+      if (keyProblem !== undefined) throw new GatehouseError('validation_failed', `tag key "${key}": ${keyProblem}`);
+      const tags = Object.fromEntries(Object.entries(g.tags).filter(([k]) => foldTagKey(k) !== foldTagKey(key)));
       if (!o.unset) {
         if (value === undefined) throw new GatehouseError('bad_request', 'give a value, or --unset to remove the tag');
-        if (!isValidTagValue(value)) throw new GatehouseError('validation_failed', `tag value "${value}": must be at most 256 letters, digits, spaces or _.:/=+-@`);
+        if (!isValidTagValue(value)) throw new GatehouseError('validation_failed', `tag value "${value}": must be ${tagValueRule}`);
         tags[key] = value;
       }
       await ctx.store.transaction(async (tx) => {

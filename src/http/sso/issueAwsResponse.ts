@@ -2,10 +2,11 @@ import type { AppContext } from '../../context.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
 import { isGatehouseError } from '../../errors.js';
 import { audienceFor, type Partition } from '../../aws/partitions.js';
-import { buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
+import { awsAttributeNames, buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
 import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
-import { buildResponse } from '../../saml/buildResponse.js';
-import { saml } from '../../saml/buildAssertion.js';
+import type { SamlAttribute } from '../../saml/buildAssertion.js';
+import { buildResponse, type ResponseInput } from '../../saml/buildResponse.js';
+import { saml } from '../../saml/samlConstants.js';
 import type { WebSession } from '../session.js';
 import type { SigningKeyCache } from './signingKeyCache.js';
 import { newSamlId } from './samlIds.js';
@@ -37,30 +38,36 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const now = ctx.now();
   const duration = sessionDurationFor(s.roles);
   const authMethod = session.authMethod === 'webauthn' || session.authMethod === 'recovery' ? session.authMethod : 'totp';
-  const attributes = buildAwsAttributes({
-    roles: s.roles.map((r) => ({ account: { id: r.account.id, partition: r.account.partition, providerName: r.account.providerName }, roleName: r.roleName })),
-    username: session.user.username, sessionDuration: duration, tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod,
-  });
   const assertionId = newSamlId();
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
-  const input = {
-    issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: s.acsUrl, audience: audienceFor(s.partition),
-    nameId: session.user.id, nameIdFormat: saml.nameIdFormat.persistent, sessionIndex: '_' + session.idHash.slice(0, 32),
-    authnInstant: new Date(session.createdAt), sessionNotOnOrAfter: new Date(cap), lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds,
-    attributes, key: (await keys.get()).active,
-  };
-  const roleArns = attributes.find((a) => a.name.endsWith('/Role'))?.values ?? [];
   const audit = {
     at: now.getTime(), type: 'saml.assertion', userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
     factor: session.authMethod, deviceId: session.deviceId, deviceName: null as string | null,
   };
   if (session.deviceId) audit.deviceName = (await ctx.store.devices.findById(session.deviceId))?.name ?? null;
+  const roleValues = (attributes: SamlAttribute[]): string[] => attributes.find((a) => a.name === awsAttributeNames.role)?.values ?? [];
+  const key = (await keys.get()).active;
+  let attributes: SamlAttribute[] | undefined;
+  let input: ResponseInput;
   try {
+    // Both throw aws_lint_failed: the builder for a role whose ARNs cannot be built, the lint for every other rule.
+    attributes = buildAwsAttributes({
+      roles: s.roles.map((r) => ({ account: { id: r.account.id, partition: r.account.partition, providerName: r.account.providerName }, roleName: r.roleName })),
+      username: session.user.username, sessionDuration: duration, tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod,
+    });
+    input = {
+      issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: s.acsUrl, audience: audienceFor(s.partition),
+      nameId: session.user.id, nameIdFormat: saml.nameIdFormat.persistent, sessionIndex: '_' + session.idHash.slice(0, 32),
+      authnInstant: new Date(session.createdAt), sessionNotOnOrAfter: new Date(cap), lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds,
+      attributes, key,
+    };
     assertAwsConformant(input);
   } catch (e) {
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: input.audience, acs: s.acsUrl, roles: roleArns, violations: isGatehouseError(e) ? e.detail : undefined } });
+    const roles = attributes === undefined ? s.roles.map((r) => `${r.account.id}/${r.roleName}`) : roleValues(attributes);
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e) ? e.detail : undefined } });
     throw e;
   }
+  const roleArns = roleValues(attributes);
   const { samlResponse } = buildResponse(input);
   await ctx.store.audit.append({
     ...audit, outcome: 'success',

@@ -3,7 +3,7 @@ import { GatehouseError } from '../../errors.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
 import { buildResponse, type BuiltResponse } from '../../saml/buildResponse.js';
 import { buildErrorResponse, type SecondLevelStatus } from '../../saml/buildErrorResponse.js';
-import { saml, type SamlAttribute } from '../../saml/buildAssertion.js';
+import { buildGenericSpSubject } from '../../saml/genericSpSubject.js';
 import { buildIdentityCenterSubject } from '../../saml/identityCenter.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
 import type { WebSession } from '../session.js';
@@ -25,26 +25,6 @@ export interface PendingAuthn {
   at: number;
 }
 
-const attr = (name: string, ...values: (string | null | undefined)[]): SamlAttribute[] => {
-  const v = values.filter((x): x is string => typeof x === 'string' && x.length > 0);
-  return v.length > 0 ? [{ name, values: v }] : [];
-};
-
-/** Subject and attributes for a generic SP: NameID by the SP's format; username, email, name and groups. */
-async function genericSubject(ctx: AppContext, sp: ServiceProvider, s: WebSession): Promise<{ nameId: string; nameIdFormat: string; attributes: SamlAttribute[] }> {
-  const format = sp.nameIdFormat ?? saml.nameIdFormat.persistent;
-  let nameId = s.user.id;
-  if (format === saml.nameIdFormat.emailAddress) {
-    if (!s.user.email) throw new GatehouseError('forbidden', `${sp.name} identifies people by email address, and your account has none. Ask your administrator to add it.`);
-    nameId = s.user.email;
-  } else if (format === saml.nameIdFormat.unspecified) nameId = s.user.username;
-  const groups = (await ctx.store.groups.groupsOf(s.userId)).map((g) => g.name);
-  return {
-    nameId, nameIdFormat: format,
-    attributes: [...attr('username', s.user.username), ...attr('email', s.user.email), ...attr('displayName', s.user.displayName), ...attr('groups', ...groups)],
-  };
-}
-
 /**
  * Builds the signed Response for an SP-initiated request (InResponseTo echoed) and audits it. A person who
  * may not receive an assertion gets a SAML error Response instead, to the already validated ACS.
@@ -61,7 +41,8 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
       const ent = await loadEntitlements(ctx.store, s.user, { now: now.getTime(), sourceIp: meta.ip, factorsUsed: factorsOf(s) });
       subject = buildIdentityCenterSubject({ email: s.user.email, accessControl: ent.tags });
     } else {
-      subject = await genericSubject(ctx, sp, s);
+      const groups = (await ctx.store.groups.groupsOf(s.userId)).map((g) => g.name);
+      subject = buildGenericSpSubject({ spName: sp.name, nameIdFormat: sp.nameIdFormat, person: s.user, groups });
     }
     const assertionId = newSamlId();
     const response = buildResponse({

@@ -63,4 +63,10 @@ describe('AWS lint before signing', () => {
     await t.ctx.store.accounts.addMapping({ id: randomUUID(), groupId: g.id, accountId: '111122223333', roleName: 'Bad,Role', sessionDuration: null, requireFactor: null, sourceIps: [] });
     await expectLintError({ role: '111122223333/Bad,Role' }, 'role.value.malformed');
   });
+
+  it('a role name IAM refuses, written straight into the database: the ARN builder refuses it, audited, never a 500', async () => {
+    const g = (await t.ctx.store.groups.findByName('platform-admins'))!;
+    await t.ctx.store.accounts.addMapping({ id: randomUUID(), groupId: g.id, accountId: '111122223333', roleName: 'Ad min', sessionDuration: null, requireFactor: null, sourceIps: [] });
+    await expectLintError({ role: '111122223333/Ad min' }, 'role.arn.malformed');
+  });
 });

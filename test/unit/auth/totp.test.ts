@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { isGatehouseError } from '../../../src/errors.js';
 import {
-  generateTotpSecret, totpCodeAt, totpQrSvg, totpStep, totpUri, verifyTotp, verifyTotpEnrollment,
+  generateTotpSecret, normaliseTotpSecret, totpCodeAt, totpQrSvg, totpStep, totpUri, verifyTotp, verifyTotpEnrollment,
 } from '../../../src/auth/totp.js';
 
 // RFC 6238 appendix B: SHA-1 seed "12345678901234567890" (ASCII), 8-digit values; ours are the last 6 digits.
@@ -20,6 +20,19 @@ describe('TOTP secrets and URIs', () => {
   test('the RFC seed is this base32 secret', () => {
     assert.equal(Buffer.from('12345678901234567890').length, 20);
     assert.equal(generateTotpSecret(() => Buffer.from('12345678901234567890')), RFC_SECRET);
+  });
+
+  test('one normaliser for pasted secrets: spaces, dashes, padding and case go; 80 to 1280 bits of base32 stay', () => {
+    for (const pasted of ['gezd gnbv gy3t qojq gezd gnbv gy3t qojq', 'GEZD-GNBV-GY3T-QOJQ-GEZD-GNBV-GY3T-QOJQ', `${RFC_SECRET}====`, `\t${RFC_SECRET}\n`]) {
+      assert.equal(normaliseTotpSecret(pasted), RFC_SECRET);
+    }
+    assert.equal(normaliseTotpSecret('A'.repeat(16)), 'A'.repeat(16));
+    assert.equal(normaliseTotpSecret('A'.repeat(256)), 'A'.repeat(256));
+    for (const bad of ['A'.repeat(15), 'A'.repeat(257), 'GEZDGNBVGY3TQOJ1', 'GEZDGNBVGY3TQOJQ_', '', ' '.repeat(2000) + RFC_SECRET]) {
+      assert.equal(normaliseTotpSecret(bad), undefined, bad.slice(0, 20));
+    }
+    // verification reads secrets through the same normaliser
+    assert.equal(totpCodeAt('gezd-gnbv-gy3t-qojq-gezd-gnbv-gy3t-qojq', 1), totpCodeAt(RFC_SECRET, 1));
   });
 
   test('generated secrets are 160-bit base32 and differ', () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildRoleArn, buildSamlProviderArn, isValidAccountId, isValidRoleArn, isValidRoleName, isValidSamlProviderArn,
+  buildRoleArn, buildSamlProviderArn, isValidAccountId, isValidRoleArn, isValidSamlProviderArn,
   isValidSamlProviderName, parseRoleArn, parseSamlProviderArn,
 } from '../../../src/aws/arn.js';
+import { isValidRoleName } from '../../../src/aws/roleName.js';
 
 describe('arn', () => {
   it('account ids are exactly 12 digits', () => {

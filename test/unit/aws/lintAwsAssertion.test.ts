@@ -106,11 +106,15 @@ describe('lintAwsAssertion', () => {
   });
 
   it('malformed ARNs', () => {
-    assert.deepEqual(rules(model({ roles: [{ account: { ...prod, id: '1234' }, roleName: 'Admin' }] })),
+    // The builder refuses these grants itself (buildAwsAttributes.test.ts); here the lint meets them as text,
+    // as in a Response read back from XML.
+    const role = (value: string): AwsAssertionModel => replaceAttr(model(), 'Role', [value]);
+    assert.deepEqual(rules(role('arn:aws:iam::1234:role/Admin,arn:aws:iam::1234:saml-provider/Gatehouse')),
       ['role.arn.malformed', 'role.provider_arn.malformed']);
-    assert.deepEqual(rules(model({ roles: [{ account: prod, roleName: 'Ad min' }] })), ['role.arn.malformed']);
-    assert.deepEqual(rules(model({ roles: [{ account: { ...prod, providerName: 'a b' }, roleName: 'Admin' }] })), ['role.provider_arn.malformed']);
-    assert.deepEqual(rules(model({ roles: [{ account: prod, roleName: 'A,B' }] })), ['role.value.malformed']);
+    assert.deepEqual(rules(role('arn:aws:iam::111122223333:role/Ad min,arn:aws:iam::111122223333:saml-provider/Gatehouse')), ['role.arn.malformed']);
+    assert.deepEqual(rules(role('arn:aws:iam::111122223333:role/a//b,arn:aws:iam::111122223333:saml-provider/Gatehouse')), ['role.arn.malformed']);
+    assert.deepEqual(rules(role('arn:aws:iam::111122223333:role/Admin,arn:aws:iam::111122223333:saml-provider/a b')), ['role.provider_arn.malformed']);
+    assert.deepEqual(rules(role('arn:aws:iam::111122223333:role/A,B,arn:aws:iam::111122223333:saml-provider/Gatehouse')), ['role.value.malformed']);
     assert.deepEqual(rules(replaceAttr(model(), 'Role', ['arn:aws:iam::111122223333:saml-provider/G,arn:aws:iam::111122223333:role/A'])), ['role.value.swapped']);
     assert.deepEqual(rules(replaceAttr(model(), 'Role', ['arn:aws:iam::111122223333:role/A,arn:aws:iam::999999999999:saml-provider/G'])), ['role.provider_account_mismatch']);
     assert.deepEqual(rules(replaceAttr(model(), 'Role', ['arn:aws:iam::111122223333:role/A,arn:aws-cn:iam::111122223333:saml-provider/G'])), ['role.partition_mismatch']);

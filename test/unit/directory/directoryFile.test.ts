@@ -107,6 +107,25 @@ users:
     ['missing username', base.replace('  - username: alice', '  - email: a@example.com'), /^8: username: is required/],
     ['bad status', base.replace('    groups: [admins]', '    status: gone\n    groups: [admins]'), /^9: status: must be active or disabled/],
     ['role mapped twice', base.replace('role: Admin}', 'role: Admin}\n      - {account: "111122223333", role: Admin}'), /^7: role 111122223333\/Admin is mapped twice/],
+    ['a comma in a role name (the Role attribute would split there)', base.replace('role: Admin', 'role: "Ad,min"'), /^6: role: must not contain a comma/],
+    ['a role path with an empty segment', base.replace('role: Admin', 'role: team//Admin'), /^6: role: has an invalid IAM path/],
+    ['role mapped twice, once with a leading slash', base.replace('role: Admin}', 'role: Admin}\n      - {account: prod, role: /Admin}'), /^7: role prod\/Admin is mapped twice/],
+    ['session tag with aws: prefix, any case', `session_tags: ["AWS:Team"]\n${base}`, /^1: session_tags item 1: must be 1–128 letters.*not starting with aws:/],
+    ['AuthMethod as a session tag, any case', `session_tags: [authMethod]\n${base}`, /^1: session_tags item 1: AuthMethod is reserved/],
+    ['AuthMethod as a group tag', base.replace('  - name: admins', '  - name: admins\n    tags: {AuthMethod: sms}'), /^5: tags key "AuthMethod": AuthMethod is reserved/],
+    ['a group tag spelled differently from the session tag', `session_tags: [Team]\n${base.replace('  - name: admins', '  - name: admins\n    tags: {team: core}')}`,
+      /^6: tag "team" is spelled "Team" in session_tags/],
+    ['two groups spell one tag differently', base.replace('users:', '  - name: ops\n    tags: {TEAM: ops}\nusers:').replace('  - name: admins', '  - name: admins\n    tags: {Team: core}'),
+      /^9: tag "TEAM" is spelled "Team" in group "admins"/],
+    ['transitive tag listed twice', `session_tags: [Team]\ntransitive_tags: [Team, Team]\n${base}`, /^2: transitive tag "Team" is listed twice/],
+    ['more than 49 session tags', `session_tags: [${Array.from({ length: 50 }, (_, i) => `T${i}`).join(', ')}]\n${base}`, /^1: 50 session tags plus AuthMethod is more than the 50/],
+    ['more than 49 tags in a group', base.replace('  - name: admins', `  - name: admins\n    tags: {${Array.from({ length: 50 }, (_, i) => `T${i}: v`).join(', ')}}`),
+      /^5: 50 tags plus AuthMethod is more than the 50/],
+    ['more than 49 tags for one person (attributes and group tags together)',
+      `session_tags: [${Array.from({ length: 30 }, (_, i) => `A${i}`).join(', ')}]\n${base
+        .replace('  - name: admins', `  - name: admins\n    tags: {${Array.from({ length: 20 }, (_, i) => `G${i}: v`).join(', ')}}`)
+        .replace('    groups: [admins]', `    attributes: {${Array.from({ length: 30 }, (_, i) => `A${i}: v`).join(', ')}}\n    groups: [admins]`)}`,
+      /^10: user "alice" would receive 50 session tags plus AuthMethod/],
     ['YAML syntax error', 'accounts: [\n  {id: 1\n', /^\d+: /],
     ['duplicate YAML key', 'users:\n  - {username: a, username: b}\n', /^2: Map keys must be unique/],
     ['not a mapping', '- a\n- b\n', /^1: the file must be a mapping/],
@@ -126,6 +145,19 @@ users:
     const errors = errorsOf(text);
     assert.equal(errors.length, 4, errors.join('\n'));
     assert.deepEqual(errors.map((e) => Number(e.split(':')[0])), [2, 6, 9, 10]);
+  });
+
+  it('a TOTP seed as people paste it: spaces, dashes, lower case, padding (auth/totp.ts normalises it)', () => {
+    for (const pasted of ['jbsw y3dp ehpk 3pxp', 'JBSW-Y3DP-EHPK-3PXP', 'JBSWY3DPEHPK3PXP====']) {
+      const { data } = parseDirectoryFile(base.replace('    groups: [admins]', `    totp: {secret: "${pasted}", name: phone}\n    groups: [admins]`), 'd.yaml');
+      assert.equal(data.users[0]!.totp?.secret, 'JBSWY3DPEHPK3PXP');
+    }
+    assert.ok(errorsOf(base.replace('    groups: [admins]', `    totp: {secret: "${'A'.repeat(257)}", name: phone}\n    groups: [admins]`)).some((e) => /secret: must be base32/.test(e)));
+  });
+
+  it('a role path with a leading slash, and one tag spelled the same way everywhere, are accepted', () => {
+    const { data } = parseDirectoryFile(`session_tags: [Team]\n${base.replace('role: Admin', 'role: /team/Admin').replace('  - name: admins', '  - name: admins\n    tags: {Team: core}')}`, 'd.yaml');
+    assert.equal(data.groups[0]!.roles[0]!.role, '/team/Admin');
   });
 
   it('password and password_hash together is refused with its own reason', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as samlify from 'samlify';
 import { buildIdpMetadata } from '../../../src/saml/buildIdpMetadata.js';
 import { childrenNamed, parseXmlSafely } from '../../../src/saml/parseXmlSafely.js';
 import { isGatehouseError } from '../../../src/errors.js';
+import { samlifyIdp } from '../../helpers/samlify.js';
 import { testSigningKey } from './testKeys.js';
 
 const current = testSigningKey('current');
@@ -36,7 +36,7 @@ describe('buildIdpMetadata', () => {
     assert.equal(childrenNamed(idp, MD, 'NameIDFormat').length, 4);
   });
   it('samlify reads it as IdP metadata', () => {
-    const idp = samlify.IdentityProvider({ metadata: xml });
+    const idp = samlifyIdp(xml);
     assert.equal(idp.entityMeta.getEntityID(), 'https://idp.example.com/saml/metadata');
     const certs = idp.entityMeta.getX509Certificate('signing');
     assert.deepEqual(certs, [current.certificateB64, next.certificateB64]);

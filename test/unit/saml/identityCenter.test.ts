@@ -26,4 +26,10 @@ describe('identityCenter preset', () => {
     assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: 'a@b', accessControl: { Team: 'a<b' } })), ['access_control.value.invalid']);
     assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: ' ', accessControl: {} })), ['nameid.missing']);
   });
+  it('keys follow the session tag rules of aws/tags.ts, the aws: prefix included', () => {
+    assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: 'a@b', accessControl: { 'aws:Team': 'v' } })), ['access_control.key.aws_prefix']);
+    assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: 'a@b', accessControl: { ['k'.repeat(129)]: 'v' } })), ['access_control.key.invalid']);
+    assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: 'a@b', accessControl: { Team: 'x'.repeat(257) } })), ['access_control.value.invalid']);
+    assert.deepEqual(ruleOf(() => buildIdentityCenterSubject({ email: 'a@b', accessControl: { 'Zürich Ops:1/2': 'x'.repeat(256) } })), []);
+  });
 });

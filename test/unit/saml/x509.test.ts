@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { createSigningKey, loadSigningKey } from '../../../src/saml/signingKey.js';
-import { buildSelfSignedCertificate, certificateToPem } from '../../../src/saml/x509.js';
+import { certificateToPem } from '../../../src/saml/pem.js';
+import { buildSelfSignedCertificate } from '../../../src/saml/x509.js';
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
