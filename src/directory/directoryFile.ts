@@ -355,7 +355,13 @@ export function parseDirectoryFile(text: string, fileName: string): ParsedDirect
 
   const lineOf = locator(doc, lc);
   const report = (path: Path, message: string, onKey = false): void => { errors.push({ file: fileName, line: lineOf(path, onKey), message }); };
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (cause) {
+    // The YAML library throws rather than reports an alias used before its anchor, or aliases that expand past its cap.
+    throw directoryInvalid([{ file: fileName, line: 1, message: cause instanceof Error ? cause.message : String(cause) }]);
+  }
   if (!isRecord(raw)) throw directoryInvalid([{ file: fileName, line: 1, message: 'the file must be a mapping with accounts, groups and users' }]);
 
   const parsed = directoryFileSchema.safeParse(raw);

@@ -1,23 +1,26 @@
 /**
  * Transport decoding of inbound SAML messages, kept apart from protocol logic:
  * HTTP-Redirect = base64 + raw DEFLATE (SAML bindings §3.4.4.1), HTTP-POST = base64 (§3.5.4).
- * Every step is capped: input characters, then inflated bytes (zlib stops at the cap, so a
- * decompression bomb costs at most `maxXmlBytes` of memory).
+ * Every step is capped and the cheap ones come first: input characters, then the base64 alphabet, then
+ * inflated bytes (zlib stops at the cap, so a decompression bomb costs at most `maxXmlBytes` of memory
+ * and time). The XML itself is bounded again before it is parsed (parseXmlSafely, checkXmlLimits).
  */
 import { inflateRawSync } from 'node:zlib';
 import { GatehouseError } from '../errors.js';
-import { defaultMaxXmlBytes } from './parseXmlSafely.js';
+
+/** Default cap on a decoded message (16 KiB): real AuthnRequests are under 10 KB, even signed ones with a certificate. */
+export const defaultMaxMessageBytes = 16 * 1024;
 
 /** Caps of {@link decodeRedirectMessage} / {@link decodePostMessage}. */
 export interface DecodeOptions {
-  /** Maximum decoded XML size in bytes; default 256 KiB. */
+  /** Maximum decoded XML size in bytes; default {@link defaultMaxMessageBytes}. */
   maxXmlBytes?: number;
   /** Maximum length of the base64 parameter; default enough for `maxXmlBytes` of base64 (4/3 + slack). */
   maxInputChars?: number;
 }
 
 function limits(o: DecodeOptions): { maxXmlBytes: number; maxInputChars: number } {
-  const maxXmlBytes = o.maxXmlBytes ?? defaultMaxXmlBytes;
+  const maxXmlBytes = o.maxXmlBytes ?? defaultMaxMessageBytes;
   return { maxXmlBytes, maxInputChars: o.maxInputChars ?? Math.ceil((maxXmlBytes * 4) / 3) + 1024 };
 }
 

@@ -6,11 +6,27 @@
 import type { Element } from '@xmldom/xmldom';
 import { GatehouseError } from '../errors.js';
 import type { AcsEndpoint, RegisteredSp } from './checkAuthnRequest.js';
+import type { XmlLimits } from './checkXmlLimits.js';
 import { childrenNamed, parseXmlSafely, textOf, type ParseXmlOptions } from './parseXmlSafely.js';
 import { saml } from './samlConstants.js';
 import { dsig } from './signXml.js';
 
 const MD = saml.metadataNs;
+
+/** Size cap of SP metadata (256 KiB): admin-uploaded, larger than any AuthnRequest, still bounded. */
+export const spMetadataMaxBytes = 256 * 1024;
+
+/**
+ * Structure caps of SP metadata, checked before parsing: room for vendor metadata that declares
+ * namespaces on every element and lists hundreds of claims, while parsing stays in the milliseconds.
+ */
+export const spMetadataXmlLimits: Readonly<XmlLimits> = Object.freeze({
+  maxDepth: 32,
+  maxElements: 2048,
+  maxAttributesPerElement: 64,
+  maxAttributes: 16384,
+  maxNamespaceDeclarations: 1024,
+});
 
 /** SP metadata as stored. Assignable to RegisteredSp. */
 export interface SpMetadata extends RegisteredSp {
@@ -33,10 +49,12 @@ function bool(e: Element, name: string): boolean {
  * Parses SP metadata XML. Accepts an EntityDescriptor, or an EntitiesDescriptor holding exactly one.
  * Requires an entityID, an SPSSODescriptor supporting SAML 2.0 and at least one AssertionConsumerService
  * with an absolute https (or http://localhost) Location. Signing certificates are the KeyDescriptors with
- * use="signing" or no use. Throws GatehouseError('validation_failed') plus parseXmlSafely's errors. Pure.
+ * use="signing" or no use. Size and structure are capped before parsing by {@link spMetadataMaxBytes} and
+ * {@link spMetadataXmlLimits} unless `options` says otherwise. Throws GatehouseError('validation_failed')
+ * plus parseXmlSafely's errors. Pure.
  */
 export function parseSpMetadata(xml: string | Uint8Array, options: ParseXmlOptions = {}): SpMetadata {
-  const { root } = parseXmlSafely(xml, options);
+  const { root } = parseXmlSafely(xml, { maxBytes: spMetadataMaxBytes, limits: spMetadataXmlLimits, ...options });
   let entity = root;
   if (root.namespaceURI === MD && root.localName === 'EntitiesDescriptor') {
     const entities = childrenNamed(root, MD, 'EntityDescriptor');

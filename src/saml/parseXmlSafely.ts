@@ -1,10 +1,12 @@
 /**
  * The one way inbound XML (AuthnRequests, SP metadata, responses in tests) is parsed: size-capped,
- * strict UTF-8, no DTD of any kind (so no entity expansion, no external entities), and every parser
+ * strict UTF-8, no DTD of any kind (so no entity expansion, no external entities), depth, element,
+ * attribute and namespace counts capped by a linear pre-scan before the parser runs, and every parser
  * warning or error is fatal.
  */
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import { GatehouseError } from '../errors.js';
+import { checkXmlLimits, defaultXmlLimits, type XmlLimits } from './checkXmlLimits.js';
 
 /** Default cap on inbound XML size in bytes (256 KiB). */
 export const defaultMaxXmlBytes = 256 * 1024;
@@ -13,6 +15,8 @@ export const defaultMaxXmlBytes = 256 * 1024;
 export interface ParseXmlOptions {
   /** Byte cap, default 256 KiB → `payload_too_large`. */
   maxBytes?: number;
+  /** Structure caps checked before parsing (checkXmlLimits.ts), default `defaultXmlLimits` → `payload_too_large`. */
+  limits?: Readonly<XmlLimits>;
 }
 
 /** A parsed document and its root element. */
@@ -25,9 +29,10 @@ const dtdMarkup = /<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 
 /**
  * Parses XML safely. Throws GatehouseError:
- * `payload_too_large` above the byte cap, `saml_doctype_forbidden` for any DTD markup (checked on the raw
- * text before parsing and on the result), `saml_request_invalid` for invalid UTF-8, any parser warning or
- * error, or a document without a root element. Pure; nothing to store.
+ * `payload_too_large` above the byte cap or a structure cap (`options.limits`, checked on the raw text
+ * before parsing), `saml_doctype_forbidden` for any DTD markup (checked on the raw text before parsing and
+ * on the result), `saml_request_invalid` for invalid UTF-8, any parser warning or error, or a document
+ * without a root element. Pure; nothing to store.
  */
 export function parseXmlSafely(input: string | Uint8Array, options: ParseXmlOptions = {}): ParsedXml {
   const maxBytes = options.maxBytes ?? defaultMaxXmlBytes;
@@ -48,6 +53,7 @@ export function parseXmlSafely(input: string | Uint8Array, options: ParseXmlOpti
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (dtdMarkup.test(text)) throw new GatehouseError('saml_doctype_forbidden', 'XML with a DOCTYPE or DTD declarations is refused');
+  checkXmlLimits(text, options.limits ?? defaultXmlLimits);
 
   let document: Document;
   try {

@@ -44,13 +44,18 @@ function only(parent: Element, localName: string, what: string): Element {
   return found[0];
 }
 
+/**
+ * Every element under `root` (itself included), in document order. Iterative: a document nested tens of
+ * thousands deep must be refused, not overflow the stack (parseXmlSafely's depth cap refuses it first).
+ */
 function allElements(root: Element): Element[] {
   const out: Element[] = [];
-  const walk = (e: Element): void => {
+  const stack: Element[] = [root];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
     out.push(e);
-    for (let n = e.firstChild; n !== null; n = n.nextSibling) if (n.nodeType === 1) walk(n as Element);
-  };
-  walk(root);
+    // Last child pushed first, so the first child is visited next.
+    for (let n = e.lastChild; n !== null; n = n.previousSibling) if (n.nodeType === 1) stack.push(n as Element);
+  }
   return out;
 }
 
@@ -65,10 +70,11 @@ export function verifyEnvelopedSignature(xml: string, certificates: readonly str
   const { root } = parseXmlSafely(xml, options);
   if (certificates.length === 0) throw fail('no certificate configured to verify the signature');
 
+  const elements = allElements(root);
   let target = root;
   if (options.element !== undefined) {
     const { namespace, localName } = options.element;
-    const all = allElements(root).filter((e) => e.namespaceURI === namespace && e.localName === localName);
+    const all = elements.filter((e) => e.namespaceURI === namespace && e.localName === localName);
     const first = all[0];
     if (all.length !== 1 || first === undefined || first.parentNode !== root) {
       throw fail(`expected exactly one ${localName}, as a child of the root`);
@@ -76,7 +82,7 @@ export function verifyEnvelopedSignature(xml: string, certificates: readonly str
     target = first;
   }
 
-  const signatures = allElements(root).filter((e) => e.namespaceURI === dsig.namespace && e.localName === 'Signature');
+  const signatures = elements.filter((e) => e.namespaceURI === dsig.namespace && e.localName === 'Signature');
   const own = signatures.filter((s) => s.parentNode === target);
   const signature = own[0];
   if (own.length !== 1 || signature === undefined) throw fail('signed element must have exactly one Signature child');
@@ -85,7 +91,7 @@ export function verifyEnvelopedSignature(xml: string, certificates: readonly str
 
   const id = target.getAttribute('ID') ?? target.getAttribute('Id') ?? target.getAttribute('id');
   if (id === null || id === '') throw fail('signed element has no ID');
-  const sameId = allElements(root).filter((e) => ['ID', 'Id', 'id'].some((a) => e.getAttribute(a) === id));
+  const sameId = elements.filter((e) => ['ID', 'Id', 'id'].some((a) => e.getAttribute(a) === id));
   if (sameId.length !== 1) throw fail('duplicate ID');
 
   const signedInfo = only(signature, 'SignedInfo', 'SignedInfo');

@@ -15,22 +15,44 @@ import type { Metrics } from '../metrics.js';
 const pendingAad = 'saml-pending-authn';
 type Inbound = { xml: string; binding: { kind: 'redirect'; rawQuery: string } | { kind: 'post'; xml: string }; relayState: string | undefined };
 
-/** Step 1: decode the message of either binding (bounded inflate / base64; nothing is trusted yet). */
+const maxRelayStateChars = 1024;
+
+/**
+ * Step 1: decode the message of either binding, cheapest checks first: RelayState length, then the
+ * message's length and base64 alphabet, then a bounded inflate / decode (decodeSamlMessage.ts). Nothing
+ * is parsed or trusted yet; the XML is bounded again before it is parsed (checkRequest).
+ */
 export function decodeInbound(req: FastifyRequest, maxXmlBytes: number): Inbound {
+  const checkRelayState = (relayState: string | undefined): void => {
+    if (relayState !== undefined && relayState.length > maxRelayStateChars) {
+      throw new GatehouseError('saml_request_invalid', `RelayState is longer than ${maxRelayStateChars} characters.`);
+    }
+  };
   if (req.method === 'GET') {
     const rawQuery = (req.raw.url ?? '').split('?')[1] ?? '';
     const q = parseRedirectQuery(rawQuery);
+    checkRelayState(q.relayState);
     return { xml: decodeRedirectMessage(q.samlRequest, { maxXmlBytes }), binding: { kind: 'redirect', rawQuery }, relayState: q.relayState };
   }
   const body = (req.body ?? {}) as Record<string, unknown>;
   if (typeof body.SAMLRequest !== 'string') throw new GatehouseError('saml_request_invalid', 'SAMLRequest is missing.');
+  const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
+  checkRelayState(relayState);
   const xml = decodePostMessage(body.SAMLRequest, { maxXmlBytes });
-  return { xml, binding: { kind: 'post', xml }, relayState: typeof body.RelayState === 'string' ? body.RelayState : undefined };
+  return { xml, binding: { kind: 'post', xml }, relayState };
+}
+
+/**
+ * Largest form body of a POST to /saml/sso: the base64 of `maxXmlBytes` (with line breaks), every
+ * character percent-encoded at worst, plus a RelayState; fastify refuses a larger body with 413 unread.
+ */
+export function postBodyLimit(maxXmlBytes: number): number {
+  return 3 * (Math.ceil((maxXmlBytes * 4) / 3) + 1024) + 9 * maxRelayStateChars + 4096;
 }
 
 /** Step 2: the checks of checkAuthnRequest.ts against the registered SP. */
 async function checkRequest(ctx: AppContext, inbound: Inbound): Promise<{ request: AuthnRequest; checked: CheckedAuthnRequest; sp: ServiceProvider }> {
-  const request = parseAuthnRequest(inbound.xml, { maxBytes: ctx.config.saml.maxRequestBytes });
+  const request = parseAuthnRequest(inbound.xml, { maxBytes: ctx.config.saml.maxRequestBytes, limits: ctx.config.saml.requestLimits });
   const stored = await ctx.store.serviceProviders.findByEntityId(request.issuer);
   const checked = checkAuthnRequest({
     request, sp: stored && toRegisteredSp(stored), now: ctx.now(), ssoUrl: `${ctx.config.server.baseUrl}/saml/sso`,
@@ -65,7 +87,6 @@ async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics,
 export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const inbound = decodeInbound(req, ctx.config.saml.maxRequestBytes);
-    if (inbound.relayState && inbound.relayState.length > 1024) throw new GatehouseError('saml_request_invalid', 'RelayState is longer than 1024 characters.');
     const { request, checked, sp } = await checkRequest(ctx, inbound);
     await consumeRequestId(ctx, checked);
     const pending: PendingAuthn = { sp: sp.entityId, acs: checked.acs.url, id: request.id, force: request.forceAuthn, at: ctx.now().getTime(), ...(inbound.relayState !== undefined ? { relayState: inbound.relayState } : {}) };
@@ -76,7 +97,7 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
     return respond(ctx, keys, metrics, req, reply, sp, pending);
   };
   app.get('/saml/sso', handle);
-  app.post('/saml/sso', handle);
+  app.post('/saml/sso', { bodyLimit: postBodyLimit(ctx.config.saml.maxRequestBytes) }, handle);
 
   app.get('/saml/resume', async (req, reply) => {
     const r = (req.query as Record<string, unknown>).r;
