@@ -38,6 +38,7 @@ export const errorCodes = {
   saml_request_replayed: 400,
   saml_request_stale: 400,
   saml_doctype_forbidden: 400,
+  saml_subject_mismatch: 403,
   aws_lint_failed: 422,
   no_roles: 403,
   role_not_allowed: 403,

@@ -5,7 +5,21 @@
  */
 import { GatehouseError } from '../errors.js';
 import { saml } from './samlConstants.js';
-import { childrenNamed, parseXmlSafely, textOf, type ParseXmlOptions } from './parseXmlSafely.js';
+import type { Element } from '@xmldom/xmldom';
+import { childElements, childrenNamed, parseXmlSafely, textOf, type ParseXmlOptions } from './parseXmlSafely.js';
+
+/**
+ * The `<saml:Subject>` an AuthnRequest names (SAML core §3.4.1): the assertion may only be about that subject.
+ * A NameID is read (value and Format); a BaseID or EncryptedID cannot be compared with anyone, so it is kept
+ * as `unreadable` and never matches. A Subject without an identifier names nobody (the presenter is the subject)
+ * and is left out.
+ */
+export type RequestedSubject =
+  | { nameId: string; format?: string }
+  | { unreadable: 'BaseID' | 'EncryptedID' };
+
+/** Longest Subject NameID read (SAML core §8.3.7 caps persistent identifiers at 256 characters; emails are shorter). */
+export const MAX_SUBJECT_NAMEID_LENGTH = 256;
 
 /** A parsed AuthnRequest. */
 export interface AuthnRequest {
@@ -19,6 +33,8 @@ export interface AuthnRequest {
   forceAuthn: boolean;
   isPassive: boolean;
   nameIdPolicyFormat?: string;
+  /** The subject the SP asks about, when it names one. */
+  subject?: RequestedSubject;
   /** True when the root carries a ds:Signature child (HTTP-POST binding signature). */
   hasXmlSignature: boolean;
 }
@@ -37,10 +53,31 @@ function optional(value: string | null): string | undefined {
   return value === null || value === '' ? undefined : value;
 }
 
+/** The Subject child of the request: at most one, with at most one identifier, a NameID of bounded length. */
+function readSubject(root: Element): RequestedSubject | undefined {
+  const subjects = childrenNamed(root, saml.assertionNs, 'Subject');
+  if (subjects.length > 1) throw invalid('more than one Subject');
+  const subject = subjects[0];
+  if (!subject) return undefined;
+  const ids = childElements(subject).filter((e) => e.namespaceURI === saml.assertionNs && ['NameID', 'BaseID', 'EncryptedID'].includes(e.localName ?? ''));
+  if (ids.length > 1) throw invalid('Subject has more than one identifier');
+  const id = ids[0];
+  if (!id) return undefined;
+  if (id.localName !== 'NameID') return { unreadable: id.localName as 'BaseID' | 'EncryptedID' };
+  if (childElements(id).length > 0) throw invalid('Subject NameID must be text');
+  const nameId = textOf(id);
+  if (nameId.trim() === '') throw invalid('Subject NameID is empty');
+  if (nameId.length > MAX_SUBJECT_NAMEID_LENGTH) throw invalid(`Subject NameID is longer than ${MAX_SUBJECT_NAMEID_LENGTH} characters`);
+  const format = optional(id.getAttribute('Format'));
+  if (format !== undefined && format.length > 256) throw invalid('Subject NameID Format is longer than 256 characters');
+  return format === undefined ? { nameId } : { nameId, format };
+}
+
 /**
  * Parses AuthnRequest XML (via parseXmlSafely). Throws GatehouseError('saml_request_invalid') when the root
  * is not samlp:AuthnRequest in the SAML 2.0 protocol namespace, Version is not 2.0, ID, IssueInstant or
- * Issuer is missing or malformed, or both AssertionConsumerServiceURL and …Index are given; plus
+ * Issuer is missing or malformed, both AssertionConsumerServiceURL and …Index are given, or the Subject is
+ * malformed (two of them, two identifiers, an empty or over-long NameID); plus
  * parseXmlSafely's errors. Pure; the caller stores `id` for single-use consumption (see checkAuthnRequest).
  */
 export function parseAuthnRequest(xml: string | Uint8Array, options: ParseXmlOptions = {}): AuthnRequest {
@@ -85,5 +122,7 @@ export function parseAuthnRequest(xml: string | Uint8Array, options: ParseXmlOpt
   if (binding !== undefined) request.protocolBinding = binding;
   const nameIdFormat = optional(policies[0]?.getAttribute('Format') ?? null);
   if (nameIdFormat !== undefined) request.nameIdPolicyFormat = nameIdFormat;
+  const subject = readSubject(root);
+  if (subject !== undefined) request.subject = subject;
   return request;
 }

@@ -3,6 +3,7 @@
  * new recovery codes. Changes need a recent sign-in (5 minutes) or the password again.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { WebSession } from '../session.js';
@@ -13,16 +14,23 @@ import { checkCsrf } from '../session.js';
 import { pageSession, pageUser, requireFullSession, setFlowCookie } from '../guards.js';
 import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import type { PageModel } from '../views.js';
+import { choiceField, readInput, textField } from '../readInput.js';
 
 /** How long after signing in a person may change devices without typing the password again. */
 export const REAUTH_WINDOW_MS = 5 * 60_000;
 
-type Body = Record<string, unknown>;
-const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** The password again (needed when the sign-in is older than REAUTH_WINDOW_MS). */
+const reauthForm = z.object({ password: textField(8192, { allowControls: true }).optional() });
+const addForm = reauthForm.extend({ kind: choiceField(['totp', 'webauthn']).optional() });
+const deviceParams = z.object({ id: textField(100) });
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.' };
+
+/** The notice for `?done=…`: only the page's own keys (`constructor`, `__proto__` and the like are not notices). */
+export function noticeFor(done: unknown): string | null {
+  return typeof done === 'string' && Object.hasOwn(notices, done) ? notices[done] ?? null : null;
+}
 
 function isFresh(ctx: AppContext, s: WebSession): boolean {
   return ctx.now().getTime() - s.createdAt < REAUTH_WINDOW_MS;
@@ -30,8 +38,9 @@ function isFresh(ctx: AppContext, s: WebSession): boolean {
 
 /** A recent sign-in, or the password again (with the sign-in's lockout, back-off and audit). */
 async function requireRecentAuth(ctx: AppContext, req: FastifyRequest, s: WebSession): Promise<void> {
+  const { password } = readInput(reauthForm, req.body);
   if (isFresh(ctx, s)) return;
-  await reauthenticate(ctx, s.user, str(bodyOf(req).password), stepMeta(req));
+  await reauthenticate(ctx, s.user, password ?? '', stepMeta(req));
 }
 
 function deviceRow(d: DeviceView) {
@@ -73,8 +82,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
   app.get('/account', async (req, reply) => {
     const s = await pageSession(ctx, req, reply);
     if (!s) return reply;
-    const done = (req.query as Record<string, string | undefined>).done;
-    return sendPage(reply, 'account', { ...(await accountModel(ctx, s)), notice: done ? notices[done] ?? null : null });
+    return sendPage(reply, 'account', { ...(await accountModel(ctx, s)), notice: noticeFor((req.query as Record<string, unknown>).done) });
   });
 
   /** Starts an add-device flow bound to this session; the enrollment pages do the rest. */
@@ -82,9 +90,9 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
     const s = await requireFullSession(ctx, req);
     checkCsrf(req, s.csrf);
     return withFormErrors(reply, s, async () => {
+      const { kind = 'totp' } = readInput(addForm, req.body);
       await requireRecentAuth(ctx, req, s);
       await checkDeviceLimit(ctx, s.userId);
-      const kind = str(bodyOf(req).kind) === 'webauthn' ? 'webauthn' : 'totp';
       const flow = await startFlow(ctx, { purpose: 'add-device', state: 'enroll-mfa', userId: s.userId, returnTo: '/account', factorsDone: ['password'], data: { sessionHash: s.idHash } });
       setFlowCookie(ctx, reply, flow);
       return reply.redirect(`/login/enroll/${kind}`, 303);
@@ -94,14 +102,14 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
   app.get<{ Params: { id: string } }>('/account/devices/:id/remove', async (req, reply) => {
     const s = await pageSession(ctx, req, reply);
     if (!s) return reply;
-    const device = await findOwnDevice(ctx, s, req.params.id);
+    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params).id);
     return sendPage(reply, 'device-remove', { title: 'Remove device', csrf: s.csrf, user: await pageUser(ctx, s), device, needPassword: !isFresh(ctx, s) });
   });
 
   app.post<{ Params: { id: string } }>('/account/devices/:id/remove', async (req, reply) => {
     const s = await requireFullSession(ctx, req);
     checkCsrf(req, s.csrf);
-    const device = await findOwnDevice(ctx, s, req.params.id);
+    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params).id);
     const page = { name: 'device-remove', model: { title: 'Remove device', csrf: s.csrf, user: await pageUser(ctx, s), device, needPassword: !isFresh(ctx, s) } };
     return withFormErrors(reply, s, async () => {
       await requireRecentAuth(ctx, req, s);

@@ -9,12 +9,15 @@ import { GatehouseError } from '../../errors.js';
 import { registerServiceProvider } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
 import { clientIp, requireAdmin } from '../guards.js';
+import { choiceField, readInput, textField } from '../readInput.js';
 
 const registerBody = z.strictObject({
-  metadata: z.string().min(1).max(256 * 1024),
-  name: z.string().min(1).max(200).optional(),
-  kind: z.enum(['generic', 'identity-center']).optional(),
+  metadata: textField(256 * 1024, { allowControls: true }).min(1, { error: 'must not be empty' }),
+  name: textField(200).min(1, { error: 'must not be empty' }).optional(),
+  kind: choiceField(['generic', 'identity-center']).optional(),
 });
+
+const spParams = z.object({ id: textField(100) });
 
 const view = ({ metadataXml: _m, ...sp }: ServiceProvider) => sp;
 
@@ -22,9 +25,8 @@ export async function registerAdminServiceProviderRoutes(app: FastifyInstance, c
   /** → the registered SP (201), or validation_failed naming what is wrong with the metadata. */
   app.post('/api/v1/admin/service-providers', async (req, reply) => {
     const admin = await requireAdmin(ctx, req);
-    const parsed = registerBody.safeParse(req.body);
-    if (!parsed.success) throw new GatehouseError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const sp = await registerServiceProvider(ctx, { metadataXml: parsed.data.metadata, name: parsed.data.name, kind: parsed.data.kind, actor: admin.user.username });
+    const body = readInput(registerBody, req.body);
+    const sp = await registerServiceProvider(ctx, { metadataXml: body.metadata, name: body.name, kind: body.kind, actor: admin.user.username });
     return reply.status(201).send(view(sp));
   });
 
@@ -35,8 +37,9 @@ export async function registerAdminServiceProviderRoutes(app: FastifyInstance, c
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/service-providers/:id', async (req, reply) => {
     const admin = await requireAdmin(ctx, req);
-    const sp = await ctx.store.serviceProviders.findById(req.params.id);
-    if (!sp) throw new GatehouseError('not_found', `No service provider with id ${req.params.id}.`);
+    const { id } = readInput(spParams, req.params);
+    const sp = await ctx.store.serviceProviders.findById(id);
+    if (!sp) throw new GatehouseError('not_found', `No service provider with id ${id}.`);
     await ctx.store.serviceProviders.delete(sp.id);
     await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'sp.removed', outcome: 'success', userId: admin.userId, username: admin.user.username, ip: clientIp(req), requestId: req.id, detail: { entityId: sp.entityId } });
     return reply.status(204).send();

@@ -3,14 +3,18 @@
  * Admin = member of `admin.group` with a full MFA session; the session cookie plus `x-csrf-token` (the session's CSRF value).
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import { GatehouseError } from '../../errors.js';
 import { clearLock } from '../../auth/lockout.js';
 import { hashToken, newToken } from '../../auth/tokens.js';
 import { clientIp, requireAdmin } from '../guards.js';
+import { readInput, textField } from '../readInput.js';
 
 interface UserParams { Params: { username: string } }
+/** The person named in the path (a username is at most 128 characters; see directoryFile.ts). */
+const userParams = z.object({ username: textField(128) });
 
 async function findUser(ctx: AppContext, username: string) {
   const user = await ctx.store.users.findByUsername(username);
@@ -22,7 +26,7 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
   /** Clears the person's failure counter and lock. → {username, cleared} */
   app.post<UserParams>('/api/v1/admin/users/:username/unlock', async (req) => {
     const admin = await requireAdmin(ctx, req);
-    const user = await findUser(ctx, req.params.username);
+    const user = await findUser(ctx, readInput(userParams, req.params).username);
     const cleared = await clearLock(ctx.store, user.username, { now: ctx.now().getTime(), by: admin.user.username, ip: clientIp(req), requestId: req.id });
     return { username: user.username, cleared };
   });
@@ -30,7 +34,7 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
   /** A one-time link (valid auth.enrollmentLinkTtlSeconds) with which the person sets up a device. → {username, url, expiresAt} */
   app.post<UserParams>('/api/v1/admin/users/:username/enrollment-link', async (req) => {
     const admin = await requireAdmin(ctx, req);
-    const user = await findUser(ctx, req.params.username);
+    const user = await findUser(ctx, readInput(userParams, req.params).username);
     const now = ctx.now().getTime();
     const token = newToken();
     const expiresAt = now + ctx.config.auth.enrollmentLinkTtlSeconds * 1000;

@@ -9,17 +9,18 @@ import { checkRelayState } from '../../aws/checkRelayState.js';
 import { checkCsrf, type WebSession } from '../session.js';
 import { pageSession, pageUser } from '../guards.js';
 import { sendAutoPost } from '../sendAutoPost.js';
+import { choiceField, readInput, textField } from '../readInput.js';
 import { renderView } from '../views.js';
 import { factorsOf, roleKey } from './portal.js';
 import { issueAwsResponse } from '../sso/issueAwsResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
 
+/** POST body and GET query alike: one role key, or "choose at AWS" in one partition, and an optional deep link. */
 const consoleForm = z.object({
-  _csrf: z.string().optional(),
-  role: z.string().max(400).optional(),
-  choose: z.enum(partitions as [Partition, ...Partition[]]).optional(),
-  relay_state: z.string().max(2048).optional(),
+  role: textField(400).optional(),
+  choose: choiceField(partitions as [Partition, ...Partition[]]).optional(),
+  relay_state: textField(2048).optional(),
 });
 
 /** Picks the requested roles: one role by key, or every role allowed now in one partition ("choose at AWS"). */
@@ -61,13 +62,13 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
   app.get('/aws/console', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
-    const q = consoleForm.parse(req.query);
-    if (q.relay_state) checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist);
+    const q = readInput(consoleForm, req.query);
+    const relayState = q.relay_state ? checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist) : '';
     const roles = pickRoles(await entitlementsOf(req, session), q);
     return reply.type('text/html; charset=utf-8').send(renderView('aws-confirm', {
       title: 'Open the AWS console', csrf: session.csrf,
       user: await pageUser(ctx, session),
-      roles: roles.map((r) => ({ roleName: r.roleName, alias: r.account.alias, accountId: r.account.id })), role: q.role ?? '', choose: q.choose ?? '', relayState: q.relay_state ?? '',
+      roles: roles.map((r) => ({ roleName: r.roleName, alias: r.account.alias, accountId: r.account.id })), role: q.role ?? '', choose: q.choose ?? '', relayState,
     }));
   });
 
@@ -75,7 +76,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     checkCsrf(req, session.csrf);
-    const form = consoleForm.parse(req.body);
+    const form = readInput(consoleForm, req.body);
     const relayState = form.relay_state ? checkRelayState(form.relay_state, ctx.config.saml.relayStateAllowlist) : undefined;
     const ent = await entitlementsOf(req, session);
     const roles = pickRoles(ent, form);

@@ -4,6 +4,7 @@
  * recovery codes shown once after the first device.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
@@ -15,11 +16,19 @@ import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf } from '../session.js';
 import { checkCsrfHeader, currentFlow, setFlowCookie } from '../guards.js';
 import { finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { objectField, readInput, textField } from '../readInput.js';
 
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
 const codesAad = (userId: string) => `recovery-codes:${userId}`;
+
+/** The device's name as typed (cleanDeviceName decides what is a good name; this only bounds it). */
+const deviceName = textField(1024, { allowControls: true }).optional();
+/** Two consecutive codes from the new authenticator app, and its name. */
+const totpForm = z.object({ code1: textField(64), code2: textField(64), name: deviceName });
+/** The browser's WebAuthn registration answer (checked by src/auth/webauthn.ts) and the key's name. */
+const webauthnForm = z.object({ response: objectField, name: deviceName });
 
 /** The person enrolling: the flow must be in enroll-mfa, and an add-device flow must belong to this session. */
 async function enrollingUser(ctx: AppContext, req: FastifyRequest, flow: LoginFlow): Promise<User> {
@@ -91,11 +100,11 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     const flow = await currentFlow(ctx, req);
     checkCsrf(req, flow.csrf);
     const user = await enrollingUser(ctx, req, flow);
-    const body = bodyOf(req);
     let device: MfaDevice;
     try {
+      const { code1, code2, name } = readInput(totpForm, req.body);
       if (!flow.data.enrollDeviceId) throw new GatehouseError('flow_invalid', 'Open the set-up page again.');
-      device = await confirmTotpEnrollment(ctx, user, { deviceId: flow.data.enrollDeviceId, code1: str(body.code1), code2: str(body.code2), name: body.name });
+      device = await confirmTotpEnrollment(ctx, user, { deviceId: flow.data.enrollDeviceId, code1, code2, name });
     } catch (e) {
       count('enroll_totp', 'failure');
       const pending = flow.data.enrollDeviceId ? await ctx.store.devices.findById(flow.data.enrollDeviceId) : undefined;
@@ -128,10 +137,10 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     const flow = await currentFlow(ctx, req);
     checkCsrfHeader(req, flow.csrf);
     const user = await enrollingUser(ctx, req, flow);
-    const body = bodyOf(req);
+    const { response, name } = readInput(webauthnForm, req.body);
     let device: MfaDevice;
     try {
-      device = await finishWebauthnEnrollment(ctx, user, { response: body.response as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name: body.name });
+      device = await finishWebauthnEnrollment(ctx, user, { response: response as unknown as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name });
     } catch (e) {
       count('enroll_webauthn', 'failure');
       await auditEnroll(ctx, req, flow, user, 'webauthn', 'failure', null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
@@ -21,11 +22,19 @@ import { recoveryStrategy } from '../../auth/strategies/recovery.js';
 import { checkCsrf, endSession } from '../session.js';
 import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
 import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { objectField, readInput, textField } from '../readInput.js';
 
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
 const queryOf = (req: FastifyRequest): Record<string, string | undefined> => req.query as Record<string, string | undefined>;
+
+/** Username or email (at most 320 characters, no control characters) and the password as typed. */
+const passwordForm = z.object({ username: textField(320), password: textField(8192, { allowControls: true }) });
+/** A TOTP or recovery code as typed. */
+const codeForm = z.object({ code: textField(64) });
+/** The browser's WebAuthn answer (its inside is checked by src/auth/webauthn.ts). */
+const webauthnAnswer = z.object({ response: objectField });
 
 /** Where the browser goes after a step that left the flow in `flow.state`. */
 function pathForState(flow: LoginFlow): string {
@@ -112,7 +121,8 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     const body = bodyOf(req);
     checkCsrf(req, flow.csrf);
     try {
-      const { flow: next } = await runFactorStep(ctx, flow, passwordStrategy, { login: str(body.username), password: str(body.password) }, stepMeta(req));
+      const { username, password } = readInput(passwordForm, body);
+      const { flow: next } = await runFactorStep(ctx, flow, passwordStrategy, { login: username, password }, stepMeta(req));
       count('password', 'success');
       setFlowCookie(ctx, reply, next);
       return reply.redirect(pathForState(next), 303);
@@ -138,8 +148,8 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkCsrf(req, flow.csrf);
     requireState(flow, 'mfa');
     checkStepUp(req, flow, factor);
-    const code = str(bodyOf(req).code);
     try {
+      const { code } = readInput(codeForm, req.body);
       const { flow: done } = factor === 'totp'
         ? await runFactorStep(ctx, flow, totpStrategy, { code }, stepMeta(req))
         : await runFactorStep(ctx, flow, recoveryStrategy, { code }, stepMeta(req));
@@ -174,8 +184,9 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkCsrfHeader(req, flow.csrf);
     requireState(flow, 'mfa');
     checkStepUp(req, flow, 'webauthn');
+    const { response } = readInput(webauthnAnswer, req.body);
     try {
-      const { flow: done } = await runFactorStep(ctx, flow, webauthnStrategy, { response: bodyOf(req).response as AuthenticationResponseJSON }, stepMeta(req));
+      const { flow: done } = await runFactorStep(ctx, flow, webauthnStrategy, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
       count('webauthn', 'success');
       return { redirect: await finishFlow(ctx, req, reply, done) };
     } catch (e) {

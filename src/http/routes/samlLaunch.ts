@@ -7,11 +7,13 @@ import { toRegisteredSp } from '../../directory/registerServiceProvider.js';
 import { pageSession } from '../guards.js';
 import { checkCsrf } from '../session.js';
 import { sendAutoPost } from '../sendAutoPost.js';
+import { readInput, textField } from '../readInput.js';
 import { issueSpResponse } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
 
-const launchForm = z.object({ _csrf: z.string().optional(), sp: z.string().max(100) });
+/** The portal's launch button: the registered SP's id. */
+const launchForm = z.object({ sp: textField(100) });
 
 /**
  * IdP-initiated sign-in to a registered SP (IAM Identity Center, generic SPs) from the portal:
@@ -22,7 +24,7 @@ export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppCon
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     checkCsrf(req, session.csrf);
-    const form = launchForm.parse(req.body);
+    const form = readInput(launchForm, req.body);
     const sp = await ctx.store.serviceProviders.findById(form.sp);
     if (!sp) throw new GatehouseError('saml_unknown_sp', 'That application is not registered.');
     const acs = defaultAcs(toRegisteredSp(sp));

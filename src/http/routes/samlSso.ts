@@ -6,7 +6,7 @@ import { parseAuthnRequest, type AuthnRequest } from '../../saml/parseAuthnReque
 import { checkAuthnRequest, parseRedirectQuery, type CheckedAuthnRequest } from '../../saml/checkAuthnRequest.js';
 import { toRegisteredSp } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
-import { loginUrl } from '../../auth/loginFlow.js';
+import { loginUrl, MAX_RETURN_TO_LENGTH } from '../../auth/loginFlow.js';
 import { sendAutoPost } from '../sendAutoPost.js';
 import { issueSpResponse, samlError, type PendingAuthn } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
@@ -67,14 +67,34 @@ async function consumeRequestId(ctx: AppContext, checked: CheckedAuthnRequest): 
   if (!ok) throw new GatehouseError('saml_request_replayed', 'This sign-in request was already used. Start again from the application.');
 }
 
-/** Step 4: answer — a Response to the validated ACS, or off to sign in and back via /saml/resume. */
-async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics, req: FastifyRequest, reply: FastifyReply, sp: ServiceProvider, p: PendingAuthn): Promise<FastifyReply> {
+/**
+ * The pending request is answered once, on any node: the first answer consumes `saml-answer:<SP>:<request ID>`
+ * (kept as long as a resume link lives), so a resume link opened again, or in a second tab, is refused
+ * instead of minting another assertion for the same request.
+ */
+async function answerOnce(ctx: AppContext, p: PendingAuthn & { id: string }): Promise<void> {
+  const until = p.at + ctx.config.auth.flowTtlSeconds * 1000;
+  const ok = await ctx.store.singleUse.consume(`saml-answer:${p.sp}:${p.id}`, until, ctx.now().getTime());
+  if (!ok) throw new GatehouseError('saml_request_replayed', 'This sign-in request was already answered. Start again from the application.');
+}
+
+/**
+ * Step 4: answer — a Response to the validated ACS, or off to sign in and back via /saml/resume.
+ * A request whose <Subject> names someone (SAML core §3.4.1) is answered only about that person: nobody signed
+ * in → sign in first; the person signed in is someone else → a signed error Response (Responder / RequestDenied,
+ * `saml_subject_mismatch` in the audit) to the validated ACS, decided in issueSpResponse. We do not start a
+ * fresh sign-in for the other person: the browser belongs to whoever is signed in, and the SP can send its
+ * user here again after they sign out.
+ */
+async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics, req: FastifyRequest, reply: FastifyReply, sp: ServiceProvider, p: PendingAuthn & { id: string }): Promise<FastifyReply> {
   const session = req.session;
   const fresh = session && (!p.force || session.createdAt > p.at);
   if (!fresh) {
     const returnTo = `/saml/resume?r=${encodeURIComponent(ctx.secrets.seal(JSON.stringify(p), pendingAad))}`;
+    if (returnTo.length > MAX_RETURN_TO_LENGTH) throw new GatehouseError('saml_request_invalid', 'This sign-in request is too large to carry through sign-in (its RelayState or Subject is too long).');
     return reply.redirect(loginUrl(returnTo, { force: p.force }), 303);
   }
+  await answerOnce(ctx, p);
   const { response, ok } = await issueSpResponse(ctx, keys, sp, p, session, { ip: req.ip, requestId: req.id });
   metrics.assertions.inc({ sp: sp.kind, outcome: ok ? 'success' : 'failure' });
   return sendAutoPost(reply, { action: p.acs, samlResponse: response.samlResponse, relayState: p.relayState, spName: sp.name });
@@ -89,7 +109,10 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
     const inbound = decodeInbound(req, ctx.config.saml.maxRequestBytes);
     const { request, checked, sp } = await checkRequest(ctx, inbound);
     await consumeRequestId(ctx, checked);
-    const pending: PendingAuthn = { sp: sp.entityId, acs: checked.acs.url, id: request.id, force: request.forceAuthn, at: ctx.now().getTime(), ...(inbound.relayState !== undefined ? { relayState: inbound.relayState } : {}) };
+    const pending: PendingAuthn & { id: string } = {
+      sp: sp.entityId, acs: checked.acs.url, id: request.id, force: request.forceAuthn, at: ctx.now().getTime(),
+      ...(inbound.relayState !== undefined ? { relayState: inbound.relayState } : {}), ...(request.subject ? { subject: request.subject } : {}),
+    };
     if (request.isPassive && (!req.session || request.forceAuthn)) {
       const r = samlError(ctx, (await keys.get()).active, pending, 'Responder', 'NoPassive', 'The person is not signed in.');
       return sendAutoPost(reply, { action: pending.acs, samlResponse: r.samlResponse, relayState: pending.relayState, spName: sp.name });
@@ -101,16 +124,18 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
 
   app.get('/saml/resume', async (req, reply) => {
     const r = (req.query as Record<string, unknown>).r;
-    if (typeof r !== 'string' || r.length > 8192) throw new GatehouseError('flow_invalid', 'This sign-in link is incomplete. Start again from the application.');
+    if (typeof r !== 'string' || r.length > MAX_RETURN_TO_LENGTH) throw new GatehouseError('flow_invalid', 'This sign-in link is incomplete. Start again from the application.');
     let p: PendingAuthn;
     try {
       p = JSON.parse(ctx.secrets.openText(r, pendingAad)) as PendingAuthn;
     } catch {
       throw new GatehouseError('flow_invalid', 'This sign-in link is not valid. Start again from the application.');
     }
+    const id = p.id;
+    if (typeof id !== 'string') throw new GatehouseError('flow_invalid', 'This sign-in link is not valid. Start again from the application.');
     if (ctx.now().getTime() - p.at > ctx.config.auth.flowTtlSeconds * 1000) throw new GatehouseError('flow_expired', 'This sign-in took too long. Start again from the application.');
     const sp = await ctx.store.serviceProviders.findByEntityId(p.sp);
     if (!sp || !sp.acs.some((a) => a.url === p.acs)) throw new GatehouseError('saml_unknown_sp', 'This application is no longer registered.');
-    return respond(ctx, keys, metrics, req, reply, sp, p);
+    return respond(ctx, keys, metrics, req, reply, sp, { ...p, id });
   });
 }

@@ -3,7 +3,8 @@
  * Password (set a new one, or confirm the current one) → enroll a device → recovery codes → portal.
  * The link's token is consumed when the password step passes, so a link works once.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
@@ -15,9 +16,11 @@ import { passwordStrategy } from '../../auth/strategies/password.js';
 import { checkCsrf } from '../session.js';
 import { currentFlow, setFlowCookie } from '../guards.js';
 import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { readInput, textField } from '../readInput.js';
 
-type Body = Record<string, unknown>;
-const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
+/** The password (new or current) and, when setting a new one, the same typed again. */
+const passwordForm = z.object({ password: textField(8192, { allowControls: true }), confirm: textField(8192, { allowControls: true }).optional() });
+type PasswordForm = z.output<typeof passwordForm>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const badLink = () => new GatehouseError('flow_invalid', 'This setup link is not valid: it was used already, has expired, or was mistyped. Ask your administrator for a new one.');
 
@@ -45,10 +48,10 @@ async function consumeLink(ctx: AppContext, flow: LoginFlow): Promise<void> {
 }
 
 /** A new password as typed: the policy (length, blocklist, not the username or email) and typed twice the same. */
-function checkNewPassword(ctx: AppContext, user: User, body: Body): string {
-  const password = str(body.password);
+function checkNewPassword(ctx: AppContext, user: User, body: PasswordForm): string {
+  const password = body.password;
   checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: user.username, email: user.email });
-  if (password !== str(body.confirm)) throw new GatehouseError('password_rejected', 'The two passwords are not the same.');
+  if (password !== body.confirm) throw new GatehouseError('password_rejected', 'The two passwords are not the same.');
   return password;
 }
 
@@ -70,8 +73,8 @@ export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext,
     checkCsrf(req, flow.csrf);
     const user = await setupUser(ctx, flow);
     requireState(flow, 'set-password', 'password');
-    const body = bodyOf(req);
     try {
+      const body = readInput(passwordForm, req.body);
       let next: LoginFlow;
       if (flow.state === 'set-password') {
         const password = checkNewPassword(ctx, user, body);
@@ -80,7 +83,7 @@ export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext,
         await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, factor: 'password' });
         next = await advanceFlow(ctx, flow, { state: 'enroll-mfa', factorsDone: ['password'] });
       } else {
-        next = (await runFactorStep(ctx, flow, passwordStrategy, { login: user.username, password: str(body.password) }, stepMeta(req))).flow;
+        next = (await runFactorStep(ctx, flow, passwordStrategy, { login: user.username, password: body.password }, stepMeta(req))).flow;
         await consumeLink(ctx, next);
       }
       setFlowCookie(ctx, reply, next);

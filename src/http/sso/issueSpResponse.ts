@@ -5,6 +5,8 @@ import { buildResponse, type BuiltResponse } from '../../saml/buildResponse.js';
 import { buildErrorResponse, type SecondLevelStatus } from '../../saml/buildErrorResponse.js';
 import { buildGenericSpSubject } from '../../saml/genericSpSubject.js';
 import { buildIdentityCenterSubject } from '../../saml/identityCenter.js';
+import { matchRequestedSubject } from '../../saml/matchRequestedSubject.js';
+import type { RequestedSubject } from '../../saml/parseAuthnRequest.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
 import type { WebSession } from '../session.js';
 import type { SigningKeyCache } from './signingKeyCache.js';
@@ -23,6 +25,8 @@ export interface PendingAuthn {
   force: boolean;
   /** ms since the epoch, when the AuthnRequest was accepted. */
   at: number;
+  /** The AuthnRequest's <Subject>: the assertion may only be about that person (SAML core §3.4.1). */
+  subject?: RequestedSubject;
 }
 
 /**
@@ -43,6 +47,11 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
     } else {
       const groups = (await ctx.store.groups.groupsOf(s.userId)).map((g) => g.name);
       subject = buildGenericSpSubject({ spName: sp.name, nameIdFormat: sp.nameIdFormat, person: s.user, groups });
+    }
+    // A request that names its subject gets an assertion only about that subject; for anyone else, a signed
+    // error Response (Responder / RequestDenied) to the validated ACS, never an assertion about the wrong person.
+    if (p.subject && !matchRequestedSubject(p.subject, subject)) {
+      throw new GatehouseError('saml_subject_mismatch', `${sp.name} asked to sign in someone other than the person signed in here. Sign out, or start again from ${sp.name} as yourself.`);
     }
     const assertionId = newSamlId();
     const response = buildResponse({
