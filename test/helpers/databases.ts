@@ -32,6 +32,13 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres'): Promise<T
     drop: async () => {
       const c = new pg.Client({ connectionString: pgAdminUrl() });
       await c.connect();
+      // pg's Pool.end() resolves before its connections have closed; FORCE would cut one mid-close (an uncaught
+      // "terminating connection due to administrator command"), so give them up to a second to go first.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0]?.n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
     },
