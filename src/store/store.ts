@@ -37,7 +37,7 @@ export class Store {
     this.devices = new MfaDevicesRepository(db);
     this.sessions = new SessionsRepository(db);
     this.singleUse = new SingleUseRepository(db);
-    this.audit = new AuditRepository(db);
+    this.audit = new AuditRepository(db, dialect);
     this.serviceProviders = new ServiceProvidersRepository(db);
     this.signingKeys = new SigningKeysRepository(db);
     this.throttles = new ThrottlesRepository(db);

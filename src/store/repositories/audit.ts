@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, QueryCreator, Selectable } from 'kysely';
 import type { AuditEventsTable, Database } from '../tables.js';
 import { GatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
 import { auditHash } from '../auditChain.js';
+import type { Dialect } from '../createDatabase.js';
 
 /** One audit event as written: who, from where, which factor and device, what happened and why. */
 export interface AuditEvent {
@@ -51,29 +52,37 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
  * through `recordAudit` (src/audit/), which types them; `append` is the storage step under it.
  */
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
   /**
    * Appends one event at the end of the chain and returns its `seq` and `hash`. Inside `Store.transaction` it
    * joins that transaction (the event commits or rolls back with the change it records); otherwise it opens
-   * its own. The chain head row is locked first (`UPDATE … RETURNING`: a row lock on PostgreSQL, the write lock
-   * on SQLite), so concurrent writers, in one process or many, append one after the other. The lock is held
-   * until commit: record the event as the last write of a transaction.
+   * its own. The chain head row is read under a lock (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every
+   * transaction is `BEGIN IMMEDIATE`, which holds the database's write lock), so concurrent writers, in one
+   * process or many, append one after the other. The lock is held until commit: record the event as the last
+   * write of a transaction.
    */
   async append(e: AuditEvent): Promise<ChainLink> {
     return inTransaction(this.db, async (trx) => {
-      const head = await trx.updateTable('audit_chain_head').set((eb) => ({ seq: eb('seq', '+', 1) }))
-        .where('id', '=', 1).returning(['seq', 'hash']).executeTakeFirst();
+      let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
+      if (this.dialect === 'postgres') q = q.forUpdate();
+      const head = await q.executeTakeFirst();
       if (!head) throw new GatehouseError('internal', 'the audit chain head row is missing; run `gatehouse audit verify`');
       const row = {
-        seq: Number(head.seq), at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
+        seq: Number(head.seq) + 1, at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
         ip: e.ip ?? null, factor: e.factor ?? null, device_id: e.deviceId ?? null, device_name: e.deviceName ?? null,
         reason: e.reason ?? null, request_id: e.requestId ?? null, detail: JSON.stringify(e.detail ?? {}), prev_hash: head.hash,
       };
-      const hash = auditHash(row, head.hash);
-      await trx.insertInto('audit_events').values({ ...row, hash }).execute();
-      await trx.updateTable('audit_chain_head').set({ hash }).where('id', '=', 1).execute();
-      return { seq: row.seq, hash };
+      const link = { seq: row.seq, hash: auditHash(row, head.hash) };
+      const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values({ ...row, hash: link.hash });
+      if (this.dialect === 'postgres') {
+        // One round trip: PostgreSQL runs both writes of the CTE in one statement.
+        await trx.with('appended', insert).updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
+      } else {
+        await insert(trx).execute();
+        await trx.updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
+      }
+      return link;
     });
   }
 
