@@ -176,6 +176,19 @@ for (const kind of bothDatabases) {
       } finally { await done(); }
     });
 
+    it('verify while events are being appended finds no break (it reads the head again before judging the end)', async () => {
+      const { store, done } = await openTestStore(kind);
+      try {
+        await fill(store, 30);
+        const appends = Promise.all(Array.from({ length: 150 }, (_, i) =>
+          recordAudit(store, { type: 'logout', outcome: 'success', username: `busy${i}` })));
+        const reports = await Promise.all(Array.from({ length: 6 }, () => verifyAuditChain(store, { batchSize: 7 })));
+        await appends;
+        for (const r of reports) assert.equal(r.ok, true, JSON.stringify(r));
+        assert.deepEqual(await verifyAuditChain(store), { ok: true, count: 180, head: (await store.audit.head())! });
+      } finally { await done(); }
+    });
+
     it('several processes appending at once leave one unbroken chain', async () => {
       const { store, url, done } = await openTestStore(kind);
       try {
