@@ -14,6 +14,7 @@ import { registerAccountCommands } from './commands/accounts.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerAwsCommands } from './commands/aws.js';
 import { registerServiceProviderCommands } from './commands/serviceProviders.js';
+import { registerAuditCommands } from './commands/audit.js';
 
 function version(): string {
   try {
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerAwsCommands(program);
   registerServiceProviderCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

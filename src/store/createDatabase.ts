@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
+import { SqliteWriteDialect } from './sqliteWriteDialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -39,7 +40,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-/** Opens `sqlite:<path>` (WAL mode, foreign keys on) or `postgres://…`. Does not migrate. */
+/** Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…`. Does not migrate. */
 export function createDatabase(url: string): Db {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -54,7 +55,7 @@ export function createDatabase(url: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', sqlitePath: path };
+    return { db: new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', sqlitePath: path };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }

@@ -1,12 +1,14 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './createDatabase.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m003 from './migrations/003_audit_chain.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
 export async function migrate(store: Db): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001_initial': { up: (db) => m001.up(db, store.dialect) },
+      '003_audit_chain': { up: (db) => m003.up(db, store.dialect) },
     }),
   };
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });

@@ -37,7 +37,7 @@ export class Store {
     this.devices = new MfaDevicesRepository(db);
     this.sessions = new SessionsRepository(db);
     this.singleUse = new SingleUseRepository(db);
-    this.audit = new AuditRepository(db);
+    this.audit = new AuditRepository(db, dialect);
     this.serviceProviders = new ServiceProvidersRepository(db);
     this.signingKeys = new SigningKeysRepository(db);
     this.throttles = new ThrottlesRepository(db);
@@ -45,9 +45,20 @@ export class Store {
     this.settings = new SettingsRepository(db);
   }
 
-  /** Runs `fn` with repositories bound to one transaction (all or nothing). */
+  /**
+   * Runs `fn` with repositories bound to one transaction (all or nothing; `BEGIN IMMEDIATE` on SQLite).
+   * Transactions compose: called on a store that is already a transaction, `fn` joins it (no savepoint), so a
+   * helper may open one without knowing whether its caller did. A joined `fn` that throws aborts the whole
+   * outer transaction unless the outer code catches the error; then its writes stay, so do not catch and go on.
+   */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.sqlitePath)));
+  }
+
+  /** True for the store that `transaction` hands to its function. */
+  get inTransaction(): boolean {
+    return this.db.isTransaction;
   }
 
   /** A trivial query: used by /readyz. */

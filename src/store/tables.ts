@@ -123,6 +123,8 @@ export interface SingleUseTable {
 
 export interface AuditEventsTable {
   id: Generated<number>;
+  /** Position in the hash chain: 1, 2, 3, … without gaps, assigned under the chain head's lock. */
+  seq: number;
   at: number;
   type: string;
   outcome: 'success' | 'failure' | 'info';
@@ -136,6 +138,19 @@ export interface AuditEventsTable {
   request_id: string | null;
   /** JSON object of event-specific details (roles, tags, SP, assertion id, …). */
   detail: string;
+  /** `hash` of the event at `seq - 1` (64 zeros for seq 1). */
+  prev_hash: string;
+  /** SHA-256 (hex) over this row's content and `prev_hash` (src/store/auditChain.ts). */
+  hash: string;
+}
+
+/** The one row (id 1) that says where the audit chain ends; appending locks and moves it. */
+export interface AuditChainHeadTable {
+  id: number;
+  /** `seq` of the newest event (0 while the log is empty). */
+  seq: number;
+  /** `hash` of the newest event (64 zeros while the log is empty). */
+  hash: string;
 }
 
 export interface ServiceProvidersTable {
@@ -199,6 +214,7 @@ export interface Database {
   login_flows: LoginFlowsTable;
   single_use: SingleUseTable;
   audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
   service_providers: ServiceProvidersTable;
   signing_keys: SigningKeysTable;
   throttles: ThrottlesTable;

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MfaDevicesTable } from '../tables.js';
+import { inTransaction } from '../inTransaction.js';
 
 export interface MfaDevice {
   id: string;
@@ -100,9 +101,9 @@ export class MfaDevicesRepository {
     await this.db.deleteFrom('mfa_devices').where('user_id', '=', userId).where('confirmed', '=', 0).execute();
   }
 
-  /** Replaces a user's recovery codes with new hashes. */
+  /** Replaces a user's recovery codes with new hashes (atomically; joins the caller's transaction if any). */
   async replaceRecoveryCodes(userId: string, hashes: { id: string; hash: string }[], now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
       if (hashes.length > 0) {
         await trx.insertInto('recovery_codes').values(hashes.map((h) => ({ id: h.id, user_id: userId, code_hash: h.hash, used_at: null, created_at: now }))).execute();

@@ -110,6 +110,31 @@ for (const kind of bothDatabases) {
       assert.equal((await store.audit.list({ type: 'login.password' })).length, 1);
     });
 
+    it('audit: a hash chain — consecutive seq, each event links to the one before, the head follows; concurrent appends and rolled-back ones keep it whole', async () => {
+      const head = await store.audit.head();
+      assert.ok(head);
+      const link = await store.audit.append({ at: now + 2, type: 'logout', outcome: 'success', username: 'Alice' });
+      assert.equal(link.seq, head.seq + 1);
+      assert.match(link.hash, /^[0-9a-f]{64}$/);
+      assert.deepEqual(await store.audit.head(), link);
+      const [last] = await store.audit.list({ limit: 1 });
+      assert.deepEqual([last?.seq, last?.prevHash, last?.hash], [link.seq, head.hash, link.hash]);
+
+      const links = await Promise.all(Array.from({ length: 20 }, (_, i) => store.audit.append({ at: now + 3, type: 'login.mfa', outcome: 'success', username: `c${i}` })));
+      assert.deepEqual(links.map((l) => l.seq).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => link.seq + 1 + i));
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.audit.append({ at: now + 4, type: 'logout', outcome: 'success', username: 'rolled back' });
+        throw new Error('abort');
+      }), /abort/);
+      const rows = await store.audit.rowsAfter(0, 1000);
+      assert.deepEqual(rows.map((r) => r.seq), Array.from({ length: rows.length }, (_, i) => i + 1), 'seq 1, 2, 3, … without gaps');
+      rows.forEach((r, i) => assert.equal(r.prev_hash, i === 0 ? '0'.repeat(64) : rows[i - 1]!.hash, `seq ${r.seq} links to seq ${r.seq - 1}`));
+      assert.equal(rows.at(-1)?.hash, (await store.audit.head())?.hash);
+      assert.equal(rows.some((r) => r.username === 'rolled back'), false);
+      assert.equal(await store.audit.firstSeqSince(now + 3), link.seq + 1);
+      assert.equal(await store.audit.firstSeqSince(now + 5), undefined);
+    });
+
     it('service providers: upsert by entityID', async () => {
       const sp = { id: 'sp1', entityId: 'https://sp.example.com', name: 'SP', kind: 'generic' as const, metadataXml: '<x/>', acs: [{ url: 'https://sp.example.com/acs', index: 0, binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', isDefault: true }], wantRequestsSigned: true, signingCerts: ['MII'], nameIdFormat: null, createdAt: now };
       await store.serviceProviders.upsert(sp);
