@@ -3,6 +3,7 @@
  * Role, RoleSessionName, SourceIdentity, SessionDuration (when set), PrincipalTag:<Key> (in the order
  * given, then AuthMethod), TransitiveTagKeys (when any).
  */
+import type { AuthMethod } from '../auth/factors.js';
 import type { SamlAttribute } from '../saml/buildAssertion.js';
 import type { Partition } from './partitions.js';
 import { toAwsSessionName } from './sessionName.js';
@@ -45,8 +46,8 @@ export interface AwsAttributeInput {
   tags: Record<string, string>;
   /** Tag keys that survive role chaining; keys not present in `tags` are dropped. */
   transitiveTagKeys: string[];
-  /** The second factor used for this login; sent as PrincipalTag:AuthMethod. */
-  authMethod: 'totp' | 'webauthn' | 'recovery';
+  /** The second factor used for this login (its AuthMethod value, auth/factors.ts); sent as PrincipalTag:AuthMethod. */
+  authMethod: AuthMethod;
 }
 
 /** The `Role` attribute value for one grant: `<role-arn>,<provider-arn>`. Not validated here (see the lint). */

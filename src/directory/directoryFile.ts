@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { GatehouseError } from '../errors.js';
+import { requiredFactors } from '../auth/factors.js';
 import { isValidAccountId, isValidRoleName, isValidRolePath, isValidSamlProviderName } from '../aws/arn.js';
 import { isValidRegion, partitions } from '../aws/partitions.js';
 
@@ -79,7 +80,7 @@ export const roleSchema = z.strictObject({
   account: z.union([z.string(), z.number()]).transform((v) => String(v)),
   role: z.string().refine(isValidRoleReference, 'must be an IAM role name ([A-Za-z0-9+=,.@_-], 1–64 characters), optionally after a path'),
   session_duration: z.int('must be a whole number of seconds').min(900, 'must be at least 900 seconds').max(43200, 'must be at most 43200 seconds').optional(),
-  require: z.enum(['totp', 'webauthn'], 'must be totp or webauthn').optional(),
+  require: z.enum(requiredFactors, `must be ${requiredFactors.join(' or ')}`).optional(),
   source_ips: z.array(z.string().refine(isValidCidr, 'must be an IPv4 or IPv6 CIDR range such as 10.0.0.0/8 or 2001:db8::/32')).default([]),
 });
 

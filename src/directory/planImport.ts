@@ -19,7 +19,8 @@
  * replaces its seed when it differs. Users are matched case-insensitively, groups by exact name, accounts
  * by id.
  */
-import type { AwsAccount, Partition, RequiredFactor, RoleMapping } from '../store/repositories/accounts.js';
+import type { RequiredFactor } from '../auth/factors.js';
+import type { AwsAccount, Partition, RoleMapping } from '../store/repositories/accounts.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
 import { directoryInvalid, type DirectoryFileError, type ParsedDirectory } from './directoryFile.js';

@@ -7,7 +7,9 @@ import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { WebSession } from '../session.js';
 import { GatehouseError } from '../../errors.js';
-import { reauthenticate, startFlow } from '../../auth/loginFlow.js';
+import { deviceFactors, factorFacts, isDeviceFactor } from '../../auth/factors.js';
+import { startFlow } from '../../auth/flow/storedFlow.js';
+import { reauthenticate } from '../../auth/reauthenticate.js';
 import { checkDeviceLimit, issueRecoveryCodes, listDevices, removeDevice, type DeviceView } from '../../auth/devices.js';
 import { checkCsrf } from '../session.js';
 import { pageSession, pageUser, requireFullSession, setFlowCookie } from '../guards.js';
@@ -46,6 +48,7 @@ async function accountModel(ctx: AppContext, s: WebSession): Promise<PageModel> 
   return {
     title: 'Your account', csrf: s.csrf, user: await pageUser(ctx, s), devices, remainingCodes: await ctx.store.devices.remainingRecoveryCodes(s.userId),
     needPassword: !isFresh(ctx, s), canAdd: devices.length < ctx.config.auth.maxDevices, maxDevices: ctx.config.auth.maxDevices,
+    deviceChoices: deviceFactors.map((f) => ({ value: f, label: factorFacts[f].label.name })),
   };
 }
 
@@ -84,7 +87,8 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
     return withFormErrors(reply, s, async () => {
       await requireRecentAuth(ctx, req, s);
       await checkDeviceLimit(ctx, s.userId);
-      const kind = str(bodyOf(req).kind) === 'webauthn' ? 'webauthn' : 'totp';
+      const chosen = bodyOf(req).kind;
+      const kind = isDeviceFactor(chosen) ? chosen : deviceFactors[0]!;
       const flow = await startFlow(ctx, { purpose: 'add-device', state: 'enroll-mfa', userId: s.userId, returnTo: '/account', factorsDone: ['password'], data: { sessionHash: s.idHash } });
       setFlowCookie(ctx, reply, flow);
       return reply.redirect(`/login/enroll/${kind}`, 303);
