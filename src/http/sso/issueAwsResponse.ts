@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
-import { isGatehouseError } from '../../errors.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
+import { authMethodOf } from '../../auth/factors.js';
 import { audienceFor, type Partition } from '../../aws/partitions.js';
 import { buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
 import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
@@ -36,7 +37,8 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const { session, entitlements } = s;
   const now = ctx.now();
   const duration = sessionDurationFor(s.roles);
-  const authMethod = session.authMethod === 'webauthn' || session.authMethod === 'recovery' ? session.authMethod : 'totp';
+  const authMethod = authMethodOf(session.authMethod);
+  if (!authMethod) throw new GatehouseError('mfa_required', 'Confirm with your second factor first.');
   const attributes = buildAwsAttributes({
     roles: s.roles.map((r) => ({ account: { id: r.account.id, partition: r.account.partition, providerName: r.account.providerName }, roleName: r.roleName })),
     username: session.user.username, sessionDuration: duration, tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod,
