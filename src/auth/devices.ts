@@ -5,7 +5,7 @@
  * - TOTP: the seed is generated here, sealed with the secrets box (aad = device id), and the device stays
  *   unconfirmed until two consecutive codes confirm it; confirmation stores the later step as last_step, so
  *   neither code can be replayed at sign-in.
- * - WebAuthn: the challenge is bound to the flow and single-use (see loginFlow `bindChallenge`); origin and
+ * - WebAuthn: the challenge is bound to the flow and single-use (see flow/webauthnChallenge `bindChallenge`); origin and
  *   RP ID come from config; the device is stored confirmed once the attestation verifies.
  * - At most `auth.maxDevices` confirmed devices per person (`device_limit`).
  * - The last confirmed device cannot be removed (`conflict`): a person left with a password only would fall
@@ -17,6 +17,7 @@ import type { AppContext } from '../context.js';
 import type { User } from '../store/repositories/users.js';
 import type { MfaDevice } from '../store/repositories/mfaDevices.js';
 import { GatehouseError } from '../errors.js';
+import { factorFacts, factorName, type DeviceFactor } from './factors.js';
 import { generateTotpSecret, totpQrSvg, totpUri, verifyTotpEnrollment } from './totp.js';
 import {
   registrationOptions, verifyRegistration, type ExpectedChallenge, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON,
@@ -54,13 +55,13 @@ export interface TotpEnrollment { deviceId: string; secret: string; uri: string;
  */
 export async function beginTotpEnrollment(ctx: AppContext, user: User, deviceId?: string): Promise<TotpEnrollment> {
   let device = deviceId ? await ctx.store.devices.findById(deviceId) : undefined;
-  if (!device || device.userId !== user.id || device.confirmed || device.kind !== 'totp' || !device.secretEnc) {
+  if (!device || device.userId !== user.id || device.confirmed || device.kind !== factorName.totp || !device.secretEnc) {
     await checkDeviceLimit(ctx, user.id);
     await ctx.store.devices.deleteUnconfirmed(user.id);
     const id = randomUUID();
     const secret = generateTotpSecret();
     device = {
-      id, userId: user.id, kind: 'totp', name: 'Authenticator app', secretEnc: ctx.secrets.seal(secret, id), lastStep: null,
+      id, userId: user.id, kind: factorName.totp, name: factorFacts.totp.label.name, secretEnc: ctx.secrets.seal(secret, id), lastStep: null,
       credentialId: null, publicKey: null, counter: null, transports: [], confirmed: false, createdAt: ctx.now().getTime(), flagged: false, lastUsedAt: null,
     };
     await ctx.store.devices.create(device);
@@ -77,10 +78,10 @@ export async function beginTotpEnrollment(ctx: AppContext, user: User, deviceId?
  */
 export async function confirmTotpEnrollment(ctx: AppContext, user: User, input: { deviceId: string; code1: string; code2: string; name: unknown }): Promise<MfaDevice> {
   const device = await ctx.store.devices.findById(input.deviceId);
-  if (!device || device.userId !== user.id || device.kind !== 'totp' || device.confirmed || !device.secretEnc) {
+  if (!device || device.userId !== user.id || device.kind !== factorName.totp || device.confirmed || !device.secretEnc) {
     throw new GatehouseError('flow_invalid', 'This enrollment is no longer pending. Start again.');
   }
-  const name = cleanDeviceName(input.name, 'Authenticator app');
+  const name = cleanDeviceName(input.name, factorFacts.totp.label.name);
   const { step } = verifyTotpEnrollment({ secret: ctx.secrets.openText(device.secretEnc, device.id), code1: input.code1, code2: input.code2, now: ctx.now().getTime() });
   await checkDeviceLimit(ctx, user.id);
   await ctx.store.devices.rename(device.id, name);
@@ -91,7 +92,7 @@ export async function confirmTotpEnrollment(ctx: AppContext, user: User, input: 
 /** Options for registering a security key or passkey; the person's keys are excluded. The caller binds the challenge. */
 export async function beginWebauthnEnrollment(ctx: AppContext, user: User): Promise<PublicKeyCredentialCreationOptionsJSON> {
   await checkDeviceLimit(ctx, user.id);
-  const keys = (await ctx.store.devices.listForUser(user.id)).filter((d) => d.kind === 'webauthn' && d.credentialId);
+  const keys = (await ctx.store.devices.listForUser(user.id)).filter((d) => d.kind === factorName.webauthn && d.credentialId);
   const { auth } = ctx.config;
   return registrationOptions({
     rpId: auth.rpId, rpName: auth.rpName, user: { id: user.id, username: user.username, displayName: user.displayName },
@@ -111,7 +112,7 @@ export async function finishWebauthnEnrollment(ctx: AppContext, user: User, inpu
     throw new GatehouseError('webauthn_failed', 'This security key is registered already.', { detail: { reason: 'duplicate' } });
   }
   const device: MfaDevice = {
-    id: randomUUID(), userId: user.id, kind: 'webauthn', name, secretEnc: null, lastStep: null, credentialId: cred.credentialId,
+    id: randomUUID(), userId: user.id, kind: factorName.webauthn, name, secretEnc: null, lastStep: null, credentialId: cred.credentialId,
     publicKey: cred.publicKey, counter: cred.counter, transports: cred.transports, confirmed: true, createdAt: ctx.now().getTime(), flagged: false, lastUsedAt: null,
   };
   await ctx.store.devices.create(device);
@@ -144,13 +145,13 @@ export async function issueRecoveryCodes(ctx: AppContext, userId: string): Promi
 }
 
 /** A device as /account and the MFA page list it (no secrets). */
-export interface DeviceView { id: string; kind: 'totp' | 'webauthn'; kindLabel: string; name: string; createdAt: number; lastUsedAt: number | null; flagged: boolean }
+export interface DeviceView { id: string; kind: DeviceFactor; kindLabel: string; name: string; createdAt: number; lastUsedAt: number | null; flagged: boolean }
 
 /** The person's confirmed devices, oldest first. */
 export async function listDevices(ctx: AppContext, userId: string): Promise<DeviceView[]> {
   const devices = await ctx.store.devices.listForUser(userId, { confirmedOnly: true });
   return devices.map((d) => ({
-    id: d.id, kind: d.kind, kindLabel: d.kind === 'totp' ? 'Authenticator app' : 'Security key / passkey', name: d.name,
+    id: d.id, kind: d.kind, kindLabel: factorFacts[d.kind].label.name, name: d.name,
     createdAt: d.createdAt, lastUsedAt: d.lastUsedAt, flagged: d.flagged,
   }));
 }

@@ -4,6 +4,7 @@
  * given, then AuthMethod), TransitiveTagKeys (when any).
  */
 import { GatehouseError } from '../errors.js';
+import type { AuthMethod } from '../auth/factors.js';
 import type { SamlAttribute } from '../saml/buildAssertion.js';
 import { buildRoleArn, buildSamlProviderArn } from './arn.js';
 import type { Partition } from './partitions.js';
@@ -50,8 +51,8 @@ export interface AwsAttributeInput {
   tags: Record<string, string>;
   /** Tag keys that survive role chaining; keys not present in `tags` are dropped. */
   transitiveTagKeys: string[];
-  /** The second factor used for this login; sent as PrincipalTag:AuthMethod. */
-  authMethod: 'totp' | 'webauthn' | 'recovery';
+  /** The second factor used for this login (its AuthMethod value, auth/factors.ts); sent as PrincipalTag:AuthMethod. */
+  authMethod: AuthMethod;
 }
 
 /**

@@ -4,6 +4,7 @@
  * the database; TOTP seeds are sealed with the secrets box (aad = device id) into a confirmed TOTP device.
  * An audit event `directory.import` records the file, the mode and the counts.
  */
+import { factorName } from '../auth/factors.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
@@ -105,10 +106,10 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
       }
       case 'totp': {
         const uid = userId(c.username);
-        for (const d of await tx.devices.listForUser(uid)) if (d.kind === 'totp' && d.name === c.name) await tx.devices.delete(d.id);
+        for (const d of await tx.devices.listForUser(uid)) if (d.kind === factorName.totp && d.name === c.name) await tx.devices.delete(d.id);
         const id = randomUUID();
         await tx.devices.create({
-          id, userId: uid, kind: 'totp', name: c.name, secretEnc: ctx.secrets.seal(c.secret, id), lastStep: null,
+          id, userId: uid, kind: factorName.totp, name: c.name, secretEnc: ctx.secrets.seal(c.secret, id), lastStep: null,
           credentialId: null, publicKey: null, counter: null, transports: [], confirmed: true, createdAt: now,
         });
         break;

@@ -15,6 +15,7 @@ import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Docume
 import { z } from 'zod';
 import { normaliseTotpSecret } from '../auth/totp.js';
 import { GatehouseError } from '../errors.js';
+import { requiredFactors } from '../auth/factors.js';
 import { isValidAccountId, isValidSamlProviderName } from '../aws/arn.js';
 import { maxSessionDurationSeconds, minSessionDurationSeconds } from '../aws/lintAwsAssertion.js';
 import { isValidRegion, partitions } from '../aws/partitions.js';
@@ -66,7 +67,7 @@ export const roleSchema = z.strictObject({
   session_duration: z.int('must be a whole number of seconds')
     .min(minSessionDurationSeconds, `must be at least ${minSessionDurationSeconds} seconds`)
     .max(maxSessionDurationSeconds, `must be at most ${maxSessionDurationSeconds} seconds`).optional(),
-  require: z.enum(['totp', 'webauthn'], 'must be totp or webauthn').optional(),
+  require: z.enum(requiredFactors, `must be ${requiredFactors.join(' or ')}`).optional(),
   source_ips: z.array(z.string().refine(isValidCidr, 'must be an IPv4 or IPv6 CIDR range such as 10.0.0.0/8 or 2001:db8::/32')).default([]),
 });
 

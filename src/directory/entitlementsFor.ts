@@ -6,9 +6,9 @@
  * Rules (the same everywhere Gatehouse decides what goes into an AWS assertion):
  * - A disabled person gets nothing: no roles, no tags.
  * - Factors: no factor used → no role is allowed now (`factor_required`): MFA is enforced at the IdP.
- *   `require: totp` is met by TOTP or WebAuthn (WebAuthn is the stronger factor); `require: webauthn`
- *   only by WebAuthn. A recovery code counts as a factor for mappings without a requirement, and meets
- *   no requirement.
+ *   A requirement is met by the factors whose facts say so (auth/factors.ts `meets`): `require: totp` by
+ *   TOTP or WebAuthn (WebAuthn is the stronger factor), `require: webauthn` only by WebAuthn. A recovery
+ *   code counts as a factor for mappings without a requirement, and meets no requirement.
  * - Source IPs: a mapping with `source_ips` allows the role only from an address inside one of the ranges
  *   (IPv4 and IPv6; an IPv4-mapped IPv6 address matches IPv4 ranges). Unknown address → `source_ip`.
  * - One role (account + role name) mapped by several groups is listed once. If some mappings allow it
@@ -22,15 +22,13 @@
  * - TransitiveTagKeys: the `transitive_tags` that are actually among the tags sent.
  */
 import { BlockList, isIP } from 'node:net';
+import { meetsRequirement, type RequiredFactor, type SecondFactor } from '../auth/factors.js';
 import { normaliseRoleName } from '../aws/roleName.js';
 import { foldTagKey } from '../aws/tags.js';
-import type { AwsAccount, RequiredFactor, RoleMapping } from '../store/repositories/accounts.js';
+import type { AwsAccount, RoleMapping } from '../store/repositories/accounts.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
 import type { DirectorySettings } from './directorySettings.js';
-
-/** A factor completed at sign-in. */
-export type FactorUsed = 'totp' | 'webauthn' | 'recovery';
 
 /** The moment of the decision. */
 export interface EntitlementsContext {
@@ -38,7 +36,8 @@ export interface EntitlementsContext {
   now: number;
   /** Client address as seen by the IdP (after trusted-proxy handling); undefined when unknown. */
   sourceIp?: string | null | undefined;
-  factorsUsed: readonly FactorUsed[];
+  /** The second factors completed at sign-in. */
+  factorsUsed: readonly SecondFactor[];
 }
 
 /** Everything about the person that the rules read. */
@@ -84,11 +83,10 @@ export interface Entitlements {
   tagConflicts: TagConflict[];
 }
 
-const factorMeets = (required: RequiredFactor | null, used: readonly FactorUsed[]): boolean => {
+const factorMeets = (required: RequiredFactor | null, used: readonly SecondFactor[]): boolean => {
   if (used.length === 0) return false;
   if (required === null) return true;
-  if (required === 'webauthn') return used.includes('webauthn');
-  return used.includes('totp') || used.includes('webauthn');
+  return used.some((f) => meetsRequirement(f, required));
 };
 
 const blockLists = new Map<string, BlockList>();

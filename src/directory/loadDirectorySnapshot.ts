@@ -2,6 +2,7 @@
  * Reads the whole directory (settings, accounts, groups, mappings, users, memberships, TOTP devices) from
  * the store: the "current state" that planImport compares a file with and exportDirectory writes out.
  */
+import { factorName } from '../auth/factors.js';
 import type { Store } from '../store/store.js';
 import type { SecretBox } from '../store/secretBox.js';
 import { readDirectorySettings } from './directorySettings.js';
@@ -24,7 +25,7 @@ export async function loadDirectorySnapshot(store: Store, opts: LoadSnapshotOpti
   for (const u of users) {
     if (!wanted.has(u.username.toLowerCase())) continue;
     for (const d of await store.devices.listForUser(u.id)) {
-      if (d.kind !== 'totp') continue;
+      if (d.kind !== factorName.totp) continue;
       const secret = opts.secrets && d.secretEnc ? opts.secrets.openText(d.secretEnc, d.id) : null;
       totpDevices.push({ id: d.id, userId: u.id, name: d.name, confirmed: d.confirmed, secret });
     }

@@ -19,8 +19,9 @@
  * replaces its seed when it differs. Users are matched case-insensitively, groups by exact name, accounts
  * by id.
  */
+import type { RequiredFactor } from '../auth/factors.js';
 import { normaliseRoleName } from '../aws/roleName.js';
-import type { AwsAccount, Partition, RequiredFactor, RoleMapping } from '../store/repositories/accounts.js';
+import type { AwsAccount, Partition, RoleMapping } from '../store/repositories/accounts.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
 import { directoryInvalid, type DirectoryFileError, type ParsedDirectory } from './directoryFile.js';

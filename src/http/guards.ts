@@ -6,7 +6,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { GatehouseError } from '../errors.js';
-import { loadFlow, loginUrl, type LoginFlow } from '../auth/loginFlow.js';
+import { isFirstFactor, isSecondFactor } from '../auth/factors.js';
+import { loadFlow } from '../auth/flow/storedFlow.js';
+import { loginUrl } from '../auth/flow/returnTo.js';
+import type { LoginFlow } from '../auth/flow/types.js';
 import { cookieName, cookieOptions, safeEqual, type WebSession } from './session.js';
 import type { PageModel } from './views.js';
 
@@ -31,12 +34,9 @@ export function currentFlow(ctx: AppContext, req: FastifyRequest): Promise<Login
   return loadFlow(ctx, req.cookies[flowCookieName(ctx)]);
 }
 
-/** The second factors a session can carry. */
-export const secondFactors = ['totp', 'webauthn', 'recovery'] as const;
-
-/** True when the session has the password and a second factor (every session Gatehouse starts does). */
+/** True when the session has the first factor (password) and a second factor (every session Gatehouse starts does). */
 export function isFullSession(s: WebSession): boolean {
-  return s.factors.includes('password') && s.factors.some((f) => (secondFactors as readonly string[]).includes(f));
+  return s.factors.some(isFirstFactor) && s.factors.some(isSecondFactor);
 }
 
 /**

@@ -28,8 +28,8 @@ export function textField(max: number, opts: { allowControls?: boolean } = {}) {
 }
 
 /** One of `values`, named in the message when something else comes. */
-export function choiceField<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: (issue) => (typeof issue.input === 'string' ? `must be one of ${values.join(', ')}` : notText(issue.input)) });
+export function choiceField<const T extends string>(values: readonly T[]) {
+  return z.enum(values as readonly [T, ...T[]], { error: (issue) => (typeof issue.input === 'string' ? `must be one of ${values.join(', ')}` : notText(issue.input)) });
 }
 
 /** A JSON object (a WebAuthn response, say): its inside is checked by whoever reads it. */

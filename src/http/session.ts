@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import type { Factor } from '../auth/factors.js';
 import type { SessionRecord } from '../store/repositories/sessions.js';
 import type { User } from '../store/repositories/users.js';
 import { GatehouseError } from '../errors.js';
@@ -60,7 +61,7 @@ export async function loadSession(ctx: AppContext, req: FastifyRequest, reply: F
  * Starts a new session (always a new random id: a session is never carried over from before sign-in).
  * The cookie holds the id; the store holds only its hash.
  */
-export async function startSession(ctx: AppContext, reply: FastifyReply, s: { userId: string; factors: string[]; authMethod: string | null; deviceId: string | null }): Promise<string> {
+export async function startSession(ctx: AppContext, reply: FastifyReply, s: { userId: string; factors: Factor[]; authMethod: Factor | null; deviceId: string | null }): Promise<string> {
   const id = randomId();
   const now = ctx.now().getTime();
   const csrf = randomId(24);

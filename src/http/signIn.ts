@@ -5,7 +5,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError, type ErrorCode } from '../errors.js';
-import { discardFlow, type LoginFlow, type StepMeta } from '../auth/loginFlow.js';
+import { isDeviceFactor } from '../auth/factors.js';
+import { discardFlow } from '../auth/flow/storedFlow.js';
+import type { LoginFlow, StepMeta } from '../auth/flow/types.js';
 import { forgetFailures } from '../auth/lockout.js';
 import { rotateSession, startSession } from './session.js';
 import { clearFlowCookie, clientIp } from './guards.js';
@@ -48,8 +50,8 @@ export function stepMeta(req: FastifyRequest): StepMeta {
 
 /**
  * Turns a `done` flow into its result and returns where to send the browser:
- * - login / setup: a NEW session (the old one, if any, ends) with password + the factor used, the person's
- *   last factor remembered; → the flow's return path;
+ * - login / setup: a NEW session (the old one, if any, ends) with the flow's factors (password + the factor
+ *   used), the person's last device factor remembered; → the flow's return path;
  * - step-up: the same session rotated to a new id with the factor added; → the return path;
  * - add-device: nothing more (the session stays) → /account.
  * A login, setup or step-up that is done is a complete sign-in: only then is the person's failure counter
@@ -73,7 +75,7 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
     return flow.pending.returnTo;
   }
   if (req.session) await ctx.store.sessions.delete(req.session.idHash);
-  await startSession(ctx, reply, { userId: flow.userId, factors: ['password', done.factor], authMethod: done.factor, deviceId: done.deviceId });
-  if (done.factor === 'totp' || done.factor === 'webauthn') await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
+  await startSession(ctx, reply, { userId: flow.userId, factors: [...new Set([...flow.factorsDone, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
+  if (isDeviceFactor(done.factor)) await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
   return flow.pending.returnTo;
 }

@@ -4,6 +4,7 @@
  * Each table is documented in docs/storage.md.
  */
 import type { Generated } from 'kysely';
+import type { DeviceFactor, RequiredFactor } from '../auth/factors.js';
 
 export interface UsersTable {
   id: string;
@@ -52,7 +53,7 @@ export interface RoleMappingsTable {
   account_id: string;
   role_name: string;
   session_duration: number | null;
-  require_factor: 'totp' | 'webauthn' | null;
+  require_factor: RequiredFactor | null;
   /** JSON array of CIDR ranges; empty = any address. */
   source_ips: string;
 }
@@ -60,7 +61,8 @@ export interface RoleMappingsTable {
 export interface MfaDevicesTable {
   id: string;
   user_id: string;
-  kind: 'totp' | 'webauthn';
+  /** The factor the device proves. */
+  kind: DeviceFactor;
   name: string;
   /** TOTP: encrypted seed (base64 AES-256-GCM). */
   secret_enc: string | null;

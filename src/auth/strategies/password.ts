@@ -1,6 +1,7 @@
 /** The password factor: the first step of a sign-in (or re-authentication), with timing equal for unknown people. */
 import type { AppContext } from '../../context.js';
 import { dummyVerify, hashPassword, needsRehash, verifyPassword } from '../password.js';
+import type { Factor } from '../factors.js';
 import { factorFailure, type FactorStrategy, type Subject } from './strategy.js';
 
 export interface PasswordInput {
@@ -26,7 +27,7 @@ async function identify(ctx: AppContext, flowUserId: string | null, input: Passw
  * and fail like a wrong password. A hash made with old parameters is replaced after a success.
  * In a flow that already names its person (setup, re-authentication) the typed login is ignored.
  */
-export const passwordStrategy: FactorStrategy<PasswordInput> = {
+export const passwordStrategy = {
   factor: 'password',
   auditType: 'login.password',
   states: ['password'],
@@ -42,9 +43,9 @@ export const passwordStrategy: FactorStrategy<PasswordInput> = {
     if (needsRehash(user.passwordHash, params)) {
       await ctx.store.users.update(user.id, { passwordHash: await hashPassword(input.password, params) }, ctx.now().getTime());
     }
-    return { factor: 'password', user, deviceId: null, deviceName: null };
+    return { user, deviceId: null, deviceName: null };
   },
   async imitate(ctx, input) {
     await dummyVerify(input.password, ctx.config.auth.argon2);
   },
-};
+} satisfies FactorStrategy<Factor, PasswordInput>;

@@ -1,11 +1,12 @@
 /** The recovery-code factor: the last resort when no device is at hand; each code works once. */
 import { hashRecoveryCode, isRecoveryCodeShape } from '../recoveryCodes.js';
+import { factorFacts, type Factor } from '../factors.js';
 import { factorFailure, flowSubject, type FactorStrategy } from './strategy.js';
 
 export interface RecoveryInput { code: string }
 
 /** Marks the code used with the store's atomic "used where unused"; a used or unknown code is `factor_rejected`. */
-export const recoveryStrategy: FactorStrategy<RecoveryInput> = {
+export const recoveryStrategy = {
   factor: 'recovery',
   auditType: 'login.recovery',
   states: ['mfa'],
@@ -18,6 +19,6 @@ export const recoveryStrategy: FactorStrategy<RecoveryInput> = {
       throw factorFailure('factor_rejected', 'That recovery code is not valid or was used already.', { reason: 'unknown_or_used' });
     }
     const remaining = await ctx.store.devices.remainingRecoveryCodes(user.id);
-    return { factor: 'recovery', user, deviceId: null, deviceName: 'recovery code', detail: { remaining } };
+    return { user, deviceId: null, deviceName: factorFacts.recovery.label.noun, detail: { remaining } };
   },
-};
+} satisfies FactorStrategy<Factor, RecoveryInput>;

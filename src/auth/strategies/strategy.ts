@@ -1,12 +1,14 @@
 /**
- * One interface for every sign-in factor (STYLE.md §4): password, TOTP, WebAuthn, recovery code.
- * `loginFlow.runFactorStep` drives a strategy: it asks who the attempt is for, checks lockout, calls
+ * One interface for every sign-in factor (STYLE.md §4); registry.ts has the strategy of each factor.
+ * `flow/runFactorStep` drives a strategy: it asks who the attempt is for, checks lockout, calls
  * `verify`, counts failures, writes the audit event and moves the flow on.
+ * Strategies import the flow's types, never the flow engine (no import cycle).
  */
 import type { AppContext } from '../../context.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
-import type { Factor, FlowState, LoginFlow } from '../loginFlow.js';
+import type { Factor } from '../factors.js';
+import type { FlowState, LoginFlow } from '../flow/types.js';
 
 /** Who an attempt is for. `user` is undefined when the typed login names nobody. */
 export interface Subject {
@@ -15,9 +17,8 @@ export interface Subject {
   username: string;
 }
 
-/** A verified factor: what the session and the audit event record. */
+/** A verified factor (the strategy's own): what the session and the audit event record. */
 export interface FactorSuccess {
-  factor: Factor;
   user: User;
   deviceId: string | null;
   deviceName: string | null;
@@ -29,8 +30,8 @@ export interface FactorSuccess {
  * A sign-in factor. `verify` consumes whatever is single-use (TOTP step, WebAuthn challenge, recovery code)
  * and throws a GatehouseError whose `detail` may carry `reason`, `deviceId` and `deviceName` for the audit.
  */
-export interface FactorStrategy<I> {
-  readonly factor: Factor;
+export interface FactorStrategy<F extends Factor, I> {
+  readonly factor: F;
   /** Audit event type of each attempt. */
   readonly auditType: 'login.password' | 'login.mfa' | 'login.recovery';
   /** Flow states in which this factor may be submitted. */

@@ -1,6 +1,7 @@
 /** The TOTP factor: a 6-digit code from one of the person's confirmed authenticator apps, each step once. */
 import { isGatehouseError } from '../../errors.js';
 import { verifyTotp } from '../totp.js';
+import { factorName, type Factor } from '../factors.js';
 import { factorFailure, flowSubject, type FactorStrategy } from './strategy.js';
 
 export interface TotpInput { code: string }
@@ -10,14 +11,14 @@ export interface TotpInput { code: string }
  * the store's compare-and-set: a code used before, or a concurrent submit of the same code that lost the
  * race, is `totp_replayed`.
  */
-export const totpStrategy: FactorStrategy<TotpInput> = {
+export const totpStrategy = {
   factor: 'totp',
   auditType: 'login.mfa',
   states: ['mfa'],
   identify: (ctx, flow) => flowSubject(ctx, flow),
   async verify(ctx, _flow, subject, input) {
     const user = subject.user!;
-    const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => d.kind === 'totp' && !d.flagged && d.secretEnc);
+    const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => d.kind === factorName.totp && !d.flagged && d.secretEnc);
     if (devices.length === 0) throw factorFailure('factor_rejected', 'You have no authenticator app set up. Use another way to sign in.', { reason: 'no_device' });
     const now = ctx.now().getTime();
     let replayedOn: { id: string; name: string } | undefined;
@@ -37,7 +38,7 @@ export const totpStrategy: FactorStrategy<TotpInput> = {
       if (!(await ctx.store.devices.consumeTotpStep(d.id, step, now))) {
         throw factorFailure('totp_replayed', 'That code has already been used. Wait for the next code and try again.', { reason: 'replayed', deviceId: d.id, deviceName: d.name });
       }
-      return { factor: 'totp', user, deviceId: d.id, deviceName: d.name, detail: { step } };
+      return { user, deviceId: d.id, deviceName: d.name, detail: { step } };
     }
     if (replayedOn) {
       throw factorFailure('totp_replayed', 'That code has already been used. Wait for the next code and try again.', { reason: 'replayed', deviceId: replayedOn.id, deviceName: replayedOn.name });
@@ -46,4 +47,4 @@ export const totpStrategy: FactorStrategy<TotpInput> = {
       reason: 'mismatch', ...(devices.length === 1 ? { deviceId: devices[0]!.id, deviceName: devices[0]!.name } : {}),
     });
   },
-};
+} satisfies FactorStrategy<Factor, TotpInput>;

@@ -1,7 +1,8 @@
 /** The WebAuthn factor: a security key or passkey registered to the person, answering this flow's challenge. */
 import { isGatehouseError } from '../../errors.js';
 import { verifyAuthentication, type AuthenticationResponseJSON } from '../webauthn.js';
-import { expectedChallengeFor } from '../loginFlow.js';
+import { factorName, type Factor } from '../factors.js';
+import { expectedChallengeFor } from '../flow/webauthnChallenge.js';
 import { factorFailure, flowSubject, type FactorStrategy } from './strategy.js';
 
 export interface WebAuthnInput { response: AuthenticationResponseJSON }
@@ -11,7 +12,7 @@ export interface WebAuthnInput { response: AuthenticationResponseJSON }
  * the flow's single-use challenge and the configured origin and RP ID, flags the device on a counter
  * regression, and moves the stored counter on with a compare-and-set.
  */
-export const webauthnStrategy: FactorStrategy<WebAuthnInput> = {
+export const webauthnStrategy = {
   factor: 'webauthn',
   auditType: 'login.mfa',
   states: ['mfa'],
@@ -20,7 +21,7 @@ export const webauthnStrategy: FactorStrategy<WebAuthnInput> = {
     const user = subject.user!;
     const credentialId = typeof input.response?.id === 'string' ? input.response.id : '';
     const device = credentialId ? await ctx.store.devices.findByCredentialId(credentialId) : undefined;
-    if (!device || device.userId !== user.id || device.kind !== 'webauthn' || !device.confirmed || !device.publicKey) {
+    if (!device || device.userId !== user.id || device.kind !== factorName.webauthn || !device.confirmed || !device.publicKey) {
       throw factorFailure('webauthn_failed', 'This security key is not registered for your account.', { reason: 'unknown_credential' });
     }
     const dev = { deviceId: device.id, deviceName: device.name };
@@ -41,6 +42,6 @@ export const webauthnStrategy: FactorStrategy<WebAuthnInput> = {
     if (!(await ctx.store.devices.advanceCounter(device.id, device.counter ?? 0, newCounter, ctx.now().getTime()))) {
       throw factorFailure('webauthn_failed', 'This security key was just used from somewhere else. Try again.', { reason: 'counter_race', ...dev });
     }
-    return { factor: 'webauthn', user, ...dev };
+    return { user, ...dev };
   },
-};
+} satisfies FactorStrategy<Factor, WebAuthnInput>;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
 import { normaliseRoleName } from '../../aws/roleName.js';
 import { GatehouseError } from '../../errors.js';
+import { requiredFactors } from '../../auth/factors.js';
 import { accountSchema, roleSchema } from '../../directory/directoryFile.js';
 import type { AwsAccount } from '../../store/repositories/accounts.js';
 import { printJson, printLines, printTable } from '../output.js';
@@ -75,7 +76,7 @@ export function registerAccountCommands(program: Command): void {
     .requiredOption('--account <account>', 'account id or alias')
     .requiredOption('--role <name>', 'IAM role name, optionally with a path (engineering/Admin)')
     .option('--session-duration <seconds>', '900–43200', parseIntOption)
-    .option('--require <factor>', 'totp | webauthn')
+    .option('--require <factor>', requiredFactors.join(' | '))
     .option('--source-ip <cidr>', 'allowed client range (repeatable); none = any address', collect, [])
     .action(async (o: { group: string; account: string; role: string; sessionDuration?: number; require?: string; sourceIp: string[] }) => withContext(async (ctx) => {
       const g = await requireGroup(ctx, o.group);

@@ -8,7 +8,9 @@ import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { WebSession } from '../session.js';
 import { GatehouseError } from '../../errors.js';
-import { reauthenticate, startFlow } from '../../auth/loginFlow.js';
+import { deviceFactors, factorFacts } from '../../auth/factors.js';
+import { startFlow } from '../../auth/flow/storedFlow.js';
+import { reauthenticate } from '../../auth/reauthenticate.js';
 import { checkDeviceLimit, issueRecoveryCodes, listDevices, removeDevice, type DeviceView } from '../../auth/devices.js';
 import { checkCsrf } from '../session.js';
 import { pageSession, pageUser, requireFullSession, setFlowCookie } from '../guards.js';
@@ -21,7 +23,7 @@ export const REAUTH_WINDOW_MS = 5 * 60_000;
 
 /** The password again (needed when the sign-in is older than REAUTH_WINDOW_MS). */
 const reauthForm = z.object({ password: textField(8192, { allowControls: true }).optional() });
-const addForm = reauthForm.extend({ kind: choiceField(['totp', 'webauthn']).optional() });
+const addForm = reauthForm.extend({ kind: choiceField(deviceFactors).optional() });
 const deviceParams = z.object({ id: textField(100) });
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
@@ -55,6 +57,7 @@ async function accountModel(ctx: AppContext, s: WebSession): Promise<PageModel> 
   return {
     title: 'Your account', csrf: s.csrf, user: await pageUser(ctx, s), devices, remainingCodes: await ctx.store.devices.remainingRecoveryCodes(s.userId),
     needPassword: !isFresh(ctx, s), canAdd: devices.length < ctx.config.auth.maxDevices, maxDevices: ctx.config.auth.maxDevices,
+    deviceChoices: deviceFactors.map((f) => ({ value: f, label: factorFacts[f].label.name })),
   };
 }
 
@@ -90,7 +93,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
     const s = await requireFullSession(ctx, req);
     checkCsrf(req, s.csrf);
     return withFormErrors(reply, s, async () => {
-      const { kind = 'totp' } = readInput(addForm, req.body);
+      const { kind = deviceFactors[0]! } = readInput(addForm, req.body);
       await requireRecentAuth(ctx, req, s);
       await checkDeviceLimit(ctx, s.userId);
       const flow = await startFlow(ctx, { purpose: 'add-device', state: 'enroll-mfa', userId: s.userId, returnTo: '/account', factorsDone: ['password'], data: { sessionHash: s.idHash } });

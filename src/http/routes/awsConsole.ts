@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
+import { factorFacts } from '../../auth/factors.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
 import { acsUrlFor, partitions, type Partition } from '../../aws/partitions.js';
@@ -30,7 +31,7 @@ export function pickRoles(ent: Entitlements, form: { role?: string | undefined; 
     if (!r) throw new GatehouseError('role_not_allowed', 'You are not mapped to that role. Ask your administrator, or pick a role from the portal.');
     if (!r.allowedNow) {
       throw new GatehouseError('role_not_allowed', r.reason === 'factor_required'
-        ? `This role needs ${r.requireFactor === 'webauthn' ? 'your security key' : 'your authenticator app'}: verify with it from the portal first.`
+        ? `This role needs your ${r.requireFactor ? factorFacts[r.requireFactor].label.noun : 'second factor'}: verify with it from the portal first.`
         : 'This role cannot be used from your current network address.');
     }
     return [r];

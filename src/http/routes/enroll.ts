@@ -10,7 +10,10 @@ import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import type { MfaDevice } from '../../store/repositories/mfaDevices.js';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
-import { advanceFlow, bindChallenge, expectedChallengeFor, requireState, type LoginFlow } from '../../auth/loginFlow.js';
+import { deviceFactors, factorFacts, factorName, type DeviceFactor } from '../../auth/factors.js';
+import { advanceFlow, requireState } from '../../auth/flow/storedFlow.js';
+import { bindChallenge, expectedChallengeFor } from '../../auth/flow/webauthnChallenge.js';
+import type { LoginFlow } from '../../auth/flow/types.js';
 import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, finishWebauthnEnrollment, issueRecoveryCodes } from '../../auth/devices.js';
 import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf } from '../session.js';
@@ -42,7 +45,7 @@ async function enrollingUser(ctx: AppContext, req: FastifyRequest, flow: LoginFl
 }
 
 /** Audits an enrollment attempt (device by name and id; never the seed or the codes). */
-function auditEnroll(ctx: AppContext, req: FastifyRequest, flow: LoginFlow, user: User, kind: 'totp' | 'webauthn', outcome: 'success' | 'failure', device: Pick<MfaDevice, 'id' | 'name'> | null, reason: string | null) {
+function auditEnroll(ctx: AppContext, req: FastifyRequest, flow: LoginFlow, user: User, kind: DeviceFactor, outcome: 'success' | 'failure', device: Pick<MfaDevice, 'id' | 'name'> | null, reason: string | null) {
   return ctx.store.audit.append({
     at: ctx.now().getTime(), type: `enroll.${kind}`, outcome, userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id,
     factor: kind, deviceId: device?.id ?? null, deviceName: device?.name ?? null, reason, detail: { purpose: flow.data.purpose },
@@ -80,13 +83,14 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/login/enroll', async (req, reply) => {
     const flow = await currentFlow(ctx, req);
     const user = await enrollingUser(ctx, req, flow);
-    return sendPage(reply, 'enroll', { title: 'Set up two-step verification', site: ctx.config.auth.rpName, username: user.username, cancelHref: flow.data.purpose === 'add-device' ? '/account' : '/login' });
+    const choices = deviceFactors.map((f) => ({ href: `/login/enroll/${f}`, name: factorFacts[f].label.name, hint: factorFacts[f].label.hint }));
+    return sendPage(reply, 'enroll', { title: 'Set up two-step verification', site: ctx.config.auth.rpName, username: user.username, choices, cancelHref: flow.data.purpose === 'add-device' ? '/account' : '/login' });
   });
 
   const totpPage = async (req: FastifyRequest, reply: FastifyReply, flow: LoginFlow, user: User, error?: GatehouseError) => {
     const e = await beginTotpEnrollment(ctx, user, flow.data.enrollDeviceId);
     if (e.deviceId !== flow.data.enrollDeviceId) await advanceFlow(ctx, flow, { data: { enrollDeviceId: e.deviceId } }, { rotate: false });
-    const model = { title: 'Set up an authenticator app', csrf: flow.csrf, qrSvg: e.qrSvg, secretGroups: groupSecret(e.secret), name: str(bodyOf(req).name) || 'Authenticator app' };
+    const model = { title: 'Set up an authenticator app', csrf: flow.csrf, qrSvg: e.qrSvg, secretGroups: groupSecret(e.secret), name: str(bodyOf(req).name) || factorFacts.totp.label.name };
     return error ? sendFormError(reply, error, 'enroll-totp', model) : sendPage(reply, 'enroll-totp', model);
   };
 
@@ -108,13 +112,13 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     } catch (e) {
       count('enroll_totp', 'failure');
       const pending = flow.data.enrollDeviceId ? await ctx.store.devices.findById(flow.data.enrollDeviceId) : undefined;
-      await auditEnroll(ctx, req, flow, user, 'totp', 'failure', pending ?? null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
+      await auditEnroll(ctx, req, flow, user, factorName.totp, 'failure', pending ?? null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
       const fe = formError(e);
       if (!fe) throw e;
       return totpPage(req, reply, flow, user, fe);
     }
     count('enroll_totp', 'success');
-    await auditEnroll(ctx, req, flow, user, 'totp', 'success', device, null);
+    await auditEnroll(ctx, req, flow, user, factorName.totp, 'success', device, null);
     return reply.redirect(await afterEnrollment(ctx, req, reply, flow, user, device), 303);
   });
 
@@ -143,11 +147,11 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
       device = await finishWebauthnEnrollment(ctx, user, { response: response as unknown as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name });
     } catch (e) {
       count('enroll_webauthn', 'failure');
-      await auditEnroll(ctx, req, flow, user, 'webauthn', 'failure', null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
+      await auditEnroll(ctx, req, flow, user, factorName.webauthn, 'failure', null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
       throw e;
     }
     count('enroll_webauthn', 'success');
-    await auditEnroll(ctx, req, flow, user, 'webauthn', 'success', device, null);
+    await auditEnroll(ctx, req, flow, user, factorName.webauthn, 'success', device, null);
     return { redirect: await afterEnrollment(ctx, req, reply, flow, user, device) };
   });
 

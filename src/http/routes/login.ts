@@ -1,6 +1,7 @@
 /**
  * Browser sign-in: /login (password), /login/mfa (TOTP, security key / passkey, recovery code), /login/step-up,
- * /logout. Each handler is a short list of named steps; the state machine is src/auth/loginFlow.ts.
+ * /logout. Each handler is a short list of named steps; the state machine is src/auth/flow/, the factors and
+ * their labels are src/auth/factors.ts.
  */
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,13 +13,15 @@ import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
 import {
-  bindChallenge, requireState, runFactorStep, safeReturnTo, startFlow, type LoginFlow, type SecondFactor,
-} from '../../auth/loginFlow.js';
+  factorFacts, factorName, isDeviceFactor, isRequiredFactor, isSecondFactor, secondFactors, strongestRequiredFactor, type RequiredFactor, type SecondFactor,
+} from '../../auth/factors.js';
+import { requireState, startFlow } from '../../auth/flow/storedFlow.js';
+import { runFactorStep } from '../../auth/flow/runFactorStep.js';
+import type { CodeFactor } from '../../auth/strategies/registry.js';
+import { bindChallenge } from '../../auth/flow/webauthnChallenge.js';
+import { safeReturnTo } from '../../auth/flow/returnTo.js';
+import type { LoginFlow } from '../../auth/flow/types.js';
 import { authenticationOptions, type AuthenticationResponseJSON } from '../../auth/webauthn.js';
-import { passwordStrategy } from '../../auth/strategies/password.js';
-import { totpStrategy } from '../../auth/strategies/totp.js';
-import { webauthnStrategy } from '../../auth/strategies/webauthn.js';
-import { recoveryStrategy } from '../../auth/strategies/recovery.js';
 import { checkCsrf, endSession } from '../session.js';
 import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
 import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
@@ -48,45 +51,42 @@ function pathForState(flow: LoginFlow): string {
 
 // ---- the MFA page ---------------------------------------------------------------------------------
 
-type MfaFactor = SecondFactor | 'recovery';
-interface MfaChoices { available: MfaFactor[]; totpNames: string[]; keyNames: string[] }
+interface MfaChoices { available: SecondFactor[]; totpNames: string[]; keyNames: string[] }
 
+/**
+ * The second factors this flow may use: a device factor when the person has such a device (not blocked), the
+ * others always; a step-up only the factor it asks for. Phishing-resistant factors first.
+ */
 async function mfaChoices(ctx: AppContext, user: User, flow: LoginFlow): Promise<MfaChoices> {
   const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => !d.flagged);
-  const totpNames = devices.filter((d) => d.kind === 'totp').map((d) => d.name);
-  const keyNames = devices.filter((d) => d.kind === 'webauthn').map((d) => d.name);
+  const namesOf = (f: SecondFactor) => devices.filter((d) => d.kind === f).map((d) => d.name);
   const stepUp = flow.data.stepUpFactor;
-  const available: MfaFactor[] = [];
-  if (keyNames.length && (!stepUp || stepUp === 'webauthn')) available.push('webauthn');
-  if (totpNames.length && (!stepUp || stepUp === 'totp')) available.push('totp');
-  if (!stepUp) available.push('recovery');
-  return { available, totpNames, keyNames };
+  const available = secondFactors
+    .filter((f) => (!isDeviceFactor(f) || namesOf(f).length > 0) && (!stepUp || stepUp === f))
+    .sort((a, b) => Number(factorFacts[b].phishingResistant) - Number(factorFacts[a].phishingResistant));
+  return { available, totpNames: namesOf(factorName.totp), keyNames: namesOf(factorName.webauthn) };
 }
 
-/** The factor to show: the one asked for, else the one used last, else a security key, else the app. */
-function pickFactor(choices: MfaChoices, requested: unknown, lastFactor: string | null): MfaFactor {
-  const ok = (f: unknown): f is MfaFactor => typeof f === 'string' && (choices.available as string[]).includes(f);
+/** The factor to show: the one asked for, else the device factor used last, else the first available. */
+function pickFactor(choices: MfaChoices, requested: unknown, lastFactor: string | null): SecondFactor {
+  const ok = (f: unknown): f is SecondFactor => isSecondFactor(f) && choices.available.includes(f);
   if (ok(requested)) return requested;
-  if (ok(lastFactor) && lastFactor !== 'recovery') return lastFactor;
-  return choices.available[0] ?? 'recovery';
+  if (ok(lastFactor) && isDeviceFactor(lastFactor)) return lastFactor;
+  const first = choices.available[0];
+  if (!first) throw new GatehouseError('flow_invalid', 'You have no device for this step any more. Start again.');
+  return first;
 }
-
-const factorLinks: Record<MfaFactor, string> = {
-  totp: 'Use your authenticator app', webauthn: 'Use your security key or passkey', recovery: 'Use a recovery code',
-};
-const headings: Record<MfaFactor, string> = {
-  totp: 'Enter your code', webauthn: 'Use your security key', recovery: 'Use a recovery code',
-};
 
 async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow, requested: unknown, error?: GatehouseError): Promise<FastifyReply> {
   const user = await ctx.store.users.findById(flow.userId ?? '');
   if (!user) throw new GatehouseError('flow_invalid', 'This sign-in cannot continue. Start again.');
   const choices = await mfaChoices(ctx, user, flow);
   const factor = pickFactor(choices, requested, user.lastFactor);
+  const { heading } = factorFacts[factor].label;
   const model = {
-    title: headings[factor], heading: flow.data.purpose === 'step-up' ? 'Confirm it\'s you' : headings[factor], csrf: flow.csrf, username: user.username, factor,
+    title: heading, heading: flow.data.purpose === 'step-up' ? 'Confirm it\'s you' : heading, csrf: flow.csrf, username: user.username, factor,
     totpNames: choices.totpNames, keyNames: choices.keyNames,
-    alternatives: choices.available.filter((f) => f !== factor).map((f) => ({ href: `/login/mfa?factor=${f}`, label: factorLinks[f] })),
+    alternatives: choices.available.filter((f) => f !== factor).map((f) => ({ href: `/login/mfa?factor=${f}`, label: factorFacts[f].label.use })),
   };
   return error ? sendFormError(reply, error, 'mfa', model) : sendPage(reply, 'mfa', model);
 }
@@ -94,7 +94,7 @@ async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow
 // ---- steps ---------------------------------------------------------------------------------------------
 
 /** A step-up flow belongs to the session that started it, and allows only the factor it asked for. */
-function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: MfaFactor): void {
+function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: SecondFactor): void {
   if (flow.data.purpose !== 'step-up') return;
   if (req.session?.idHash !== flow.data.sessionHash || flow.data.stepUpFactor !== factor) {
     throw new GatehouseError('flow_invalid', 'This confirmation does not belong to your session. Start again.');
@@ -122,12 +122,12 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkCsrf(req, flow.csrf);
     try {
       const { username, password } = readInput(passwordForm, body);
-      const { flow: next } = await runFactorStep(ctx, flow, passwordStrategy, { login: username, password }, stepMeta(req));
-      count('password', 'success');
+      const { flow: next } = await runFactorStep(ctx, flow, factorName.password, { login: username, password }, stepMeta(req));
+      count(factorName.password, 'success');
       setFlowCookie(ctx, reply, next);
       return reply.redirect(pathForState(next), 303);
     } catch (e) {
-      count('password', 'failure');
+      count(factorName.password, 'failure');
       const fe = formError(e);
       if (!fe) throw e;
       return sendFormError(reply, fe, 'login', { title: 'Sign in', csrf: flow.csrf, username: str(body.username) });
@@ -143,16 +143,14 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
   });
 
   /** TOTP and recovery code: form posts that finish the flow or show the MFA page again with the error. */
-  const formFactorStep = (factor: 'totp' | 'recovery') => async (req: FastifyRequest, reply: FastifyReply) => {
+  const formFactorStep = (factor: CodeFactor) => async (req: FastifyRequest, reply: FastifyReply) => {
     const flow = await currentFlow(ctx, req);
     checkCsrf(req, flow.csrf);
     requireState(flow, 'mfa');
     checkStepUp(req, flow, factor);
     try {
       const { code } = readInput(codeForm, req.body);
-      const { flow: done } = factor === 'totp'
-        ? await runFactorStep(ctx, flow, totpStrategy, { code }, stepMeta(req))
-        : await runFactorStep(ctx, flow, recoveryStrategy, { code }, stepMeta(req));
+      const { flow: done } = await runFactorStep(ctx, flow, factor, { code }, stepMeta(req));
       count(factor, 'success');
       return reply.redirect(await finishFlow(ctx, req, reply, done), 303);
     } catch (e) {
@@ -162,16 +160,16 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
       return sendMfaPage(ctx, reply, flow, factor, fe);
     }
   };
-  app.post('/login/totp', formFactorStep('totp'));
-  app.post('/login/recovery', formFactorStep('recovery'));
+  app.post('/login/totp', formFactorStep(factorName.totp));
+  app.post('/login/recovery', formFactorStep(factorName.recovery));
 
   /** WebAuthn options (JSON): the person's keys, a challenge bound to this flow. */
   app.post('/login/webauthn/options', async (req) => {
     const flow = await currentFlow(ctx, req);
     checkCsrfHeader(req, flow.csrf);
     requireState(flow, 'mfa');
-    checkStepUp(req, flow, 'webauthn');
-    const keys = (await ctx.store.devices.listForUser(flow.userId ?? '', { confirmedOnly: true })).filter((d) => d.kind === 'webauthn' && !d.flagged && d.credentialId);
+    checkStepUp(req, flow, factorName.webauthn);
+    const keys = (await ctx.store.devices.listForUser(flow.userId ?? '', { confirmedOnly: true })).filter((d) => d.kind === factorName.webauthn && !d.flagged && d.credentialId);
     if (keys.length === 0) throw new GatehouseError('webauthn_failed', 'You have no security key or passkey registered. Use another way to sign in.');
     const options = await authenticationOptions({ rpId: ctx.config.auth.rpId, allowCredentialIds: keys.map((k) => ({ id: k.credentialId!, transports: k.transports })) });
     await bindChallenge(ctx, flow, options.challenge, 'authenticate');
@@ -183,33 +181,31 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     const flow = await currentFlow(ctx, req);
     checkCsrfHeader(req, flow.csrf);
     requireState(flow, 'mfa');
-    checkStepUp(req, flow, 'webauthn');
+    checkStepUp(req, flow, factorName.webauthn);
     const { response } = readInput(webauthnAnswer, req.body);
     try {
-      const { flow: done } = await runFactorStep(ctx, flow, webauthnStrategy, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
-      count('webauthn', 'success');
+      const { flow: done } = await runFactorStep(ctx, flow, factorName.webauthn, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
+      count(factorName.webauthn, 'success');
       return { redirect: await finishFlow(ctx, req, reply, done) };
     } catch (e) {
-      count('webauthn', 'failure');
+      count(factorName.webauthn, 'failure');
       applyRetryAfter(reply, e);
       throw e;
     }
   });
 
   /**
-   * Step-up: a signed-in person confirms one more factor (`factor=webauthn|totp`), e.g. for a role that needs a
-   * security key; the session is then rotated with that factor added.
+   * Step-up: a signed-in person confirms one more factor (`factor=` a factor a role may require; otherwise the
+   * strongest), e.g. for a role that needs a security key; the session is then rotated with that factor added.
    */
   app.get('/login/step-up', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     const q = queryOf(req);
-    const factor: SecondFactor = q.factor === 'totp' ? 'totp' : 'webauthn';
+    const factor: RequiredFactor = isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
     const has = (await ctx.store.devices.listForUser(session.userId, { confirmedOnly: true })).some((d) => d.kind === factor && !d.flagged);
     if (!has) {
-      throw new GatehouseError('enrollment_required', factor === 'webauthn'
-        ? 'This needs a security key or passkey, and you have none. Add one on your account page first.'
-        : 'This needs an authenticator app, and you have none. Add one on your account page first.');
+      throw new GatehouseError('enrollment_required', `This needs a registered ${factorFacts[factor].label.noun}, and you have none. Add one on your account page first.`);
     }
     const flow = await startFlow(ctx, { purpose: 'step-up', state: 'mfa', userId: session.userId, returnTo: q.return_to, factorsDone: ['password'], data: { stepUpFactor: factor, sessionHash: session.idHash } });
     setFlowCookie(ctx, reply, flow);

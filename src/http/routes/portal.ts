@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
-import type { EntitledRole, FactorUsed } from '../../directory/entitlementsFor.js';
+import type { EntitledRole } from '../../directory/entitlementsFor.js';
+import { factorFacts, isSecondFactor, strongestRequiredFactor, type SecondFactor } from '../../auth/factors.js';
 import { pageSession, pageUser } from '../guards.js';
 import { renderView } from '../views.js';
 import type { WebSession } from '../session.js';
 
 /** The factors a session has completed, as the entitlement rules see them. */
-export function factorsOf(session: WebSession): FactorUsed[] {
-  return session.factors.filter((f): f is FactorUsed => f === 'totp' || f === 'webauthn' || f === 'recovery');
+export function factorsOf(session: WebSession): SecondFactor[] {
+  return session.factors.filter(isSecondFactor);
 }
 
 /** The portal's key for one role: `<account id>/<role name>`. */
@@ -23,8 +24,9 @@ export function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
     if (!a) accounts.set(r.account.id, (a = { id: r.account.id, alias: r.account.alias, partition: r.account.partition, roles: [] }));
     a.roles.push({
       key: roleKey(r), roleName: r.roleName, sessionDuration: r.sessionDuration, requireFactor: r.requireFactor, allowedNow: r.allowedNow,
+      requireFactorNoun: r.requireFactor ? factorFacts[r.requireFactor].label.noun : null,
       blockedReason: r.allowedNow ? null : (r.reason ?? null),
-      stepUpUrl: `/login/step-up?factor=${r.requireFactor ?? 'webauthn'}&return_to=${encodeURIComponent(returnTo)}`,
+      stepUpUrl: `/login/step-up?factor=${r.requireFactor ?? strongestRequiredFactor}&return_to=${encodeURIComponent(returnTo)}`,
     });
     if (r.allowedNow) allowedByPartition.set(r.account.partition, (allowedByPartition.get(r.account.partition) ?? 0) + 1);
   }

@@ -6,7 +6,7 @@ import { parseAuthnRequest, type AuthnRequest } from '../../saml/parseAuthnReque
 import { checkAuthnRequest, parseRedirectQuery, type CheckedAuthnRequest } from '../../saml/checkAuthnRequest.js';
 import { toRegisteredSp } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
-import { loginUrl, MAX_RETURN_TO_LENGTH } from '../../auth/loginFlow.js';
+import { loginUrl, MAX_RETURN_TO_LENGTH } from '../../auth/flow/returnTo.js';
 import { sendAutoPost } from '../sendAutoPost.js';
 import { issueSpResponse, samlError, type PendingAuthn } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';

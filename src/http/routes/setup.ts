@@ -9,10 +9,12 @@ import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
-import { advanceFlow, discardFlow, requireState, runFactorStep, startFlow, type LoginFlow } from '../../auth/loginFlow.js';
+import { factorName } from '../../auth/factors.js';
+import { advanceFlow, discardFlow, requireState, startFlow } from '../../auth/flow/storedFlow.js';
+import { runFactorStep } from '../../auth/flow/runFactorStep.js';
+import type { LoginFlow } from '../../auth/flow/types.js';
 import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
 import { hashToken } from '../../auth/tokens.js';
-import { passwordStrategy } from '../../auth/strategies/password.js';
 import { checkCsrf } from '../session.js';
 import { currentFlow, setFlowCookie } from '../guards.js';
 import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
@@ -83,7 +85,7 @@ export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext,
         await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, factor: 'password' });
         next = await advanceFlow(ctx, flow, { state: 'enroll-mfa', factorsDone: ['password'] });
       } else {
-        next = (await runFactorStep(ctx, flow, passwordStrategy, { login: user.username, password: body.password }, stepMeta(req))).flow;
+        next = (await runFactorStep(ctx, flow, factorName.password, { login: user.username, password: body.password }, stepMeta(req))).flow;
         await consumeLink(ctx, next);
       }
       setFlowCookie(ctx, reply, next);

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
-import { isGatehouseError } from '../../errors.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
+import { authMethodOf } from '../../auth/factors.js';
 import { audienceFor, type Partition } from '../../aws/partitions.js';
 import { awsAttributeNames, buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
 import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
@@ -37,7 +38,8 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const { session, entitlements } = s;
   const now = ctx.now();
   const duration = sessionDurationFor(s.roles);
-  const authMethod = session.authMethod === 'webauthn' || session.authMethod === 'recovery' ? session.authMethod : 'totp';
+  const authMethod = authMethodOf(session.authMethod);
+  if (!authMethod) throw new GatehouseError('mfa_required', 'Confirm with your second factor first.');
   const assertionId = newSamlId();
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
   const audit = {

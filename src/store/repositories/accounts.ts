@@ -1,9 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AwsAccountsTable, Database, RoleMappingsTable } from '../tables.js';
-import { parseJsonColumn, stringArray } from '../json.js';
+import type { RequiredFactor } from '../../auth/factors.js';
+import { parseJsonColumn, requiredFactorColumn, stringArray } from '../json.js';
 
 export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
-export type RequiredFactor = 'totp' | 'webauthn';
 
 export interface AwsAccount {
   id: string;
@@ -26,7 +26,7 @@ export interface RoleMapping {
 const toAccount = (r: Selectable<AwsAccountsTable>): AwsAccount => ({ id: r.id, alias: r.alias, partition: r.partition, providerName: r.provider_name, region: r.region });
 const toMapping = (r: Selectable<RoleMappingsTable>): RoleMapping => ({
   id: r.id, groupId: r.group_id, accountId: r.account_id, roleName: r.role_name,
-  sessionDuration: r.session_duration === null ? null : Number(r.session_duration), requireFactor: r.require_factor,
+  sessionDuration: r.session_duration === null ? null : Number(r.session_duration), requireFactor: requiredFactorColumn.parse(r.require_factor),
   sourceIps: parseJsonColumn(stringArray, r.source_ips, []),
 });
 

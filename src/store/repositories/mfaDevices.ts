@@ -1,11 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { DeviceFactor } from '../../auth/factors.js';
 import type { Database, MfaDevicesTable } from '../tables.js';
 import { inTransaction } from '../inTransaction.js';
+import { deviceKindColumn } from '../json.js';
 
 export interface MfaDevice {
   id: string;
   userId: string;
-  kind: 'totp' | 'webauthn';
+  /** The factor the device proves. */
+  kind: DeviceFactor;
   name: string;
   secretEnc: string | null;
   lastStep: number | null;
@@ -22,7 +25,7 @@ export interface MfaDevice {
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 function toDevice(r: Selectable<MfaDevicesTable>): MfaDevice {
   return {
-    id: r.id, userId: r.user_id, kind: r.kind, name: r.name, secretEnc: r.secret_enc, lastStep: num(r.last_step),
+    id: r.id, userId: r.user_id, kind: deviceKindColumn.parse(r.kind), name: r.name, secretEnc: r.secret_enc, lastStep: num(r.last_step),
     credentialId: r.credential_id, publicKey: r.public_key, counter: num(r.counter),
     transports: r.transports ? (JSON.parse(r.transports) as string[]) : [], flagged: r.flagged === 1, confirmed: r.confirmed === 1,
     createdAt: Number(r.created_at), lastUsedAt: num(r.last_used_at),

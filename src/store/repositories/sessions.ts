@@ -1,11 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { Factor } from '../../auth/factors.js';
 import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
+import { factorColumn, factorList, parseJsonColumn } from '../json.js';
 
 export interface SessionRecord {
   idHash: string;
   userId: string;
-  factors: string[];
-  authMethod: string | null;
+  factors: Factor[];
+  /** The factor that completed the session (its `PrincipalTag:AuthMethod` comes from the factor's facts). */
+  authMethod: Factor | null;
   deviceId: string | null;
   csrf: string;
   createdAt: number;
@@ -17,7 +20,7 @@ export interface FlowRecord {
   id: string;
   state: string;
   userId: string | null;
-  factorsDone: string[];
+  factorsDone: Factor[];
   pending: Record<string, unknown>;
   csrf: string;
   data: Record<string, unknown>;
@@ -26,11 +29,11 @@ export interface FlowRecord {
 }
 
 const toSession = (r: Selectable<SessionsTable>): SessionRecord => ({
-  idHash: r.id_hash, userId: r.user_id, factors: JSON.parse(r.factors) as string[], authMethod: r.auth_method, deviceId: r.device_id,
+  idHash: r.id_hash, userId: r.user_id, factors: parseJsonColumn(factorList, r.factors, []), authMethod: factorColumn.parse(r.auth_method), deviceId: r.device_id,
   csrf: r.csrf, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at), expiresAt: Number(r.expires_at),
 });
 const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
-  id: r.id, state: r.state, userId: r.user_id, factorsDone: JSON.parse(r.factors_done) as string[],
+  id: r.id, state: r.state, userId: r.user_id, factorsDone: parseJsonColumn(factorList, r.factors_done, []),
   pending: JSON.parse(r.pending) as Record<string, unknown>, csrf: r.csrf, data: JSON.parse(r.data) as Record<string, unknown>,
   createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
 });

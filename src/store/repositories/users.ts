@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UsersTable } from '../tables.js';
-import { parseJsonColumn, stringRecord } from '../json.js';
+import type { Factor } from '../../auth/factors.js';
+import { lastFactorColumn, parseJsonColumn, stringRecord } from '../json.js';
 
 /** A person as the rest of Gatehouse sees them. */
 export interface User {
@@ -11,7 +12,8 @@ export interface User {
   status: 'active' | 'disabled';
   attributes: Record<string, string>;
   passwordHash: string | null;
-  lastFactor: string | null;
+  /** The factor of the last complete sign-in: offered first next time. */
+  lastFactor: Factor | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -30,7 +32,7 @@ function toUser(r: Selectable<UsersTable>): User {
   return {
     id: r.id, username: r.username, email: r.email, displayName: r.display_name, status: r.status,
     attributes: parseJsonColumn(stringRecord, r.attributes, {}), passwordHash: r.password_hash,
-    lastFactor: r.last_factor, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+    lastFactor: lastFactorColumn.parse(r.last_factor), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   };
 }
 

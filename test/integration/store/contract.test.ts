@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { bothDatabases, openTestStore } from '../../helpers/databases.js';
 import { openStore } from '../../../src/store/store.js';
 import type { Store } from '../../../src/store/store.js';
+import type { FlowRecord } from '../../../src/store/repositories/sessions.js';
 
 for (const kind of bothDatabases) {
   describe(`store contract (${kind})`, () => {
@@ -86,7 +87,7 @@ for (const kind of bothDatabases) {
       assert.equal(await store.sessions.find('s2'), undefined);
 
       await store.sessions.createFlow({ id: 'f1', state: 'password', userId: null, factorsDone: [], pending: { kind: 'portal' }, csrf: 'c', data: {}, createdAt: now, expiresAt: now + 1000 });
-      const next = { id: 'f2', state: 'mfa', userId: 'u1', factorsDone: ['password'], pending: { kind: 'portal' }, csrf: 'c2', data: {}, expiresAt: now + 1000 };
+      const next: Omit<FlowRecord, 'createdAt'> = { id: 'f2', state: 'mfa', userId: 'u1', factorsDone: ['password'], pending: { kind: 'portal' }, csrf: 'c2', data: {}, expiresAt: now + 1000 };
       const both = await Promise.all([store.sessions.advanceFlow('f1', 'password', next), store.sessions.advanceFlow('f1', 'password', { ...next, id: 'f3' })]);
       assert.equal(both.filter(Boolean).length, 1);
       assert.equal(await store.sessions.purgeExpired(now + 2000), 1);

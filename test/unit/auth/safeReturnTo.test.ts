@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
-import { loginUrl, MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../../src/auth/loginFlow.js';
+import { loginUrl, MAX_RETURN_TO_LENGTH, safeReturnTo } from '../../../src/auth/flow/returnTo.js';
 
 describe('safeReturnTo', () => {
   it('percent-encodes what is not printable ASCII, as UTF-8', () => {
