@@ -71,9 +71,9 @@ export async function checkLockout(ctx: AppContext, keys: LockoutKeys, now = ctx
   return both.find((g) => g.state === 'locked') ?? both.find((g) => g.state === 'backoff') ?? { state: 'open' };
 }
 
-/** The error for a back-off gate: `too_many_attempts`, with the seconds to wait in `detail.retryAfterSeconds`. */
-export function backoffError(retryAfterSeconds: number): GatehouseError {
-  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { detail: { retryAfterSeconds } });
+/** The error for a back-off gate: `too_many_attempts`, with the seconds to wait in `publicDetail.retryAfterSeconds` (clients see it). */
+export function backoffError(retryAfterSeconds: number): GatehouseError<'too_many_attempts'> {
+  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { publicDetail: { retryAfterSeconds } });
 }
 
 /** One attempt, counted against the person and the address before it is checked. Held only for the request. */

@@ -100,7 +100,7 @@ export function buildAwsAttributes(input: AwsAttributeInput): SamlAttribute[] {
   }
   if (violations.length > 0) {
     const rules = [...new Set(violations.map((x) => x.rule))].join(', ');
-    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { detail: violations });
+    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { publicDetail: violations });
   }
   const sessionName = toAwsSessionName(input.username);
   const attributes: SamlAttribute[] = [

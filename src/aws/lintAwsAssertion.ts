@@ -152,13 +152,13 @@ export function lintAwsAssertion(model: AwsAssertionModel): AwsLintViolation[] {
 }
 
 /**
- * Throws GatehouseError('aws_lint_failed', …, { detail: violations }) unless the model is conformant.
+ * Throws GatehouseError('aws_lint_failed', …, { publicDetail: violations }) unless the model is conformant.
  * Call it on the AssertionInput right before buildResponse.
  */
 export function assertAwsConformant(model: AwsAssertionModel): void {
   const violations = lintAwsAssertion(model);
   if (violations.length > 0) {
     const rules = [...new Set(violations.map((x) => x.rule))].join(', ');
-    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { detail: violations });
+    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { publicDetail: violations });
   }
 }

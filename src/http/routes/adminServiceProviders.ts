@@ -9,6 +9,7 @@ import { GatehouseError } from '../../errors.js';
 import { registerServiceProvider } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
 import { clientIp, requireAdmin } from '../guards.js';
+import { parseInput } from '../parseInput.js';
 
 const registerBody = z.strictObject({
   metadata: z.string().min(1).max(256 * 1024),
@@ -19,12 +20,11 @@ const registerBody = z.strictObject({
 const view = ({ metadataXml: _m, ...sp }: ServiceProvider) => sp;
 
 export async function registerAdminServiceProviderRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  /** → the registered SP (201), or validation_failed naming what is wrong with the metadata. */
+  /** → the registered SP (201), or validation_failed naming the refused fields or what is wrong with the metadata. */
   app.post('/api/v1/admin/service-providers', async (req, reply) => {
     const admin = await requireAdmin(ctx, req);
-    const parsed = registerBody.safeParse(req.body);
-    if (!parsed.success) throw new GatehouseError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const sp = await registerServiceProvider(ctx, { metadataXml: parsed.data.metadata, name: parsed.data.name, kind: parsed.data.kind, actor: admin.user.username });
+    const body = parseInput(registerBody, req.body);
+    const sp = await registerServiceProvider(ctx, { metadataXml: body.metadata, name: body.name, kind: body.kind, actor: admin.user.username });
     return reply.status(201).send(view(sp));
   });
 

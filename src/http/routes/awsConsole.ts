@@ -9,6 +9,7 @@ import { checkRelayState } from '../../aws/checkRelayState.js';
 import { checkCsrf, type WebSession } from '../session.js';
 import { pageSession, pageUser } from '../guards.js';
 import { sendAutoPost } from '../sendAutoPost.js';
+import { parseInput } from '../parseInput.js';
 import { renderView } from '../views.js';
 import { factorsOf, roleKey } from './portal.js';
 import { issueAwsResponse } from '../sso/issueAwsResponse.js';
@@ -61,7 +62,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
   app.get('/aws/console', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
-    const q = consoleForm.parse(req.query);
+    const q = parseInput(consoleForm, req.query, 'query');
     if (q.relay_state) checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist);
     const roles = pickRoles(await entitlementsOf(req, session), q);
     return reply.type('text/html; charset=utf-8').send(renderView('aws-confirm', {
@@ -75,7 +76,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     checkCsrf(req, session.csrf);
-    const form = consoleForm.parse(req.body);
+    const form = parseInput(consoleForm, req.body);
     const relayState = form.relay_state ? checkRelayState(form.relay_state, ctx.config.saml.relayStateAllowlist) : undefined;
     const ent = await entitlementsOf(req, session);
     const roles = pickRoles(ent, form);

@@ -7,6 +7,7 @@ import { toRegisteredSp } from '../../directory/registerServiceProvider.js';
 import { pageSession } from '../guards.js';
 import { checkCsrf } from '../session.js';
 import { sendAutoPost } from '../sendAutoPost.js';
+import { parseInput } from '../parseInput.js';
 import { issueSpResponse } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
@@ -22,7 +23,7 @@ export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppCon
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     checkCsrf(req, session.csrf);
-    const form = launchForm.parse(req.body);
+    const form = parseInput(launchForm, req.body);
     const sp = await ctx.store.serviceProviders.findById(form.sp);
     if (!sp) throw new GatehouseError('saml_unknown_sp', 'That application is not registered.');
     const acs = defaultAcs(toRegisteredSp(sp));

@@ -64,7 +64,7 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
     assertAwsConformant(input);
   } catch (e) {
     const roles = attributes === undefined ? s.roles.map((r) => `${r.account.id}/${r.roleName}`) : roleValues(attributes);
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e) ? e.detail : undefined } });
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e, 'aws_lint_failed') ? e.publicDetail : undefined } });
     throw e;
   }
   const roleArns = roleValues(attributes);
