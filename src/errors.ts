@@ -31,7 +31,6 @@ export const errorCodes = {
   totp_replayed: 401,
   webauthn_failed: 401,
   too_many_attempts: 429,
-  account_locked: 401,
   device_limit: 409,
   password_rejected: 400,
   forbidden: 403,
@@ -48,7 +47,6 @@ export const errorCodes = {
   role_not_allowed: 403,
   relay_state_rejected: 400,
   signing_key_missing: 500,
-  sts_error: 502,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;

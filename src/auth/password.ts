@@ -28,7 +28,7 @@ const ARGON2ID = 2 as Algorithm;
 const V0x13 = 1 as Version;
 
 /** The canonical form of a password: Unicode NFKC. Nothing else is changed (no trimming, no case folding). */
-export function normalisePassword(password: string): string {
+function normalisePassword(password: string): string {
   return password.normalize('NFKC');
 }
 

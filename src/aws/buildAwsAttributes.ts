@@ -59,7 +59,7 @@ export interface AwsAttributeInput {
  * buildRoleArn / buildSamlProviderArn. Returns the broken rules instead when a part is invalid:
  * `role.value.malformed` (a comma in the role reference), `role.arn.malformed`, `role.provider_arn.malformed`.
  */
-export function roleAttributeValue(grant: AwsRoleGrant): { value: string } | { violations: AwsLintViolation[] } {
+function roleAttributeValue(grant: AwsRoleGrant): { value: string } | { violations: AwsLintViolation[] } {
   const { id, partition, providerName } = grant.account;
   const where = `${id}/${grant.roleName}`;
   const violations: AwsLintViolation[] = [];

@@ -72,7 +72,7 @@ function checkSingle(attr: SamlAttribute, id: string, out: AwsLintViolation[]): 
 }
 
 /** Checks the AWS attributes alone (no envelope rules). `partition` is the audience's, when known. */
-export function lintAwsAttributes(attributes: SamlAttribute[], partition?: Partition): AwsLintViolation[] {
+function lintAwsAttributes(attributes: SamlAttribute[], partition?: Partition): AwsLintViolation[] {
   const out: AwsLintViolation[] = [];
   const v = (rule: string, message: string): number => out.push({ rule, message });
   const byName = new Map<string, SamlAttribute>();

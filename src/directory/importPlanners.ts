@@ -6,7 +6,7 @@
  */
 import { normaliseRoleName } from '../aws/roleName.js';
 import type { AwsAccount, Partition, RoleMapping } from '../store/repositories/accounts.js';
-import type { ParsedDirectory } from './directoryFile.js';
+import type { DirectoryUser, ParsedDirectory } from './directoryFile.js';
 import type { Change, DirectorySnapshot, PasswordSpec, PlanOptions, RoleFields, UserFields } from './planImport.js';
 
 /** What every planner reads. */
@@ -139,7 +139,6 @@ export function planRoles({ file, snap }: PlanContext, names: AccountNames): Cha
   return changes;
 }
 
-type FileUser = ParsedDirectory['data']['users'][number];
 type DbUser = DirectorySnapshot['users'][number];
 
 /**
@@ -157,7 +156,7 @@ function plannedPasswords(c: PlanContext, dbUsers: Map<string, DbUser>, password
 }
 
 /** The `+ user` or `~ user` change of one file user, or undefined when nothing differs. */
-function userChange(fu: FileUser, have: DbUser | undefined, values: UserFields, password: PasswordSpec | undefined): Change | undefined {
+function userChange(fu: DirectoryUser, have: DbUser | undefined, values: UserFields, password: PasswordSpec | undefined): Change | undefined {
   if (!have) {
     const c: Change = { kind: 'user', op: '+', username: fu.username, values, fields: [], text: `+ user ${fu.username}` };
     if (password) c.password = password;
@@ -175,7 +174,7 @@ function userChange(fu: FileUser, have: DbUser | undefined, values: UserFields, 
 }
 
 /** The `+ totp` / `~ totp` change of one file user's seed, or undefined when the device already has it confirmed. */
-function totpChange(snap: DirectorySnapshot, fu: FileUser, have: DbUser | undefined, name: string): Change | undefined {
+function totpChange(snap: DirectorySnapshot, fu: DirectoryUser, have: DbUser | undefined, name: string): Change | undefined {
   if (!fu.totp) return undefined;
   const existing = have ? snap.totpDevices.find((d) => d.userId === have.id && d.name === fu.totp!.name) : undefined;
   if (!existing) return { kind: 'totp', op: '+', username: name, name: fu.totp.name, secret: fu.totp.secret, text: `+ totp ${fu.totp.name} for ${name}` };

@@ -15,7 +15,7 @@ import { sendError, wantsJson } from './plugins/errorHandler.js';
 /** Errors a form shows next to itself (role=alert) instead of the error page. */
 const formErrorCodes: readonly ErrorCode[] = [
   'invalid_credentials', 'factor_rejected', 'totp_replayed', 'webauthn_failed', 'too_many_attempts', 'password_rejected',
-  'validation_failed', 'device_limit', 'conflict', 'account_locked',
+  'validation_failed', 'device_limit', 'conflict',
 ];
 
 /** The GatehouseError a form should show itself, or undefined (let the error handler answer). */

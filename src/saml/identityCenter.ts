@@ -10,9 +10,9 @@ import type { SamlAttribute } from './buildAssertion.js';
 import { saml } from './samlConstants.js';
 
 /** Attribute-name prefix of Identity Center ABAC attributes. */
-export const accessControlPrefix = 'https://aws.amazon.com/SAML/Attributes/AccessControl:';
+const accessControlPrefix = 'https://aws.amazon.com/SAML/Attributes/AccessControl:';
 /** Maximum number of AccessControl attributes. */
-export const maxAccessControlAttributes = 50;
+const maxAccessControlAttributes = 50;
 
 /** Input of {@link buildIdentityCenterSubject}. */
 export interface IdentityCenterInput {

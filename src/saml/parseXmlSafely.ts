@@ -67,7 +67,7 @@ export function parseXmlSafely(input: string | Uint8Array, options: ParseXmlOpti
 }
 
 /** Child elements of `parent` (elements only, document order). */
-export function childElements(parent: Element): Element[] {
+function childElements(parent: Element): Element[] {
   const out: Element[] = [];
   for (let n = parent.firstChild; n !== null; n = n.nextSibling) {
     if (n.nodeType === 1) out.push(n as Element);

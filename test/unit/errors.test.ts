@@ -98,7 +98,7 @@ describe('GatehouseError', () => {
     const i = new GatehouseError('internal', 'db exploded');
     assert.equal(i.status, 500);
     assert.equal(i.expose, false);
-    assert.equal(new GatehouseError('sts_error', 'x').expose, false);
+    assert.equal(new GatehouseError('signing_key_missing', 'x').expose, false);
     assert.equal(new GatehouseError('config_invalid', 'x').expose, false);
   });
 

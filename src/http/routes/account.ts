@@ -15,7 +15,7 @@ import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import type { PageModel } from '../views.js';
 
 /** How long after signing in a person may change devices without typing the password again. */
-export const REAUTH_WINDOW_MS = 5 * 60_000;
+const REAUTH_WINDOW_MS = 5 * 60_000;
 
 type Body = Record<string, unknown>;
 const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});

@@ -16,7 +16,7 @@ const pendingAad = 'saml-pending-authn';
 type Inbound = { xml: string; binding: { kind: 'redirect'; rawQuery: string } | { kind: 'post'; xml: string }; relayState: string | undefined };
 
 /** Step 1: decode the message of either binding (bounded inflate / base64; nothing is trusted yet). */
-export function decodeInbound(req: FastifyRequest, maxXmlBytes: number): Inbound {
+function decodeInbound(req: FastifyRequest, maxXmlBytes: number): Inbound {
   if (req.method === 'GET') {
     const rawQuery = (req.raw.url ?? '').split('?')[1] ?? '';
     const q = parseRedirectQuery(rawQuery);

@@ -23,7 +23,7 @@ export interface AwsSignIn {
 }
 
 /** The session duration to send: the role's own, or for several roles the shortest one that is set. */
-export function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
+function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
   const set = roles.map((r) => r.sessionDuration).filter((d): d is number => d !== null);
   return set.length > 0 ? Math.min(...set) : undefined;
 }
