@@ -2,6 +2,11 @@
  * Typed errors with stable codes. Every error a caller can see is a GatehouseError; the HTTP layer maps
  * `status` to the response and shows `message` only when `expose` is true (status < 500).
  * Every code is listed in docs/errors.md; test/unit/errors.test.ts checks that code and docs agree.
+ *
+ * What a client may see is explicit (docs/errors.md "What a client sees"):
+ * - `code`, and `message` when exposed;
+ * - `publicDetail`, only for the codes in {@link PublicDetails} (typed per code), and only when exposed;
+ * - never `detail`: it is for the log and the audit (reasons, ids, counters), whatever the status.
  */
 export const errorCodes = {
   // configuration and start-up
@@ -26,7 +31,6 @@ export const errorCodes = {
   totp_replayed: 401,
   webauthn_failed: 401,
   too_many_attempts: 429,
-  account_locked: 401,
   device_limit: 409,
   password_rejected: 400,
   forbidden: 403,
@@ -44,39 +48,89 @@ export const errorCodes = {
   role_not_allowed: 403,
   relay_state_rejected: 400,
   signing_key_missing: 500,
-  sts_error: 502,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorCodes;
 
-export interface GatehouseErrorOptions {
-  /** Shown to the client only when the error is exposed; otherwise logged. */
+/** One broken rule, as a client is shown it: a stable rule id and a sentence. */
+export interface PublicRuleViolation {
+  rule: string;
+  message: string;
+}
+
+/** One refused input field: its path (`metadata`, `role`, `body` for the whole body) and why. */
+export interface PublicFieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The data a client may see beyond code and message, per code: sent as `error.detail` in JSON and shown on
+ * the error page. Only these codes carry it; docs/errors.md lists the same set.
+ */
+export interface PublicDetails {
+  /** Each AWS (or Identity Center) rule the assertion broke; nothing was signed. */
+  aws_lint_failed: PublicRuleViolation[];
+  /** How long to wait before the next attempt (also the Retry-After header). */
+  too_many_attempts: { retryAfterSeconds: number };
+  /** Each field of the request that was refused. */
+  validation_failed: PublicFieldError[];
+}
+
+/** A code whose errors may carry `publicDetail`. */
+export type PublicDetailCode = keyof PublicDetails;
+
+/** The public detail an error of code `C` may carry (`never` for every other code). */
+export type PublicDetail<C extends ErrorCode> = C extends PublicDetailCode ? PublicDetails[C] : never;
+
+const publicDetailSet = { aws_lint_failed: true, too_many_attempts: true, validation_failed: true } as const satisfies Record<PublicDetailCode, true>;
+
+/** The codes whose errors may carry `publicDetail` (the keys of {@link PublicDetails}). */
+export const publicDetailCodes = Object.keys(publicDetailSet) as readonly PublicDetailCode[];
+
+export interface GatehouseErrorOptions<C extends ErrorCode = ErrorCode> {
+  /**
+   * For the log and the audit only; NEVER sent to a client, whatever the status. Put reasons, ids,
+   * counters and anything that tells one failure from another here.
+   */
   detail?: unknown;
+  /**
+   * Sent to the client (JSON `error.detail`, and on the error page) when the error is exposed. Only the
+   * codes of {@link PublicDetails} take it, with the shape given there.
+   */
+  publicDetail?: PublicDetail<C>;
   cause?: unknown;
   /** Override the code's default status. */
   status?: number;
 }
 
-/** The one error type of Gatehouse. `expose` says whether `message` may reach the client. */
-export class GatehouseError extends Error {
-  readonly code: ErrorCode;
+/**
+ * The one error type of Gatehouse. `expose` says whether `message` (and `publicDetail`) may reach the
+ * client; `detail` never does.
+ */
+export class GatehouseError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   readonly status: number;
   readonly expose: boolean;
+  /** Log and audit only: never sent to a client. */
   readonly detail: unknown;
+  /** Sent to the client when exposed; see {@link PublicDetails}. */
+  readonly publicDetail: PublicDetail<C> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: GatehouseErrorOptions = {}) {
+  constructor(code: C, message: string, options: GatehouseErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatehouseError';
     this.code = code;
     this.status = options.status ?? errorCodes[code];
     this.expose = this.status < 500;
     this.detail = options.detail;
+    this.publicDetail = options.publicDetail;
   }
 }
 
 /** True when `e` is a GatehouseError, optionally of the given code. */
-export function isGatehouseError(e: unknown, code?: ErrorCode): e is GatehouseError {
+export function isGatehouseError<C extends ErrorCode = ErrorCode>(e: unknown, code?: C): e is GatehouseError<C> {
   return e instanceof GatehouseError && (code === undefined || e.code === code);
 }

@@ -24,11 +24,11 @@ import {
 } from './webauthn.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recoveryCodes.js';
 
-export const DEVICE_NAME_MAX = 64;
-export const RECOVERY_CODE_COUNT = 10;
+const DEVICE_NAME_MAX = 64;
+const RECOVERY_CODE_COUNT = 10;
 
 /** A device name as the owner typed it: trimmed, inner white space collapsed, 1–64 characters; `fallback` when empty. */
-export function cleanDeviceName(raw: unknown, fallback: string): string {
+function cleanDeviceName(raw: unknown, fallback: string): string {
   const name = (typeof raw === 'string' ? raw : '').normalize('NFC').replace(/\s+/g, ' ').trim() || fallback;
   // eslint-disable-next-line no-control-regex
   if ([...name].length > DEVICE_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name)) {

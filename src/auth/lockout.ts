@@ -48,7 +48,7 @@ export type LockoutGate =
 type LockoutConfig = Config['lockout'];
 
 /** The thresholds for a key: the configured ones for a person, `lockout.addressFactor` times them for an address. */
-export function thresholdsFor(cfg: LockoutConfig, key: string): LockoutConfig {
+function thresholdsFor(cfg: LockoutConfig, key: string): LockoutConfig {
   if (!key.startsWith('ip:')) return cfg;
   return { ...cfg, backoffAfter: cfg.backoffAfter * cfg.addressFactor, lockAfter: cfg.lockAfter * cfg.addressFactor };
 }
@@ -66,14 +66,14 @@ function gateOf(s: ThrottleStatus | undefined, now: number): LockoutGate {
 }
 
 /** Reads both counters at `now`: a lock of either wins over a back-off of either. Changes nothing. */
-export async function checkLockout(ctx: AppContext, keys: LockoutKeys, now = ctx.now().getTime()): Promise<LockoutGate> {
+async function checkLockout(ctx: AppContext, keys: LockoutKeys, now = ctx.now().getTime()): Promise<LockoutGate> {
   const both = await Promise.all([keys.user, keys.ip].map(async (key) => gateOf(await ctx.store.throttles.status(key, now, limitsFor(ctx.config.lockout, key)), now)));
   return both.find((g) => g.state === 'locked') ?? both.find((g) => g.state === 'backoff') ?? { state: 'open' };
 }
 
-/** The error for a back-off gate: `too_many_attempts`, with the seconds to wait in `detail.retryAfterSeconds`. */
-export function backoffError(retryAfterSeconds: number): GatehouseError {
-  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { detail: { retryAfterSeconds } });
+/** The error for a back-off gate: `too_many_attempts`, with the seconds to wait in `publicDetail.retryAfterSeconds` (clients see it). */
+export function backoffError(retryAfterSeconds: number): GatehouseError<'too_many_attempts'> {
+  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { publicDetail: { retryAfterSeconds } });
 }
 
 /** One attempt, counted against the person and the address before it is checked. Held only for the request. */

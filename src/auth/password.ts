@@ -28,7 +28,7 @@ const ARGON2ID = 2 as Algorithm;
 const V0x13 = 1 as Version;
 
 /** The canonical form of a password: Unicode NFKC. Nothing else is changed (no trimming, no case folding). */
-export function normalisePassword(password: string): string {
+function normalisePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
@@ -90,8 +90,8 @@ export function dummyHash(params: PasswordHashParams): Promise<string> {
 /**
  * Verify `password` against a dummy hash made with the same parameters as real hashes, and return false.
  * Call it when the username is unknown (or has no password) so that the response takes as long as a wrong
- * password would. Nothing to store. Call `prepareDummyHash(params)` at start-up when params differ from
- * the defaults, so that the first such call does not also pay for hashing.
+ * password would. Nothing to store. With parameters other than the defaults the dummy hash is made once per
+ * process; `gatehouse serve` makes it at start-up (`prepareDummyHash`), so no sign-in pays for it.
  */
 export async function dummyVerify(password: string, params: PasswordHashParams = defaultPasswordParams): Promise<false> {
   await verify(await dummyHash(params), normalisePassword(password));

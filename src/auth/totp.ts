@@ -13,11 +13,11 @@ import QRCode from 'qrcode';
 import { GatehouseError } from '../errors.js';
 import type { RandomBytes } from './tokens.js';
 
-export const TOTP_PERIOD_SECONDS = 30;
-export const TOTP_DIGITS = 6;
-export const TOTP_ALGORITHM = 'SHA1';
+const TOTP_PERIOD_SECONDS = 30;
+const TOTP_DIGITS = 6;
+const TOTP_ALGORITHM = 'SHA1';
 /** Steps accepted either side of the current one (clock drift and typing time). */
-export const TOTP_WINDOW = 1;
+const TOTP_WINDOW = 1;
 
 /**
  * A new random TOTP secret: 160 bits (RFC 4226's recommended length), base32 without padding (32 chars).
@@ -57,7 +57,7 @@ export function totpCodeAt(secret: string, step: number): string {
  * The code as typed, normalised: NFKC (full-width digits become ASCII), white space removed. It must then
  * be exactly 6 digits, else `factor_rejected`.
  */
-export function normaliseTotpCode(code: string): string {
+function normaliseTotpCode(code: string): string {
   const c = code.normalize('NFKC').replace(/\s+/g, '');
   if (!/^\d{6}$/.test(c)) throw new GatehouseError('factor_rejected', 'Enter the 6-digit code from your authenticator app.', { detail: { reason: 'format' } });
   return c;

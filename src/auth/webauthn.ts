@@ -4,8 +4,8 @@
  * a person can act on (the library's text goes in `cause`, for the log only).
  *
  * No clock, no storage. Challenges: the options carry a fresh random challenge (base64url); the caller
- * stores `challengeKey(options.challenge)` as a single-use item, and on the way back consumes it
- * atomically, e.g. through the function form of `ExpectedChallenge`.
+ * keeps `challengeKey(options.challenge)` with the login flow, and on the way back consumes it once,
+ * atomically, in the store's single-use table, through the function form of `ExpectedChallenge`.
  * User verification is 'preferred': a PIN or biometric is welcome, not required (password + key is
  * already two factors).
  */
@@ -31,8 +31,8 @@ export type WebAuthnTransport = AuthenticatorTransport;
 /**
  * The challenge a response must carry: the base64url string from the options, or a function that is
  * given the response's challenge and returns true only if it was issued to this flow and not used yet —
- * typically `(c) => store.consume(`webauthn-challenge:${flowId}:${challengeKey(c)}`)`, the atomic
- * single-use consume (so only the hash of a challenge is ever stored).
+ * typically one that compares `challengeKey(c)` with the hash the login flow kept and then consumes that
+ * hash once with the store's atomic single-use `consume` (so only the hash of a challenge is ever stored).
  */
 export type ExpectedChallenge = string | ((challenge: string) => boolean | Promise<boolean>);
 
@@ -44,8 +44,8 @@ const TIMEOUT_MS = 5 * 60_000;
 /**
  * Options for `navigator.credentials.create()` (send as JSON to the browser). `user.id` is our user id
  * (its UTF-8 bytes become the WebAuthn user handle). `excludeCredentialIds` are the user's existing
- * credentials, so the same key is not registered twice. The caller stores
- * `challengeKey(options.challenge)` as single-use, bound to the login flow.
+ * credentials, so the same key is not registered twice. The caller keeps
+ * `challengeKey(options.challenge)` with the login flow (consumed once when the answer comes back).
  */
 export async function registrationOptions({
   rpId, rpName, user, excludeCredentialIds = [], attestation = 'none', challenge, randomBytes = nodeRandomBytes,
@@ -122,7 +122,7 @@ export async function verifyRegistration({ response, expectedChallenge, expected
 
 /**
  * Options for `navigator.credentials.get()` (send as JSON to the browser), listing the user's
- * credentials. The caller stores `challengeKey(options.challenge)` as single-use, bound to the flow.
+ * credentials. The caller keeps `challengeKey(options.challenge)` with the login flow (consumed once when the answer comes back).
  */
 export async function authenticationOptions({ rpId, allowCredentialIds, challenge, randomBytes = nodeRandomBytes }: {
   rpId: string;

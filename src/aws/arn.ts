@@ -84,13 +84,3 @@ export function parseSamlProviderArn(arn: string): SamlProviderArn | undefined {
   if (!isPartition(partition) || !isValidAccountId(accountId) || !isValidSamlProviderName(name)) return undefined;
   return { partition, accountId, name };
 }
-
-/** True for a well-formed IAM role ARN. */
-export function isValidRoleArn(arn: string): boolean {
-  return parseRoleArn(arn) !== undefined;
-}
-
-/** True for a well-formed IAM SAML provider ARN. */
-export function isValidSamlProviderArn(arn: string): boolean {
-  return parseSamlProviderArn(arn) !== undefined;
-}

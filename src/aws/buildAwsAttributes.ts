@@ -60,7 +60,7 @@ export interface AwsAttributeInput {
  * buildRoleArn / buildSamlProviderArn. Returns the broken rules instead when a part is invalid:
  * `role.value.malformed` (a comma in the role reference), `role.arn.malformed`, `role.provider_arn.malformed`.
  */
-export function roleAttributeValue(grant: AwsRoleGrant): { value: string } | { violations: AwsLintViolation[] } {
+function roleAttributeValue(grant: AwsRoleGrant): { value: string } | { violations: AwsLintViolation[] } {
   const { id, partition, providerName } = grant.account;
   const where = `${id}/${grant.roleName}`;
   const violations: AwsLintViolation[] = [];
@@ -101,7 +101,7 @@ export function buildAwsAttributes(input: AwsAttributeInput): SamlAttribute[] {
   }
   if (violations.length > 0) {
     const rules = [...new Set(violations.map((x) => x.rule))].join(', ');
-    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { detail: violations });
+    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { publicDetail: violations });
   }
   const sessionName = toAwsSessionName(input.username);
   const attributes: SamlAttribute[] = [

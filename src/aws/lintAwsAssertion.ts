@@ -72,7 +72,7 @@ function checkSingle(attr: SamlAttribute, id: string, out: AwsLintViolation[]): 
 }
 
 /** Checks the AWS attributes alone (no envelope rules). `partition` is the audience's, when known. */
-export function lintAwsAttributes(attributes: SamlAttribute[], partition?: Partition): AwsLintViolation[] {
+function lintAwsAttributes(attributes: SamlAttribute[], partition?: Partition): AwsLintViolation[] {
   const out: AwsLintViolation[] = [];
   const v = (rule: string, message: string): number => out.push({ rule, message });
   const byName = new Map<string, SamlAttribute>();
@@ -152,13 +152,13 @@ export function lintAwsAssertion(model: AwsAssertionModel): AwsLintViolation[] {
 }
 
 /**
- * Throws GatehouseError('aws_lint_failed', …, { detail: violations }) unless the model is conformant.
+ * Throws GatehouseError('aws_lint_failed', …, { publicDetail: violations }) unless the model is conformant.
  * Call it on the AssertionInput right before buildResponse.
  */
 export function assertAwsConformant(model: AwsAssertionModel): void {
   const violations = lintAwsAssertion(model);
   if (violations.length > 0) {
     const rules = [...new Set(violations.map((x) => x.rule))].join(', ');
-    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { detail: violations });
+    throw new GatehouseError('aws_lint_failed', `assertion would be rejected by AWS (${rules})`, { publicDetail: violations });
   }
 }

@@ -59,11 +59,6 @@ export function audienceFor(partition: Partition): string {
   return info[partition].audience;
 }
 
-/** The `arn:<partition>:` ARN prefix of a partition. */
-export function arnPrefixFor(partition: Partition): string {
-  return `arn:${partition}:`;
-}
-
 /**
  * The partition whose ACS is exactly `url` (global or regional), or undefined. Exact string match:
  * no trailing slash, no case folding, no query string.
@@ -79,9 +74,4 @@ export function partitionOfAcsUrl(url: string): Partition | undefined {
 /** The partition whose audience is exactly `audience`, or undefined. */
 export function partitionOfAudience(audience: string): Partition | undefined {
   return partitions.find((p) => info[p].audience === audience);
-}
-
-/** True when `url` is exactly a known AWS sign-in ACS URL (any partition, global or regional). */
-export function isAwsAcsUrl(url: string): boolean {
-  return partitionOfAcsUrl(url) !== undefined;
 }

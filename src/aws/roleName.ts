@@ -20,7 +20,7 @@ export interface RoleReference {
   name: string;
 }
 
-/** True for a valid IAM role name (without path). IAM allows commas; {@link isValidRoleReference} does not. */
+/** True for a valid IAM role name (without path). IAM allows commas; {@link roleReferenceProblem} does not. */
 export function isValidRoleName(name: string): boolean {
   return roleNamePattern.test(name);
 }
@@ -49,9 +49,4 @@ export function roleReferenceProblem(reference: string): string | undefined {
   if (!isValidRoleName(name)) return 'must be an IAM role name ([A-Za-z0-9+=.@_-], 1–64 characters), optionally after a path';
   if (!isValidRolePath(path)) return 'has an invalid IAM path: segments of [A-Za-z0-9+=.@_-] separated by /, at most 512 characters';
   return undefined;
-}
-
-/** True for a role reference that Gatehouse can store and send: IAM's rules, no comma. */
-export function isValidRoleReference(reference: string): boolean {
-  return roleReferenceProblem(reference) === undefined;
 }

@@ -24,7 +24,7 @@ const tagKeyPattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const tagValuePattern = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
 /** What a key or value may contain, for messages. */
-export const tagKeyRule = '1–128 letters, digits, spaces or _.:/=+-@, not starting with aws:';
+const tagKeyRule = '1–128 letters, digits, spaces or _.:/=+-@, not starting with aws:';
 export const tagValueRule = 'at most 256 letters, digits, spaces or _.:/=+-@';
 
 /** Which attribute family a check is for: rule ids start with it (`tag.key.invalid`, `access_control.key.invalid`). */

@@ -26,7 +26,7 @@ function version(): string {
 }
 
 /** The commander program with every command; parse with `parseAsync(argv, { from: 'node' })`. */
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: a SAML 2.0 identity provider for AWS, with MFA enforced at the IdP')
     .version(version())
@@ -54,7 +54,7 @@ const hints: Record<string, string> = {
 };
 
 /** Writes an error as `gatehouse: …` lines and returns the exit code. */
-export function reportError(e: unknown, stderr: (line: string) => void = (l) => { process.stderr.write(l + '\n'); }): number {
+function reportError(e: unknown, stderr: (line: string) => void = (l) => { process.stderr.write(l + '\n'); }): number {
   if (e instanceof CommanderError) return e.exitCode; // commander has written its message already
   if (isGatehouseError(e)) {
     for (const line of e.message.split('\n')) stderr(`gatehouse: ${line}`);

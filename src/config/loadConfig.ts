@@ -18,7 +18,7 @@ export type Config = Readonly<ParsedConfig & {
 }>;
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const defaultConfigFile = join(projectRoot, 'config', 'default.yaml');
+const defaultConfigFile = join(projectRoot, 'config', 'default.yaml');
 
 function readYaml(path: string): Record<string, unknown> {
   let text: string;

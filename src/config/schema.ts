@@ -74,7 +74,6 @@ export const configSchema = z.strictObject({
   }).prefault({}).describe('Lockout and throttling'),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 /** Environment variables that override a config key (path in the schema → env name). */

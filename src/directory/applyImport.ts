@@ -18,7 +18,7 @@ import { planImport, summarizePlan, type Change, type ImportMode, type ImportPla
 type ApplyContext = Pick<AppContext, 'store' | 'secrets' | 'now'>;
 
 /** Returns the plan with every plaintext password replaced by its argon2id hash (nothing else changes). */
-export async function hashPlanPasswords(plan: ImportPlan, params: PasswordHashParams): Promise<ImportPlan> {
+async function hashPlanPasswords(plan: ImportPlan, params: PasswordHashParams): Promise<ImportPlan> {
   const changes = await Promise.all(plan.changes.map(async (c): Promise<Change> => {
     if (c.kind !== 'user' || !c.password || !('plain' in c.password)) return c;
     return { ...c, password: { hash: await hashPassword(c.password.plain, params) } };

@@ -28,7 +28,7 @@ const aliasPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const argon2idPattern = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
 /** True for `addr/prefix` (IPv4 or IPv6, prefix in range) or a bare address. */
-export function isValidCidr(cidr: string): boolean {
+function isValidCidr(cidr: string): boolean {
   const [addr, prefix, extra] = cidr.split('/');
   if (addr === undefined || extra !== undefined) return false;
   const v = isIP(addr);
@@ -78,7 +78,7 @@ export const groupSchema = z.strictObject({
   roles: z.array(roleSchema).default([]),
 });
 
-export const totpSchema = z.strictObject({
+const totpSchema = z.strictObject({
   secret: z.string().refine((s) => normaliseTotpSecret(s) !== undefined, 'must be base32 (A–Z, 2–7) of 16 to 256 characters')
     .transform((s) => normaliseTotpSecret(s) ?? s),
   name: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
@@ -100,7 +100,7 @@ export const userSchema = z.strictObject({
  * The whole file. `session_tags` and `transitive_tags` stay undefined when absent, so that `import`
  * can tell "not given" (keep what the database has) from "empty".
  */
-export const directoryFileSchema = z.strictObject({
+const directoryFileSchema = z.strictObject({
   session_tags: z.array(tagKey).optional(),
   transitive_tags: z.array(tagKey).optional(),
   accounts: z.array(accountSchema).default([]),
@@ -110,9 +110,7 @@ export const directoryFileSchema = z.strictObject({
 
 export type DirectoryFile = z.output<typeof directoryFileSchema>;
 export type DirectoryFileInput = z.input<typeof directoryFileSchema>;
-export type DirectoryAccount = DirectoryFile['accounts'][number];
-export type DirectoryGroup = DirectoryFile['groups'][number];
-export type DirectoryRole = DirectoryGroup['roles'][number];
+/** One person of a directory file. */
 export type DirectoryUser = DirectoryFile['users'][number];
 
 /** One problem in a directory file. */

@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
 
-export const SESSION_TAGS_KEY = 'directory.session_tags';
-export const TRANSITIVE_TAGS_KEY = 'directory.transitive_tags';
+const SESSION_TAGS_KEY = 'directory.session_tags';
+const TRANSITIVE_TAGS_KEY = 'directory.transitive_tags';
 
 /** The directory's tag settings. */
 export interface DirectorySettings {

@@ -13,7 +13,7 @@ export interface RegisterSpInput {
 }
 
 /** The NameID format Gatehouse sends to an SP: Identity Center wants emailAddress; others their first listed format. */
-export function pickNameIdFormat(kind: ServiceProvider['kind'], formats: readonly string[]): string {
+function pickNameIdFormat(kind: ServiceProvider['kind'], formats: readonly string[]): string {
   if (kind === 'identity-center') return saml.nameIdFormat.emailAddress;
   const known: string[] = Object.values(saml.nameIdFormat);
   return formats.find((f) => known.includes(f)) ?? saml.nameIdFormat.persistent;

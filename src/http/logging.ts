@@ -10,7 +10,7 @@ export const redactPaths = [
 const secretParams = /([?&](?:token|code|SAMLRequest|SAMLResponse|Signature|RelayState)=)[^&]*/gi;
 
 /** The URL as logged: values of token-like query parameters are replaced by [redacted]. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(secretParams, '$1[redacted]');
 }
 

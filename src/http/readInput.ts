@@ -4,7 +4,7 @@
  * message names the field, never a 500 (STYLE.md "Stop doing these": no `schema.parse(req.body)`).
  */
 import { z } from 'zod';
-import { GatehouseError } from '../errors.js';
+import { GatehouseError, type PublicFieldError } from '../errors.js';
 
 /** C0 control characters and DEL: never part of a name, key or identifier typed into a form. */
 // eslint-disable-next-line no-control-regex
@@ -36,14 +36,15 @@ export function choiceField<const T extends string>(values: readonly T[]) {
 export const objectField = z.record(z.string(), z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') });
 
 /**
- * Reads `value` (req.body, req.query or req.params) with `schema`. Throws GatehouseError('validation_failed')
- * naming each bad field ("role: must be given once; relay_state: must be at most 2048 characters"); a body
- * that is not an object at all is read as an empty one, so its fields are reported missing.
+ * Reads `value` (req.body, req.query or req.params) with `schema` (STYLE.md §10: never `schema.parse(req.body)`).
+ * Throws GatehouseError('validation_failed') naming each bad field ("role: must be given once; relay_state: must be
+ * at most 2048 characters"), with the same list as public detail, so a client can correct exactly those fields.
+ * A body that is not an object at all is read as an empty one, so its fields are reported missing.
  */
 export function readInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const input = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const message = r.error.issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; ');
-  throw new GatehouseError('validation_failed', message, { detail: { fields: [...new Set(r.error.issues.map((i) => i.path.map(String).join('.')))] } });
+  const fields: PublicFieldError[] = r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
+  throw new GatehouseError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { publicDetail: fields });
 }

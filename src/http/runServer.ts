@@ -1,15 +1,18 @@
 import type { Config } from '../config/loadConfig.js';
 import { createContext } from '../context.js';
+import { prepareDummyHash } from '../auth/password.js';
 import { buildApp } from './buildApp.js';
 import { createMetrics } from './metrics.js';
 import { firstRun } from './firstRun.js';
 
 /**
- * `gatehouse serve`: opens the store (migrating it), ensures a signing key, prints the first-admin link on an
- * empty directory, listens, and shuts down gracefully on SIGTERM/SIGINT.
+ * `gatehouse serve`: opens the store (migrating it), ensures a signing key, makes the dummy password hash for
+ * the configured argon2 parameters (so an unknown person's first sign-in takes as long as anyone's), prints the
+ * first-admin link on an empty directory, listens, and shuts down gracefully on SIGTERM/SIGINT.
  */
 export async function runServer(config: Config): Promise<void> {
   const ctx = await createContext(config);
+  await prepareDummyHash(config.auth.argon2);
   const app = await buildApp(ctx, { metrics: createMetrics({ defaults: true }) });
   const warnings = [...config.devWarnings];
   if (ctx.generatedKeyFile) warnings.push(`generated a development secrets key at ${ctx.generatedKeyFile}`);

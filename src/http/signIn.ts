@@ -12,11 +12,12 @@ import { forgetFailures } from '../auth/lockout.js';
 import { rotateSession, startSession } from './session.js';
 import { clearFlowCookie, clientIp } from './guards.js';
 import { renderView, type PageModel } from './views.js';
+import { sendError, wantsJson } from './plugins/errorHandler.js';
 
 /** Errors a form shows next to itself (role=alert) instead of the error page. */
 const formErrorCodes: readonly ErrorCode[] = [
   'invalid_credentials', 'factor_rejected', 'totp_replayed', 'webauthn_failed', 'too_many_attempts', 'password_rejected',
-  'validation_failed', 'device_limit', 'conflict', 'account_locked',
+  'validation_failed', 'device_limit', 'conflict',
 ];
 
 /** The GatehouseError a form should show itself, or undefined (let the error handler answer). */
@@ -27,7 +28,7 @@ export function formError(e: unknown): GatehouseError | undefined {
 /** Adds Retry-After for a back-off error (forms and JSON alike). */
 export function applyRetryAfter(reply: FastifyReply, e: unknown): void {
   if (isGatehouseError(e, 'too_many_attempts')) {
-    const s = (e.detail as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    const s = e.publicDetail?.retryAfterSeconds;
     if (s) reply.header('retry-after', String(s));
   }
 }
@@ -37,9 +38,13 @@ export function sendPage(reply: FastifyReply, name: string, model: PageModel, st
   return reply.status(status).type('text/html; charset=utf-8').send(renderView(name, model));
 }
 
-/** Sends the page again with the error announced, the error's status and (back-off) Retry-After. */
+/**
+ * Sends the page again with the error announced, the error's status and (back-off) Retry-After. A client that
+ * asked for JSON gets the error handler's JSON body instead (the same one every other error gets).
+ */
 export function sendFormError(reply: FastifyReply, e: GatehouseError, name: string, model: PageModel): FastifyReply {
   applyRetryAfter(reply, e);
+  if (wantsJson(reply.request)) return sendError(reply.request, reply, e);
   return sendPage(reply, name, { ...model, error: e.message }, e.status);
 }
 

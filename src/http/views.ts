@@ -19,7 +19,7 @@ export interface PageModel {
 }
 
 /** The template engine: output escaped by default (STYLE.md §12); templates get a view model only. */
-export const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV === 'production', defaultExtension: '.eta' });
+const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV === 'production', defaultExtension: '.eta' });
 
 /** Renders `views/<name>.eta` with its model. */
 export function renderView(name: string, model: PageModel): string {

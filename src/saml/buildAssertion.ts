@@ -54,7 +54,7 @@ export interface AssertionInput {
 }
 
 /** Default assertion lifetime in seconds (AWS refuses assertions older than 5 minutes). */
-export const defaultLifetimeSeconds = 300;
+const defaultLifetimeSeconds = 300;
 
 function attributeXml(a: SamlAttribute): string {
   let values = '';

@@ -23,7 +23,7 @@ export interface IdpMetadataInput {
 }
 
 /** Maximum number of signing certificates IAM accepts per SAML provider. */
-export const maxPublishedCertificates = 10;
+const maxPublishedCertificates = 10;
 
 /**
  * Builds the metadata XML text. Throws GatehouseError('validation_failed') without certificates, with more

@@ -30,7 +30,7 @@ export interface RegisteredSp {
 }
 
 /** Default tolerated clock skew for IssueInstant, in seconds. */
-export const defaultIssueInstantSkewSeconds = 180;
+const defaultIssueInstantSkewSeconds = 180;
 
 /** `sp` must be the SP registered under `request.issuer` (the caller looks it up); else `saml_unknown_sp`. */
 export function checkIssuer(request: AuthnRequest, sp: RegisteredSp | undefined): RegisteredSp {

@@ -10,9 +10,9 @@ import type { SamlAttribute } from './buildAssertion.js';
 import { saml } from './samlConstants.js';
 
 /** Attribute-name prefix of Identity Center ABAC attributes. */
-export const accessControlPrefix = 'https://aws.amazon.com/SAML/Attributes/AccessControl:';
+const accessControlPrefix = 'https://aws.amazon.com/SAML/Attributes/AccessControl:';
 /** Maximum number of AccessControl attributes. */
-export const maxAccessControlAttributes = 50;
+const maxAccessControlAttributes = 50;
 
 /** Input of {@link buildIdentityCenterSubject}. */
 export interface IdentityCenterInput {
@@ -31,7 +31,7 @@ export interface IdentityCenterSubject {
 
 /**
  * Builds NameID and AccessControl attributes. Throws GatehouseError('aws_lint_failed') with
- * `{rule, message}[]` detail for an empty email, or AccessControl attributes that break the session tag
+ * the `{rule, message}[]` list as its (client-visible) `publicDetail` for an empty email, or AccessControl attributes that break the session tag
  * rules of aws/tags.ts (rule ids `access_control.*`: more than 50, a bad key or `aws:` prefix, keys equal
  * ignoring case, a bad value). Pure; nothing to store.
  */
@@ -41,7 +41,7 @@ export function buildIdentityCenterSubject(input: IdentityCenterInput): Identity
   const entries = Object.entries(input.accessControl);
   violations.push(...lintTags(entries.map(([key, value]) => ({ key, values: [value] })), 'access_control', maxAccessControlAttributes));
   if (violations.length > 0) {
-    throw new GatehouseError('aws_lint_failed', 'assertion would be rejected by IAM Identity Center', { detail: violations });
+    throw new GatehouseError('aws_lint_failed', 'assertion would be rejected by IAM Identity Center', { publicDetail: violations });
   }
   return {
     nameId: input.email,

@@ -108,17 +108,17 @@ export interface LoginFlowsTable {
   state: string;
   user_id: string | null;
   factors_done: string;
-  /** JSON: what to do when done ({kind: 'saml' | 'aws-console' | 'cli' | 'portal', ...}). */
+  /** JSON FlowPending (auth/loginFlow.ts): where to go when done (`returnTo`), whether ForceAuthn started it, and surface-specific fields. */
   pending: string;
   csrf: string;
-  /** JSON: per-state scratch (WebAuthn challenge id, TOTP enrollment seed, …). */
+  /** JSON FlowData (auth/loginFlow.ts): the purpose and per-state scratch (the WebAuthn challenge's hash, the id of the TOTP device being enrolled, sealed recovery codes, …). Never a plain secret. */
   data: string;
   created_at: number;
   expires_at: number;
 }
 
 export interface SingleUseTable {
-  /** Namespaced key, e.g. "authn-request:<sp>:<id>" or "webauthn-challenge:<hash>". */
+  /** Namespaced key, e.g. "authn-request:<SP entity id>:<request id>" or "webauthn:<challenge hash>". */
   key: string;
   expires_at: number;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatehouseError, isGatehouseError } from '../../errors.js';
+import { GatehouseError, isGatehouseError, publicDetailCodes, type ErrorCode, type PublicFieldError } from '../../errors.js';
 import { renderView } from '../views.js';
 
 /** Whether the client wants JSON: API paths, or an Accept header that prefers JSON over HTML. */
@@ -9,37 +9,71 @@ export function wantsJson(req: FastifyRequest): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
+/** fastify's schema errors (ajv) as the fields a client may see. */
+function fieldErrors(validation: FastifyError['validation']): PublicFieldError[] | undefined {
+  if (!validation || validation.length === 0) return undefined;
+  return validation.map((v) => {
+    const missing = (v.params as { missingProperty?: unknown } | undefined)?.missingProperty;
+    const path = [v.instancePath.replace(/^\//, '').replace(/\//g, '.'), typeof missing === 'string' ? missing : ''].filter(Boolean).join('.');
+    return { field: path || 'body', message: v.message ?? 'is not valid' };
+  });
+}
+
 /** Converts anything thrown into a GatehouseError (fastify's own 4xx errors keep their status). */
 export function toGatehouseError(e: unknown): GatehouseError {
   if (isGatehouseError(e)) return e;
   const fe = e as FastifyError;
   if (typeof fe?.statusCode === 'number' && fe.statusCode < 500) {
-    const code = fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 404 ? 'not_found' : fe.code === 'FST_ERR_VALIDATION' ? 'validation_failed' : 'bad_request';
+    if (fe.code === 'FST_ERR_VALIDATION') {
+      return new GatehouseError('validation_failed', fe.message, { status: fe.statusCode, cause: e, publicDetail: fieldErrors(fe.validation) });
+    }
+    const code = fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 404 ? 'not_found' : 'bad_request';
     return new GatehouseError(code, fe.message, { status: fe.statusCode, cause: e });
   }
   return new GatehouseError('internal', 'internal error', { cause: e });
 }
 
-/** Sends an error as JSON or as the HTML error page; unexposed errors show only a generic text and the request id. */
+/**
+ * What of `err` a client may see besides code and message: its `publicDetail`, when it is exposed and its
+ * code is one of the public-detail codes. `detail` is never part of it.
+ */
+export function publicDetailOf(err: GatehouseError): unknown {
+  if (!err.expose || err.publicDetail === undefined) return undefined;
+  return (publicDetailCodes as readonly ErrorCode[]).includes(err.code) ? err.publicDetail : undefined;
+}
+
+/** The error page's list under the message: broken AWS rules or refused fields (`name: message`). */
+function detailLines(err: GatehouseError): { name: string; message: string }[] {
+  if (publicDetailOf(err) === undefined) return [];
+  if (isGatehouseError(err, 'aws_lint_failed')) return (err.publicDetail ?? []).map((v) => ({ name: v.rule, message: v.message }));
+  if (isGatehouseError(err, 'validation_failed')) return (err.publicDetail ?? []).map((f) => ({ name: f.field, message: f.message }));
+  return [];
+}
+
+/**
+ * Sends an error as JSON or as the HTML error page. Clients see the code, the message (or, unexposed, a
+ * generic text), the request id and the public detail (`publicDetailOf`); never `detail`.
+ */
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: GatehouseError): FastifyReply {
   const message = err.expose ? err.message : `Something went wrong on our side. Quote request id ${req.id} to your administrator.`;
+  const publicDetail = publicDetailOf(err);
   reply.status(err.status);
   if (wantsJson(req)) {
-    return reply.send({ error: { code: err.code, message, requestId: req.id, ...(err.expose && err.detail !== undefined ? { detail: err.detail } : {}) } });
+    return reply.send({ error: { code: err.code, message, requestId: req.id, ...(publicDetail !== undefined ? { detail: publicDetail } : {}) } });
   }
   const restart = err.code === 'flow_expired' || err.code === 'flow_invalid' || err.code === 'csrf_invalid' || err.code === 'session_required';
   return reply.type('text/html; charset=utf-8').send(renderView('error', {
     title: err.status >= 500 ? 'Something went wrong' : 'Request refused', code: err.code, message, requestId: req.id, restart,
-    violations: err.expose && err.code === 'aws_lint_failed' && Array.isArray(err.detail) ? err.detail : [],
+    details: detailLines(err),
   }));
 }
 
-/** One error handler for the whole app (STYLE.md §6): details go to the log only. */
+/** One error handler for the whole app (STYLE.md §6): `detail` and the cause go to the log only. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((e, req, reply) => {
     const err = toGatehouseError(e);
-    if (err.status >= 500) req.log.error({ err: e, code: err.code }, 'request failed');
-    else req.log.info({ code: err.code, detail: err.detail }, err.message);
+    if (err.status >= 500) req.log.error({ err: e, code: err.code, detail: err.detail }, 'request failed');
+    else req.log.info({ code: err.code, detail: err.detail, publicDetail: err.publicDetail }, err.message);
     return sendError(req, reply, err);
   });
   app.setNotFoundHandler((req, reply) => sendError(req, reply, new GatehouseError('not_found', `No page at ${req.url.split('?')[0]}`)));

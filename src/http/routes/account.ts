@@ -19,7 +19,7 @@ import type { PageModel } from '../views.js';
 import { choiceField, readInput, textField } from '../readInput.js';
 
 /** How long after signing in a person may change devices without typing the password again. */
-export const REAUTH_WINDOW_MS = 5 * 60_000;
+const REAUTH_WINDOW_MS = 5 * 60_000;
 
 /** The password again (needed when the sign-in is older than REAUTH_WINDOW_MS). */
 const reauthForm = z.object({ password: textField(8192, { allowControls: true }).optional() });

@@ -22,7 +22,7 @@ const spParams = z.object({ id: textField(100) });
 const view = ({ metadataXml: _m, ...sp }: ServiceProvider) => sp;
 
 export async function registerAdminServiceProviderRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  /** → the registered SP (201), or validation_failed naming what is wrong with the metadata. */
+  /** → the registered SP (201), or validation_failed naming the refused fields or what is wrong with the metadata. */
   app.post('/api/v1/admin/service-providers', async (req, reply) => {
     const admin = await requireAdmin(ctx, req);
     const body = readInput(registerBody, req.body);

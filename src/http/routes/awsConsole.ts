@@ -25,7 +25,7 @@ const consoleForm = z.object({
 });
 
 /** Picks the requested roles: one role by key, or every role allowed now in one partition ("choose at AWS"). */
-export function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?: Partition | undefined }): EntitledRole[] {
+function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?: Partition | undefined }): EntitledRole[] {
   if (form.role) {
     const r = ent.roles.find((x) => roleKey(x) === form.role);
     if (!r) throw new GatehouseError('role_not_allowed', 'You are not mapped to that role. Ask your administrator, or pick a role from the portal.');
@@ -45,7 +45,7 @@ export function pickRoles(ent: Entitlements, form: { role?: string | undefined; 
 }
 
 /** The ACS for a set of roles: all in one partition; one regional endpoint only if every account names the same region. */
-export function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
+function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
   const partition = roles[0]!.account.partition;
   const regions = new Set(roles.map((r) => r.account.region ?? ''));
   const region = regions.size === 1 ? [...regions][0] : '';

@@ -16,7 +16,7 @@ export function factorsOf(session: WebSession): SecondFactor[] {
 export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
 
 /** The view model of the portal: accounts with their roles, and one "choose at AWS" button per partition. */
-export function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
+function portalModel(roles: readonly EntitledRole[], returnTo = '/') {
   const accounts = new Map<string, { id: string; alias: string; partition: string; roles: unknown[] }>();
   const allowedByPartition = new Map<string, number>();
   for (const r of roles) {

@@ -24,7 +24,7 @@ export interface AwsSignIn {
 }
 
 /** The session duration to send: the role's own, or for several roles the shortest one that is set. */
-export function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
+function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
   const set = roles.map((r) => r.sessionDuration).filter((d): d is number => d !== null);
   return set.length > 0 ? Math.min(...set) : undefined;
 }
@@ -66,7 +66,7 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
     assertAwsConformant(input);
   } catch (e) {
     const roles = attributes === undefined ? s.roles.map((r) => `${r.account.id}/${r.roleName}`) : roleValues(attributes);
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e) ? e.detail : undefined } });
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e, 'aws_lint_failed') ? e.publicDetail : undefined } });
     throw e;
   }
   const roleArns = roleValues(attributes);

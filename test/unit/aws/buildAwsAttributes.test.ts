@@ -53,7 +53,7 @@ describe('buildAwsAttributes', () => {
         buildAwsAttributes({ roles, username: 'bob', tags: {}, transitiveTagKeys: [], authMethod: 'totp' });
       } catch (e) {
         assert.ok(isGatehouseError(e, 'aws_lint_failed'), String(e));
-        return (e.detail as { rule: string; message: string }[]).map((v) => v.rule);
+        return (e.publicDetail ?? []).map((v) => v.rule);
       }
       return assert.fail('accepted');
     };

@@ -156,10 +156,10 @@ describe('lintAwsAssertion', () => {
     assert.deepEqual(rules(model({}, { issuer: ' ', nameId: '' })), ['issuer.missing', 'nameid.missing']);
   });
 
-  it('assertAwsConformant throws aws_lint_failed with the violations as detail', () => {
+  it('assertAwsConformant throws aws_lint_failed with the violations as public detail', () => {
     assert.throws(() => assertAwsConformant(model({ sessionDuration: 60 })), (e) => {
       assert.ok(isGatehouseError(e, 'aws_lint_failed'));
-      assert.deepEqual((e.detail as { rule: string }[]).map((x) => x.rule), ['session_duration.out_of_range']);
+      assert.deepEqual((e.publicDetail ?? []).map((x) => x.rule), ['session_duration.out_of_range']);
       return true;
     });
   });

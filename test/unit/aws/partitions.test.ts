@@ -1,32 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  acsUrlFor, arnPrefixFor, audienceFor, isAwsAcsUrl, partitionOfAcsUrl, partitionOfAudience, partitions,
+  acsUrlFor, audienceFor, partitionOfAcsUrl, partitionOfAudience, partitions,
 } from '../../../src/aws/partitions.js';
+import { buildRoleArn } from '../../../src/aws/arn.js';
 
 describe('partitions', () => {
   it('commercial', () => {
     assert.equal(acsUrlFor('aws'), 'https://signin.aws.amazon.com/saml');
     assert.equal(acsUrlFor('aws', 'eu-west-1'), 'https://eu-west-1.signin.aws.amazon.com/saml');
     assert.equal(audienceFor('aws'), 'urn:amazon:webservices');
-    assert.equal(arnPrefixFor('aws'), 'arn:aws:');
+    assert.equal(buildRoleArn('aws', '111122223333', 'R'), 'arn:aws:iam::111122223333:role/R');
   });
   it('GovCloud', () => {
     assert.equal(acsUrlFor('aws-us-gov'), 'https://signin.amazonaws-us-gov.com/saml');
     assert.equal(audienceFor('aws-us-gov'), 'urn:amazon:webservices:govcloud');
-    assert.equal(arnPrefixFor('aws-us-gov'), 'arn:aws-us-gov:');
+    assert.equal(buildRoleArn('aws-us-gov', '111122223333', 'R'), 'arn:aws-us-gov:iam::111122223333:role/R');
     assert.throws(() => acsUrlFor('aws-us-gov', 'us-gov-west-1'), RangeError);
   });
   it('China', () => {
     assert.equal(acsUrlFor('aws-cn'), 'https://signin.amazonaws.cn/saml');
     assert.equal(audienceFor('aws-cn'), 'urn:amazon:webservices:cn-north-1');
-    assert.equal(arnPrefixFor('aws-cn'), 'arn:aws-cn:');
+    assert.equal(buildRoleArn('aws-cn', '111122223333', 'R'), 'arn:aws-cn:iam::111122223333:role/R');
   });
   it('round-trips ACS and audience to partition', () => {
     for (const p of partitions) {
       assert.equal(partitionOfAcsUrl(acsUrlFor(p)), p);
       assert.equal(partitionOfAudience(audienceFor(p)), p);
-      assert.ok(isAwsAcsUrl(acsUrlFor(p)));
     }
     assert.equal(partitionOfAcsUrl('https://ap-southeast-2.signin.aws.amazon.com/saml'), 'aws');
   });
@@ -45,6 +45,6 @@ describe('partitions', () => {
     'https://eu-west-1.evil.signin.aws.amazon.com/saml',
     'https://signin.amazonaws-us-gov.com/saml/acs',
   ]) {
-    it(`is not an AWS ACS: ${url}`, () => assert.equal(isAwsAcsUrl(url), false));
+    it(`is not an AWS ACS: ${url}`, () => assert.equal(partitionOfAcsUrl(url), undefined));
   }
 });

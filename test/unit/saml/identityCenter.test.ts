@@ -4,7 +4,7 @@ import { buildIdentityCenterSubject } from '../../../src/saml/identityCenter.js'
 import { isGatehouseError } from '../../../src/errors.js';
 
 const ruleOf = (fn: () => unknown): string[] => {
-  try { fn(); } catch (e) { if (isGatehouseError(e, 'aws_lint_failed')) return (e.detail as { rule: string }[]).map((v) => v.rule); throw e; }
+  try { fn(); } catch (e) { if (isGatehouseError(e, 'aws_lint_failed')) return (e.publicDetail ?? []).map((v) => v.rule); throw e; }
   return [];
 };
 
