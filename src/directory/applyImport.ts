@@ -13,7 +13,8 @@ import type { Store } from '../store/store.js';
 import type { ParsedDirectory } from './directoryFile.js';
 import { writeDirectorySettings } from './directorySettings.js';
 import { loadDirectorySnapshot } from './loadDirectorySnapshot.js';
-import { planImport, summarizePlan, type Change, type ImportMode, type ImportPlan } from './planImport.js';
+import { planImport } from './planImport.js';
+import { summarizePlan, type Change, type ImportMode, type ImportPlan } from './importPlan.js';
 
 type ApplyContext = Pick<AppContext, 'store' | 'secrets' | 'now'>;
 

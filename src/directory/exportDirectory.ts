@@ -9,7 +9,7 @@ import { Document, isMap, isSeq, type Node } from 'yaml';
 import type { Store } from '../store/store.js';
 import type { DirectoryFileInput } from './directoryFile.js';
 import { loadDirectorySnapshot } from './loadDirectorySnapshot.js';
-import type { DirectorySnapshot } from './planImport.js';
+import type { DirectorySnapshot } from './importPlan.js';
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const nonEmpty = (r: Record<string, string>): boolean => Object.keys(r).length > 0;

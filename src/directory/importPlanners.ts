@@ -7,7 +7,7 @@
 import { normaliseRoleName } from '../aws/roleName.js';
 import type { AwsAccount, Partition, RoleMapping } from '../store/repositories/accounts.js';
 import type { DirectoryUser, ParsedDirectory } from './directoryFile.js';
-import type { Change, DirectorySnapshot, PasswordSpec, PlanOptions, RoleFields, UserFields } from './planImport.js';
+import type { Change, DirectorySnapshot, PasswordSpec, PlanOptions, RoleFields, UserFields } from './importPlan.js';
 
 /** What every planner reads. */
 export interface PlanContext {

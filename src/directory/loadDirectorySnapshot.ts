@@ -6,7 +6,7 @@ import { factorName } from '../auth/factors.js';
 import type { Store } from '../store/store.js';
 import type { SecretBox } from '../store/secretBox.js';
 import { readDirectorySettings } from './directorySettings.js';
-import type { DirectorySnapshot } from './planImport.js';
+import type { DirectorySnapshot } from './importPlan.js';
 
 export interface LoadSnapshotOptions {
   /** Opens the TOTP seeds of these users (lower-cased usernames), so a plan can compare them with the file. */

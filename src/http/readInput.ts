@@ -39,12 +39,13 @@ export const objectField = z.record(z.string(), z.unknown(), { error: (issue) =>
  * Reads `value` (req.body, req.query or req.params) with `schema` (STYLE.md §10: never `schema.parse(req.body)`).
  * Throws GatehouseError('validation_failed') naming each bad field ("role: must be given once; relay_state: must be
  * at most 2048 characters"), with the same list as public detail, so a client can correct exactly those fields.
- * A body that is not an object at all is read as an empty one, so its fields are reported missing.
+ * A body that is not an object at all is read as an empty one, so its fields are reported missing; an error about
+ * the whole input (an unknown key, say) names it by `what`.
  */
-export function readInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function readInput<S extends z.ZodType>(schema: S, value: unknown, what: 'body' | 'query' | 'path' = 'body'): z.output<S> {
   const input = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const fields: PublicFieldError[] = r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'input', message: i.message }));
+  const fields: PublicFieldError[] = r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || what, message: i.message }));
   throw new GatehouseError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { publicDetail: fields });
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../errors.js';
 import { parseDirectoryFile } from '../../directory/directoryFile.js';
 import { importDirectory } from '../../directory/applyImport.js';
 import { exportDirectory, renderDirectoryYaml } from '../../directory/exportDirectory.js';
-import { summarizePlan, type ImportMode } from '../../directory/planImport.js';
+import { summarizePlan, type ImportMode } from '../../directory/importPlan.js';
 import { printJson, printLines } from '../output.js';
 import { cliActor, withContext } from '../withContext.js';
 

@@ -105,14 +105,14 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
   app.get<{ Params: { id: string } }>('/account/devices/:id/remove', async (req, reply) => {
     const s = await pageSession(ctx, req, reply);
     if (!s) return reply;
-    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params).id);
+    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params, 'path').id);
     return sendPage(reply, 'device-remove', { title: 'Remove device', csrf: s.csrf, user: await pageUser(ctx, s), device, needPassword: !isFresh(ctx, s) });
   });
 
   app.post<{ Params: { id: string } }>('/account/devices/:id/remove', async (req, reply) => {
     const s = await requireFullSession(ctx, req);
     checkCsrf(req, s.csrf);
-    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params).id);
+    const device = await findOwnDevice(ctx, s, readInput(deviceParams, req.params, 'path').id);
     const page = { name: 'device-remove', model: { title: 'Remove device', csrf: s.csrf, user: await pageUser(ctx, s), device, needPassword: !isFresh(ctx, s) } };
     return withFormErrors(reply, s, async () => {
       await requireRecentAuth(ctx, req, s);

@@ -37,7 +37,7 @@ export async function registerAdminServiceProviderRoutes(app: FastifyInstance, c
 
   app.delete<{ Params: { id: string } }>('/api/v1/admin/service-providers/:id', async (req, reply) => {
     const admin = await requireAdmin(ctx, req);
-    const { id } = readInput(spParams, req.params);
+    const { id } = readInput(spParams, req.params, 'path');
     const sp = await ctx.store.serviceProviders.findById(id);
     if (!sp) throw new GatehouseError('not_found', `No service provider with id ${id}.`);
     await ctx.store.serviceProviders.delete(sp.id);

@@ -26,7 +26,7 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
   /** Clears the person's failure counter and lock. → {username, cleared} */
   app.post<UserParams>('/api/v1/admin/users/:username/unlock', async (req) => {
     const admin = await requireAdmin(ctx, req);
-    const user = await findUser(ctx, readInput(userParams, req.params).username);
+    const user = await findUser(ctx, readInput(userParams, req.params, 'path').username);
     const cleared = await clearLock(ctx.store, user.username, { now: ctx.now().getTime(), by: admin.user.username, ip: clientIp(req), requestId: req.id });
     return { username: user.username, cleared };
   });
@@ -34,7 +34,7 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
   /** A one-time link (valid auth.enrollmentLinkTtlSeconds) with which the person sets up a device. → {username, url, expiresAt} */
   app.post<UserParams>('/api/v1/admin/users/:username/enrollment-link', async (req) => {
     const admin = await requireAdmin(ctx, req);
-    const user = await findUser(ctx, readInput(userParams, req.params).username);
+    const user = await findUser(ctx, readInput(userParams, req.params, 'path').username);
     const now = ctx.now().getTime();
     const token = newToken();
     const expiresAt = now + ctx.config.auth.enrollmentLinkTtlSeconds * 1000;

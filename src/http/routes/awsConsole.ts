@@ -63,7 +63,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
   app.get('/aws/console', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
-    const q = readInput(consoleForm, req.query);
+    const q = readInput(consoleForm, req.query, 'query');
     const relayState = q.relay_state ? checkRelayState(q.relay_state, ctx.config.saml.relayStateAllowlist) : '';
     const roles = pickRoles(await entitlementsOf(req, session), q);
     return reply.type('text/html; charset=utf-8').send(renderView('aws-confirm', {

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseDirectoryFile } from '../../../src/directory/directoryFile.js';
-import { planImport, summarizePlan, type DirectorySnapshot, type PlanOptions } from '../../../src/directory/planImport.js';
+import { planImport } from '../../../src/directory/planImport.js';
+import { summarizePlan, type DirectorySnapshot, type PlanOptions } from '../../../src/directory/importPlan.js';
 import { snapshotToDirectory, renderDirectoryYaml } from '../../../src/directory/exportDirectory.js';
 import { isGatehouseError } from '../../../src/errors.js';
 
