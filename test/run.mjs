@@ -1,21 +1,39 @@
 #!/usr/bin/env node
-// The README's test command. Checks that every real part the suite needs is present (it never skips a
-// test for a missing part: it stops and says what to install), then runs all tests with node's runner.
+// The README's test command. As root on Debian it first sets the machine up (scripts/setup-test-machine.sh:
+// apt-get installs what is missing, PostgreSQL is started). Then it checks that every real part the suite needs
+// is present (it never skips a test for a missing part: it stops and says what to install), and runs all tests
+// with node's runner.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import net from 'node:net';
 
 const root = new URL('..', import.meta.url).pathname;
-const missing = [];
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-if (!existsSync(process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium')) missing.push('chromium (apt-get install -y chromium)');
-if (!has('xmlsec1')) missing.push('xmlsec1 (apt-get install -y xmlsec1)');
-if (!has('oathtool')) missing.push('oathtool (apt-get install -y oathtool)');
-if (!existsSync('/usr/bin/aws') && !has('aws')) missing.push('awscli (apt-get install -y awscli)');
-if (!has('docker-compose')) missing.push('docker-compose, to check docker-compose.yml (apt-get install -y docker-compose)');
 
-const pgUrl = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// The programs the suite runs, each with its Debian package (PostgreSQL is checked on its own, below).
+const programs = [
+  { pkg: 'chromium', present: () => existsSync(process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium') },
+  { pkg: 'xmlsec1', present: () => has('xmlsec1') },
+  { pkg: 'oathtool', present: () => has('oathtool') },
+  { pkg: 'awscli', present: () => existsSync('/usr/bin/aws') || has('aws') },
+  { pkg: 'docker-compose', why: ', to check docker-compose.yml', present: () => has('docker-compose') },
+];
+const missingPrograms = () => programs.filter((p) => !p.present());
+
+if (process.getuid?.() === 0 && has('apt-get')) {
+  const setup = spawnSync('bash', [join(root, 'scripts/setup-test-machine.sh'), ...missingPrograms().map((p) => p.pkg)], {
+    stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+  });
+  if (setup.status !== 0) {
+    console.error(`npm test: scripts/setup-test-machine.sh failed (exit ${setup.status ?? setup.signal}); see above.`);
+    process.exit(1);
+  }
+  process.env.GATEHOUSE_TEST_PG_URL = setup.stdout.trim();
+}
+
+const missing = missingPrograms().map((p) => `${p.pkg}${p.why ?? ''} (apt-get install -y ${p.pkg})`);
+const pgUrl = process.env.GATEHOUSE_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 process.env.GATEHOUSE_TEST_PG_URL = pgUrl;
 const { hostname, port } = new URL(pgUrl);
 const pgUp = await new Promise((resolve) => {
@@ -39,6 +57,7 @@ const walk = (p) => {
   else if (/\.test\.ts$/.test(p)) files.push(relative(root, p));
 };
 for (const d of dirs) walk(join(root, d));
+console.log(`npm test: ${files.length} test files on node ${process.version} (${process.execPath})`);
 
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' },

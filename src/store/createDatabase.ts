@@ -44,6 +44,9 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 export function createDatabase(url: string): Db {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection that PostgreSQL ends (restart, administrator) is dropped by the pool, and the next query
+    // opens a new one; without a listener, the pool's 'error' event would end the process.
+    pool.on('error', () => {});
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   }
   if (url.startsWith('sqlite:')) {
