@@ -146,7 +146,7 @@ for (const db of bothDatabases) describe(`CLI API: terminal login and bearer tok
   });
 
   it('logout revokes the token: 204, then 401 session_required for it, audited as revoked', async () => {
-    const out = await postJson(t.app, '/api/v1/cli/logout', {}, token);
+    const out = await t.app.inject({ method: 'POST', url: '/api/v1/cli/logout', headers: { authorization: `Bearer ${token}` } });
     assert.equal(out.statusCode, 204);
     assert.equal((await lastEvent('cli.logout'))?.username, 'alice');
     for (const [method, url] of [['GET', '/api/v1/cli/me'], ['GET', '/api/v1/cli/roles'], ['POST', '/api/v1/cli/assertions'], ['POST', '/api/v1/cli/logout']] as const) {
