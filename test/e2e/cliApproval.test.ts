@@ -77,6 +77,9 @@ describe('CLI approval pages in Chromium', { timeout: 120_000 }, () => {
     const page = await (await browser.newContext({ viewport: { width: 1000, height: 760 } })).newPage();
     await page.goto(d.verification_uri_complete);
     await signIn(page, 'bob', BOB_TOTP_SECRET);
+    assert.equal(await page.getByLabel('Code shown in your terminal').inputValue(), d.user_code, 'the link fills the code in');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Continue');
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.locator('.user-code').waitFor();
     assert.equal(await page.locator('.user-code').textContent(), d.user_code);
     assert.match(await page.locator('#device-who').textContent() ?? '', /as you, bob/);
