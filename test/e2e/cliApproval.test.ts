@@ -78,11 +78,12 @@ describe('CLI approval pages in Chromium', { timeout: 120_000 }, () => {
     await page.goto(d.verification_uri_complete);
     await signIn(page, 'bob', BOB_TOTP_SECRET);
     assert.equal(await page.getByLabel('Code shown in your terminal').inputValue(), d.user_code, 'the link fills the code in');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Continue');
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'no focus on Continue: a stray Enter must not move on');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.locator('.user-code').waitFor();
     assert.equal(await page.locator('.user-code').textContent(), d.user_code);
     assert.match(await page.locator('#device-who').textContent() ?? '', /as you, bob/);
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY', 'nor on Approve');
     await screenshot(page, 'cli-device-confirm');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('status').waitFor();
