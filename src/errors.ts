@@ -8,6 +8,7 @@
  * - `publicDetail`, only for the codes in {@link PublicDetails} (typed per code), and only when exposed;
  * - never `detail`: it is for the log and the audit (reasons, ids, counters), whatever the status.
  */
+import type { RequiredFactor } from './auth/factors.js';
 export const errorCodes = {
   // configuration and start-up
   config_invalid: 500,
@@ -48,6 +49,15 @@ export const errorCodes = {
   role_not_allowed: 403,
   relay_state_rejected: 400,
   signing_key_missing: 500,
+  // command line (the token endpoint answers with these as RFC 6749 / 8628 `error` values)
+  invalid_request: 400,
+  unsupported_grant_type: 400,
+  invalid_grant: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  access_denied: 400,
+  user_code_invalid: 400,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;
@@ -77,6 +87,8 @@ export interface PublicDetails {
   too_many_attempts: { retryAfterSeconds: number };
   /** Each field of the request that was refused. */
   validation_failed: PublicFieldError[];
+  /** The factor the person must confirm first (a CLI starts a browser step-up for it). */
+  mfa_required: { requireFactor: RequiredFactor };
 }
 
 /** A code whose errors may carry `publicDetail`. */
@@ -85,7 +97,7 @@ export type PublicDetailCode = keyof PublicDetails;
 /** The public detail an error of code `C` may carry (`never` for every other code). */
 export type PublicDetail<C extends ErrorCode> = C extends PublicDetailCode ? PublicDetails[C] : never;
 
-const publicDetailSet = { aws_lint_failed: true, too_many_attempts: true, validation_failed: true } as const satisfies Record<PublicDetailCode, true>;
+const publicDetailSet = { aws_lint_failed: true, too_many_attempts: true, validation_failed: true, mfa_required: true } as const satisfies Record<PublicDetailCode, true>;
 
 /** The codes whose errors may carry `publicDetail` (the keys of {@link PublicDetails}). */
 export const publicDetailCodes = Object.keys(publicDetailSet) as readonly PublicDetailCode[];

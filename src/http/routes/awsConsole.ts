@@ -45,7 +45,7 @@ function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?
 }
 
 /** The ACS for a set of roles: all in one partition; one regional endpoint only if every account names the same region. */
-function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
+export function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
   const partition = roles[0]!.account.partition;
   const regions = new Set(roles.map((r) => r.account.region ?? ''));
   const region = regions.size === 1 ? [...regions][0] : '';
