@@ -84,7 +84,7 @@ describe('pickCliRoles', () => {
       pickCliRoles(ent, refs);
     } catch (e) {
       assert.ok(isGatehouseError(e));
-      return { code: e.code, detail: e.detail };
+      return { code: e.code, detail: e.publicDetail ?? e.detail };
     }
     assert.fail('not refused');
   };
