@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { withTransaction, type AppContext } from '../../context.js';
+import type { AppContext } from '../../context.js';
 import { recordAudit } from '../../audit/recordAudit.js';
 import { listUsableDevices } from '../../auth/devices.js';
 import type { Metrics } from '../metrics.js';
@@ -225,10 +225,7 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     if (req.session) {
       checkCsrf(req, req.session.csrf);
       const s = req.session;
-      await withTransaction(ctx, async (tx) => {
-        await endSession(tx, req, reply);
-        await recordAudit(tx, { type: 'logout', outcome: 'success', userId: s.userId, username: s.user.username }, { req });
-      });
+      await endSession(ctx, req, reply, (tx) => recordAudit(tx, { type: 'logout', outcome: 'success', userId: s.userId, username: s.user.username }, { req }));
     }
     clearFlowCookie(ctx, reply);
     return reply.redirect('/login?signed_out=1', 303);
