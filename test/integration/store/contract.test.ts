@@ -1,7 +1,7 @@
 // One contract suite that every repository passes on SQLite and on PostgreSQL (STYLE.md §5).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { bothDatabases, openTestStore } from '../../helpers/databases.js';
+import { bothDatabases, createTestDatabase, openTestStore } from '../../helpers/databases.js';
 import { openStore } from '../../../src/store/store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { FlowRecord } from '../../../src/store/repositories/sessions.js';
@@ -99,6 +99,18 @@ for (const kind of bothDatabases) {
       const r = await Promise.all(Array.from({ length: 8 }, () => store.singleUse.consume('k2', now + 1000, now)));
       assert.equal(r.filter(Boolean).length, 1);
       assert.equal(await store.singleUse.consume('k1', now + 5000, now + 2000), true);
+    });
+
+    it('single-use SAML keys: a request ID once per SP, its answer once, each apart from the other', async () => {
+      const until = now + 60_000;
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r1', until, now), true);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r1', until, now), false);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.b', '_r1', until, now), true, 'another SP may send the same ID');
+      assert.equal(await store.singleUse.consumeSamlAnswer('https://sp.a', '_r1', until, now), true, 'consuming the request ID does not answer it');
+      assert.equal(await store.singleUse.consumeSamlAnswer('https://sp.a', '_r1', until, now), false);
+      const r = await Promise.all(Array.from({ length: 8 }, () => store.singleUse.consumeSamlAnswer('https://sp.a', '_r2', until, now)));
+      assert.equal(r.filter(Boolean).length, 1);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r2', until, now), true, 'answering does not consume the request ID');
     });
 
     it('audit: append-only, newest first, filter by user and type', async () => {
@@ -260,6 +272,21 @@ for (const kind of bothDatabases) {
       assert.equal(await store.enrollmentTokens.consume('t1', now + 2000), false);
       assert.equal(await store.enrollmentTokens.consume('t1', now), true);
       assert.equal(await store.enrollmentTokens.consume('t1', now), false);
+    });
+
+    it('migrate: applies every migration to a new database, and nothing to a migrated one', async () => {
+      assert.deepEqual(await store.migrate(), []);
+      const tdb = await createTestDatabase(kind);
+      const fresh = await openStore(tdb.url, { migrate: false });
+      try {
+        const applied = await fresh.migrate();
+        assert.deepEqual(applied.slice(0, 2), ['001_initial', '003_audit_chain']);
+        assert.deepEqual(await fresh.migrate(), []);
+        await fresh.ping();
+      } finally {
+        await fresh.close();
+        await tdb.drop();
+      }
     });
 
     it('settings and transactions: a failed transaction changes nothing', async () => {
