@@ -55,7 +55,8 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
 
 /**
  * Append-only audit log kept as a hash chain (docs/audit.md): there is no update or delete. Record events
- * through `recordAudit` (src/audit/), which types them; `append` is the storage step under it.
+ * through `recordAudit` (src/audit/), which types them; `append` is the untyped storage step under it, called
+ * by nothing else in src/ (test/unit/layering.test.ts checks it).
  */
 export class AuditRepository {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
