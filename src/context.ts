@@ -26,3 +26,11 @@ export async function createContext(config: Config, opts: { now?: () => Date; mi
     throw e;
   }
 }
+
+/**
+ * Runs `fn` with a copy of `ctx` whose store is one transaction (`Store.transaction`: all or nothing, and it
+ * joins a transaction `ctx` is already in). Use it to write a change and the audit event that records it together.
+ */
+export function withTransaction<C extends { store: Store }, T>(ctx: C, fn: (tx: C) => Promise<T>): Promise<T> {
+  return ctx.store.transaction((store) => fn({ ...ctx, store }));
+}

@@ -8,6 +8,7 @@
  * made an admin change is `detail.by`: an admin's username, or `cli:<os user>` for the command line.
  */
 import { z } from 'zod';
+import type { Factor } from '../auth/factors.js';
 
 export const auditOutcomes = ['success', 'failure', 'info'] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];
@@ -112,7 +113,7 @@ type PersonFields<T extends AuditEventType> = SpecOf<T>['person'] extends true
   ? { username: string; userId?: string | null }
   : { username?: never; userId?: never };
 type DeviceFields<T extends AuditEventType> = SpecOf<T>['device'] extends true
-  ? { factor?: string | null; deviceId?: string | null; deviceName?: string | null }
+  ? { factor?: Factor | null; deviceId?: string | null; deviceName?: string | null }
   : { factor?: never; deviceId?: never; deviceName?: never };
 type DetailField<T extends AuditEventType> = Record<never, never> extends AuditDetail<T> ? { detail?: AuditDetail<T> } : { detail: AuditDetail<T> };
 

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import type { AuditRow } from '../store/repositories/audit.js';
+import { auditDetail, type AuditRow } from '../store/repositories/audit.js';
 
 /** Export formats: JSON Lines (one object per line) or CSV (RFC 4180, header row, CRLF). */
 export const auditExportFormats = ['jsonl', 'csv'] as const;
@@ -16,7 +16,7 @@ function exported(r: AuditRow): Exported {
   return {
     seq: r.seq, id: r.id, at: new Date(r.at).toISOString(), type: r.type, outcome: r.outcome, userId: r.user_id, username: r.username, ip: r.ip,
     factor: r.factor, deviceId: r.device_id, deviceName: r.device_name, reason: r.reason, requestId: r.request_id,
-    detail: JSON.parse(r.detail) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
+    detail: auditDetail(r), prevHash: r.prev_hash, hash: r.hash,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { Store } from '../store/store.js';
 import type { ChainLink } from '../store/repositories/audit.js';
-import type { AuditEventInput } from './auditEvents.js';
+import type { AuditEventOf, AuditEventType } from './auditEvents.js';
 
 /** The parts of a request an event takes: its id and client address (a FastifyRequest fits). */
 export interface AuditRequest {
@@ -18,7 +18,7 @@ export type AuditTarget = Pick<AppContext, 'store' | 'now'> | Store;
  * store that is inside `Store.transaction`, the event joins that transaction, so it is written exactly when
  * the change it records is. Returns the event's place in the hash chain.
  */
-export async function recordAudit(target: AuditTarget, event: AuditEventInput, opts: { req?: AuditRequest } = {}): Promise<ChainLink> {
+export async function recordAudit<T extends AuditEventType>(target: AuditTarget, event: AuditEventOf<T>, opts: { req?: AuditRequest } = {}): Promise<ChainLink> {
   const store = target instanceof Store ? target : target.store;
   const at = event.at ?? (target instanceof Store ? Date.now() : target.now().getTime());
   const { detail, ...fields } = event;

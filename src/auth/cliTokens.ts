@@ -149,7 +149,7 @@ export interface RefusedGrant {
   hash?: string;
   clientName?: string;
   /** The person the code names, when it names one (approved). */
-  person?: { user: User; factor: string | null; deviceId: string | null };
+  person?: { user: User; factor: SecondFactor | null; deviceId: string | null };
 }
 
 /**

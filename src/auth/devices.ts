@@ -13,7 +13,7 @@
  *   Add the new device first, or ask an admin to reset devices.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import { withTransaction, type AppContext } from '../context.js';
 import type { User } from '../store/repositories/users.js';
 import type { MfaDevice } from '../store/repositories/mfaDevices.js';
 import { GatehouseError } from '../errors.js';
@@ -24,8 +24,14 @@ import {
 } from './webauthn.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recoveryCodes.js';
 
-const DEVICE_NAME_MAX = 64;
-const RECOVERY_CODE_COUNT = 10;
+export const DEVICE_NAME_MAX = 64;
+/**
+ * What a caller writes in the same transaction as a device change, after it: the audit event that records the
+ * change (`tx` is the context inside the transaction, `changed` what was changed). Throwing rolls both back.
+ */
+export type RecordChange<T> = (tx: AppContext, changed: T) => Promise<unknown>;
+
+export const RECOVERY_CODE_COUNT = 10;
 
 /** A device name as the owner typed it: trimmed, inner white space collapsed, 1–64 characters; `fallback` when empty. */
 function cleanDeviceName(raw: unknown, fallback: string): string {
@@ -76,17 +82,21 @@ export async function beginTotpEnrollment(ctx: AppContext, user: User, deviceId?
  * codes are then used up) and the owner's name. Throws `factor_rejected` for wrong codes, `flow_invalid` when
  * the device is not this person's pending one, `device_limit` when the limit was reached meanwhile.
  */
-export async function confirmTotpEnrollment(ctx: AppContext, user: User, input: { deviceId: string; code1: string; code2: string; name: unknown }): Promise<MfaDevice> {
+export async function confirmTotpEnrollment(ctx: AppContext, user: User, input: { deviceId: string; code1: string; code2: string; name: unknown }, record?: RecordChange<MfaDevice>): Promise<MfaDevice> {
   const device = await ctx.store.devices.findById(input.deviceId);
   if (!device || device.userId !== user.id || device.kind !== factorName.totp || device.confirmed || !device.secretEnc) {
     throw new GatehouseError('flow_invalid', 'This enrollment is no longer pending. Start again.');
   }
   const name = cleanDeviceName(input.name, factorFacts.totp.label.name);
   const { step } = verifyTotpEnrollment({ secret: ctx.secrets.openText(device.secretEnc, device.id), code1: input.code1, code2: input.code2, now: ctx.now().getTime() });
-  await checkDeviceLimit(ctx, user.id);
-  await ctx.store.devices.rename(device.id, name);
-  await ctx.store.devices.confirm(device.id, { lastStep: step });
-  return { ...device, name, confirmed: true, lastStep: step };
+  const confirmed: MfaDevice = { ...device, name, confirmed: true, lastStep: step };
+  return withTransaction(ctx, async (tx) => {
+    await checkDeviceLimit(tx, user.id);
+    await tx.store.devices.rename(device.id, name);
+    await tx.store.devices.confirm(device.id, { lastStep: step });
+    await record?.(tx, confirmed);
+    return confirmed;
+  });
 }
 
 /** Options for registering a security key or passkey; the person's keys are excluded. The caller binds the challenge. */
@@ -102,46 +112,77 @@ export async function beginWebauthnEnrollment(ctx: AppContext, user: User): Prom
 
 /**
  * Verifies the browser's registration answer (exact origin and RP ID from config, the flow's single-use
- * challenge) and stores the credential as a confirmed device with the owner's name.
+ * challenge) and stores the credential as a confirmed device with the owner's name. The challenge is used up
+ * by the verification, before the device is stored (in a transaction with `record`), so it stays used either way.
  */
-export async function finishWebauthnEnrollment(ctx: AppContext, user: User, input: { response: RegistrationResponseJSON; expectedChallenge: ExpectedChallenge; name: unknown }): Promise<MfaDevice> {
+export async function finishWebauthnEnrollment(ctx: AppContext, user: User, input: { response: RegistrationResponseJSON; expectedChallenge: ExpectedChallenge; name: unknown }, record?: RecordChange<MfaDevice>): Promise<MfaDevice> {
   const name = cleanDeviceName(input.name, 'Security key');
   await checkDeviceLimit(ctx, user.id);
   const cred = await verifyRegistration({ response: input.response, expectedChallenge: input.expectedChallenge, expectedOrigin: ctx.config.auth.origin, expectedRpId: ctx.config.auth.rpId });
-  if (await ctx.store.devices.findByCredentialId(cred.credentialId)) {
-    throw new GatehouseError('webauthn_failed', 'This security key is registered already.', { detail: { reason: 'duplicate' } });
-  }
   const device: MfaDevice = {
     id: randomUUID(), userId: user.id, kind: factorName.webauthn, name, secretEnc: null, lastStep: null, credentialId: cred.credentialId,
     publicKey: cred.publicKey, counter: cred.counter, transports: cred.transports, confirmed: true, createdAt: ctx.now().getTime(), flagged: false, lastUsedAt: null,
   };
-  await ctx.store.devices.create(device);
-  return device;
+  return withTransaction(ctx, async (tx) => {
+    if (await tx.store.devices.findByCredentialId(cred.credentialId)) {
+      throw new GatehouseError('webauthn_failed', 'This security key is registered already.', { detail: { reason: 'duplicate' } });
+    }
+    await checkDeviceLimit(tx, user.id);
+    await tx.store.devices.create(device);
+    await record?.(tx, device);
+    return device;
+  });
 }
 
 /**
- * Removes one of the person's devices. The caller has re-authenticated the person. Refuses (`conflict`) to
- * remove the last confirmed device; returns the removed device for the audit.
+ * Removes one of the person's devices (and runs `record` in the same transaction). The caller has
+ * re-authenticated the person. Refuses (`conflict`) to remove the last confirmed device; returns the removed device.
  */
-export async function removeDevice(ctx: AppContext, user: User, deviceId: string): Promise<MfaDevice> {
-  const devices = await ctx.store.devices.listForUser(user.id);
-  const device = devices.find((d) => d.id === deviceId);
-  if (!device) throw new GatehouseError('not_found', 'No such device.');
-  if (device.confirmed && devices.filter((d) => d.confirmed).length <= 1) {
-    throw new GatehouseError('conflict', 'This is your only device: add another one before removing it, or ask an administrator.');
-  }
-  await ctx.store.devices.delete(device.id);
-  return device;
+export async function removeDevice(ctx: AppContext, user: User, deviceId: string, record?: RecordChange<MfaDevice>): Promise<MfaDevice> {
+  return withTransaction(ctx, async (tx) => {
+    const devices = await tx.store.devices.listForUser(user.id);
+    const device = devices.find((d) => d.id === deviceId);
+    if (!device) throw new GatehouseError('not_found', 'No such device.');
+    if (device.confirmed && devices.filter((d) => d.confirmed).length <= 1) {
+      throw new GatehouseError('conflict', 'This is your only device: add another one before removing it, or ask an administrator.');
+    }
+    await tx.store.devices.delete(device.id);
+    await record?.(tx, device);
+    return device;
+  });
 }
 
 /**
- * A new set of recovery codes (10), replacing any earlier set. Only hashes are stored; the caller shows the
- * returned codes once and never logs them.
+ * A new set of recovery codes (10), replacing any earlier set (and `record` in the same transaction). Only
+ * hashes are stored; the caller shows the returned codes once and never logs them.
  */
-export async function issueRecoveryCodes(ctx: AppContext, userId: string): Promise<string[]> {
+export async function issueRecoveryCodes(ctx: AppContext, userId: string, record?: RecordChange<readonly string[]>): Promise<string[]> {
   const codes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
-  await ctx.store.devices.replaceRecoveryCodes(userId, codes.map((c) => ({ id: randomUUID(), hash: hashRecoveryCode(c) })), ctx.now().getTime());
+  await withTransaction(ctx, async (tx) => {
+    await tx.store.devices.replaceRecoveryCodes(userId, codes.map((c) => ({ id: randomUUID(), hash: hashRecoveryCode(c) })), tx.now().getTime());
+    await record?.(tx, codes);
+  });
   return codes;
+}
+
+/** What a confirmed device of each factor must hold to be checked at sign-in (a factor left out is a compile error). */
+const holdsProof: { readonly [K in DeviceFactor]: (d: MfaDevice) => boolean } = {
+  totp: (d) => d.secretEnc !== null,
+  webauthn: (d) => d.credentialId !== null && d.publicKey !== null,
+};
+
+/** True when `d` can prove its factor at sign-in: confirmed, not blocked (flagged), and holding its seed or key. */
+export function isUsableDevice(d: MfaDevice): boolean {
+  return d.confirmed && !d.flagged && holdsProof[d.kind](d);
+}
+
+/**
+ * The person's devices that can be used to sign in (`isUsableDevice`), oldest first; only those of factor
+ * `kind` when given. What the MFA page offers, what a step-up needs and what the strategies check against.
+ */
+export async function listUsableDevices<K extends DeviceFactor>(ctx: Pick<AppContext, 'store'>, userId: string, kind?: K): Promise<(MfaDevice & { kind: K })[]> {
+  const devices = await ctx.store.devices.listForUser(userId, { confirmedOnly: true });
+  return devices.filter((d): d is MfaDevice & { kind: K } => isUsableDevice(d) && (kind === undefined || d.kind === kind));
 }
 
 /** A device as /account and the MFA page list it (no secrets). */

@@ -22,6 +22,7 @@ import type { Config } from '../config/loadConfig.js';
 import type { Store } from '../store/store.js';
 import type { Throttle, ThrottleLimits, ThrottleStatus } from '../store/repositories/throttles.js';
 import { GatehouseError } from '../errors.js';
+import { recordAudit } from '../audit/recordAudit.js';
 
 /** The generic answer for a wrong password, an unknown person and any locked attempt. */
 export const GENERIC_FAILURE_MESSAGE = 'Incorrect username, password or code.';
@@ -120,18 +121,20 @@ export async function giveBackAttempt(ctx: AppContext, attempt: HeldAttempt): Pr
   await ctx.store.throttles.giveBack(attempt.keys.ip, ip, limitsFor(ctx.config.lockout, attempt.keys.ip));
 }
 
-/** Who failed, for the `lockout.locked` audit event. */
-export interface FailureWho { userId?: string | null; username?: string | null; ip: string; requestId?: string }
+/** Who failed, for the `lockout.locked` audit event: the person (the login as typed when nobody has it), from where. */
+export interface FailureWho { userId?: string | null; username: string; ip: string; requestId?: string | undefined }
 
 /**
  * An attempt that was not verified: its reservations stay counted. For each key that this attempt's reservation
- * locked (only one reservation can set a given lock), appends one `lockout.locked` audit event.
+ * locked (only one reservation can set a given lock), records one `lockout.locked` audit event. The lock itself
+ * was written by the reservation's one statement (`reserveAttempt`), before the attempt was checked; it stands
+ * from here on, because a failed attempt never hands its reservation back.
  */
 export async function settleFailure(ctx: AppContext, attempt: HeldAttempt, who: FailureWho): Promise<void> {
   for (const t of attempt.held) {
     if (t.lockedUntil === null) continue;
-    await ctx.store.audit.append({
-      at: t.lastFailureAt, type: 'lockout.locked', outcome: 'info', userId: who.userId ?? null, username: who.username ?? null, ip: who.ip,
+    await recordAudit(ctx, {
+      at: t.lastFailureAt, type: 'lockout.locked', outcome: 'info', userId: who.userId ?? null, username: who.username, ip: who.ip,
       reason: t.key === attempt.keys.user ? 'user' : 'ip', requestId: who.requestId ?? null,
       detail: { key: t.key, failures: t.failures, lockedUntil: t.lockedUntil },
     });
@@ -145,14 +148,28 @@ export async function forgetFailures(store: Store, username: string): Promise<vo
 
 /**
  * Clears the failure counter and any lock of `username` (what `gatehouse user unlock` and the admin API call)
- * and appends a `lockout.cleared` audit event. Returns true when there was a counter to clear.
+ * and records a `lockout.cleared` audit event, both in one transaction. Returns true when there was a counter to clear.
  */
 export async function clearLock(store: Store, username: string, opts: { now?: number; by?: string; ip?: string; requestId?: string } = {}): Promise<boolean> {
-  const existed = await store.throttles.clear(lockoutKeys(username, '').user);
-  const user = await store.users.findByUsername(username);
-  await store.audit.append({
-    at: opts.now ?? Date.now(), type: 'lockout.cleared', outcome: 'success', userId: user?.id ?? null, username: user?.username ?? username,
-    ip: opts.ip ?? null, requestId: opts.requestId ?? null, reason: existed ? 'cleared' : 'nothing_to_clear', detail: { by: opts.by ?? null },
+  return store.transaction(async (tx) => {
+    const existed = await tx.throttles.clear(lockoutKeys(username, '').user);
+    const user = await tx.users.findByUsername(username);
+    await recordAudit(tx, {
+      at: opts.now, type: 'lockout.cleared', outcome: 'success', userId: user?.id ?? null, username: user?.username ?? username,
+      ip: opts.ip ?? null, requestId: opts.requestId ?? null, reason: existed ? 'cleared' : 'nothing_to_clear', detail: { by: opts.by ?? null },
+    });
+    return existed;
   });
-  return existed;
+}
+
+/** Who is locked: the lock of a person, by username in any spelling (addresses are left out). */
+export interface LockedPeople {
+  /** Until when (ms) `username` is locked; undefined when they are not. */
+  lockedUntil(username: string): number | undefined;
+}
+
+/** The people locked at `now` and until when (what /admin shows). One query; address locks are not included. */
+export async function lockedPeople(ctx: Pick<AppContext, 'store' | 'now'>, now = ctx.now().getTime()): Promise<LockedPeople> {
+  const until = new Map((await ctx.store.throttles.listLocked(now)).filter((t) => t.lockedUntil !== null).map((t) => [t.key, t.lockedUntil!]));
+  return { lockedUntil: (username) => until.get(lockoutKeys(username, '').user) };
 }

@@ -8,6 +8,7 @@ import { factorName } from '../auth/factors.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
+import { recordAudit } from '../audit/recordAudit.js';
 import { hashPassword, verifyPassword, type PasswordHashParams } from '../auth/password.js';
 import type { Store } from '../store/store.js';
 import type { ParsedDirectory } from './directoryFile.js';
@@ -122,7 +123,7 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
 }
 
 /**
- * Applies `plan` (passwords already hashed) in one transaction and appends the `directory.import` audit
+ * Applies `plan` (passwords already hashed) in one transaction and records the `directory.import` audit
  * event in it. Throws `conflict` (nothing changed) when the database refuses a change.
  */
 export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string } = {}): Promise<void> {
@@ -130,9 +131,9 @@ export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { act
     await ctx.store.transaction(async (tx) => {
       await applyChanges(tx, ctx, plan);
       const s = summarizePlan(plan);
-      await tx.audit.append({
-        at: ctx.now().getTime(), type: 'directory.import', outcome: 'success', username: meta.actor ?? null,
-        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind },
+      await recordAudit({ ...ctx, store: tx }, {
+        type: 'directory.import', outcome: 'success',
+        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind, ...(meta.actor !== undefined ? { by: meta.actor } : {}) },
       });
     });
   } catch (e) {

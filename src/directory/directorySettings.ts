@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
+import { parseJsonColumn } from '../store/json.js';
 
 const SESSION_TAGS_KEY = 'directory.session_tags';
 const TRANSITIVE_TAGS_KEY = 'directory.transitive_tags';
@@ -17,12 +18,12 @@ export interface DirectorySettings {
 
 const tagList = z.array(z.string());
 
-const parseList = (v: string | undefined): string[] => (v === undefined ? [] : tagList.parse(JSON.parse(v)));
+const parseList = (key: string, v: string | undefined): string[] => parseJsonColumn({ column: 'settings.value', row: key }, tagList, v, []);
 
 /** Reads both settings in one query (empty lists when never set). */
 export async function readDirectorySettings(store: Store): Promise<DirectorySettings> {
   const m = await store.settings.getMany([SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY]);
-  return { sessionTags: parseList(m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(m.get(TRANSITIVE_TAGS_KEY)) };
+  return { sessionTags: parseList(SESSION_TAGS_KEY, m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(TRANSITIVE_TAGS_KEY, m.get(TRANSITIVE_TAGS_KEY)) };
 }
 
 /** Writes the settings given (an undefined field is left as it is). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import { withTransaction, type AppContext } from '../context.js';
+import { recordAudit } from '../audit/recordAudit.js';
 import { parseSpMetadata } from '../saml/parseSpMetadata.js';
 import type { RegisteredSp } from '../saml/checkAuthnRequest.js';
 import type { ServiceProvider } from '../store/repositories/serviceProviders.js';
@@ -21,7 +22,8 @@ function pickNameIdFormat(kind: ServiceProvider['kind'], formats: readonly strin
 
 /**
  * Registers (or updates, by entityID) a service provider from its metadata XML. The metadata is parsed
- * with our safe parser (no DOCTYPE, bounded); ACS endpoints are kept exactly as published.
+ * with our safe parser (no DOCTYPE, bounded); ACS endpoints are kept exactly as published. The SP and its
+ * `sp.registered` / `sp.updated` audit event (`detail.by`: `input.actor`) are written in one transaction.
  */
 export async function registerServiceProvider(ctx: AppContext, input: RegisterSpInput): Promise<ServiceProvider> {
   const md = parseSpMetadata(input.metadataXml);
@@ -34,8 +36,13 @@ export async function registerServiceProvider(ctx: AppContext, input: RegisterSp
     wantRequestsSigned: md.wantRequestsSigned, signingCerts: md.signingCertificates,
     nameIdFormat: pickNameIdFormat(kind, md.nameIdFormats), createdAt: existing?.createdAt ?? ctx.now().getTime(),
   };
-  await ctx.store.serviceProviders.upsert(sp);
-  await ctx.store.audit.append({ at: ctx.now().getTime(), type: existing ? 'sp.updated' : 'sp.registered', outcome: 'success', username: input.actor ?? null, detail: { entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url) } });
+  await withTransaction(ctx, async (tx) => {
+    await tx.store.serviceProviders.upsert(sp);
+    await recordAudit(tx, {
+      type: existing ? 'sp.updated' : 'sp.registered', outcome: 'success',
+      detail: { entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url), ...(input.actor !== undefined ? { by: input.actor } : {}) },
+    });
+  });
   return sp;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../context.js';
+import { withTransaction, type AppContext } from '../context.js';
+import { recordAudit } from '../audit/recordAudit.js';
 import { ensureActiveKey } from '../keys/signingKeyService.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 
@@ -33,8 +34,10 @@ export async function firstRun(ctx: AppContext, print: (line: string) => void, l
   const devices = await store.devices.listForUser(admin.id, { confirmedOnly: true });
   if (admin.passwordHash && devices.length > 0) return undefined;
   const token = newToken();
-  await store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: admin.id, purpose: 'first-admin', createdAt: now, expiresAt: now + config.auth.enrollmentLinkTtlSeconds * 1000 });
-  await store.audit.append({ at: now, type: 'setup.link_issued', outcome: 'info', userId: admin.id, username: admin.username });
+  await withTransaction(ctx, async (tx) => {
+    await tx.store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: admin.id, purpose: 'first-admin', createdAt: now, expiresAt: now + config.auth.enrollmentLinkTtlSeconds * 1000 });
+    await recordAudit(tx, { at: now, type: 'setup.link_issued', outcome: 'info', userId: admin.id, username: admin.username });
+  });
   const link = `${config.server.baseUrl}/setup?token=${token}`;
   print('');
   print('  First run: set the password and MFA device of the first admin ("' + admin.username + '") here (one-time link, valid ' + Math.round(config.auth.enrollmentLinkTtlSeconds / 3600) + ' h):');

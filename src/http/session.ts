@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
+import { withTransaction, type AppContext } from '../context.js';
 import type { Factor } from '../auth/factors.js';
 import type { SessionRecord } from '../store/repositories/sessions.js';
 import type { User } from '../store/repositories/users.js';
@@ -82,9 +82,18 @@ export async function rotateSession(ctx: AppContext, req: FastifyRequest, reply:
   req.session = { ...s, ...patch, idHash: sha256Hex(id), csrf };
 }
 
-/** Ends the session on the server and clears the cookie. */
-export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (req.session) await ctx.store.sessions.delete(req.session.idHash);
+/**
+ * Ends the session on the server and clears the cookie. `record` (the audit event) is written in the same
+ * transaction as the deletion; the cookie is cleared only once both are stored.
+ */
+export async function endSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, record?: (tx: AppContext) => Promise<unknown>): Promise<void> {
+  const s = req.session;
+  if (s) {
+    await withTransaction(ctx, async (tx) => {
+      await tx.store.sessions.delete(s.idHash);
+      await record?.(tx);
+    });
+  }
   reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
   req.session = null;
 }

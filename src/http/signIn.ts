@@ -9,7 +9,7 @@ import { isDeviceFactor } from '../auth/factors.js';
 import { discardFlow } from '../auth/flow/storedFlow.js';
 import type { LoginFlow, StepMeta } from '../auth/flow/types.js';
 import { forgetFailures } from '../auth/lockout.js';
-import { rotateSession, startSession } from './session.js';
+import { endSession, rotateSession, startSession } from './session.js';
 import { clearFlowCookie, clientIp } from './guards.js';
 import { renderView, type PageModel } from './views.js';
 import { sendError, wantsJson } from './plugins/errorHandler.js';
@@ -79,7 +79,7 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
     await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
     return flow.pending.returnTo;
   }
-  if (req.session) await ctx.store.sessions.delete(req.session.idHash);
+  if (req.session) await endSession(ctx, req, reply);
   await startSession(ctx, reply, { userId: flow.userId, factors: [...new Set([...flow.factorsDone, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
   if (isDeviceFactor(done.factor)) await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
   return flow.pending.returnTo;

@@ -14,7 +14,7 @@ import type { AppContext } from '../context.js';
 import { GatehouseError } from '../errors.js';
 import { createSigningKey, loadSigningKey, type SigningKey } from '../saml/signingKey.js';
 import type { SigningKeyRecord } from '../store/repositories/signingKeys.js';
-import type { Store } from '../store/store.js';
+import { recordAudit } from '../audit/recordAudit.js';
 
 type KeyContext = Pick<AppContext, 'config' | 'store' | 'secrets' | 'now'>;
 
@@ -60,10 +60,6 @@ async function newKeyRecord(ctx: KeyContext, state: 'next' | 'active'): Promise<
   };
 }
 
-async function audit(store: Store, now: number, type: string, id: string, detail: Record<string, unknown> = {}): Promise<void> {
-  await store.audit.append({ at: now, type, outcome: 'success', detail: { keyId: id, ...detail } });
-}
-
 /**
  * Makes sure there is an active signing key: on a database without one, creates an RSA-3072 key with a
  * self-signed certificate in state `active`. Safe when several nodes start at once (one creates, the others
@@ -74,11 +70,10 @@ export async function ensureActiveKey(ctx: KeyContext): Promise<boolean> {
   const record = await newKeyRecord(ctx, 'active');
   return ctx.store.transaction(async (tx) => {
     // Serialise concurrent first starts: the upsert holds the row until commit; the check below then sees the winner's key.
-    await tx.db.insertInto('settings').values({ key: BOOTSTRAP_LOCK, value: record.id })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: record.id })).execute();
+    await tx.settings.set(BOOTSTRAP_LOCK, record.id);
     if (await tx.signingKeys.findActive()) return false;
     await tx.signingKeys.create(record);
-    await audit(tx, record.createdAt, 'keys.created', record.id, { state: 'active' });
+    await recordAudit(tx, { at: record.createdAt, type: 'keys.created', outcome: 'success', detail: { keyId: record.id, state: 'active' } });
     return true;
   });
 }
@@ -99,7 +94,7 @@ export async function rotateKey(ctx: KeyContext): Promise<SigningKeyInfo> {
   const record = await newKeyRecord(ctx, 'next');
   await ctx.store.transaction(async (tx) => {
     await tx.signingKeys.create(record);
-    await audit(tx, record.createdAt, 'keys.rotated', record.id, { state: 'next' });
+    await recordAudit(tx, { at: record.createdAt, type: 'keys.rotated', outcome: 'success', detail: { keyId: record.id, state: 'next' } });
   });
   return info(record);
 }
@@ -124,7 +119,7 @@ export async function activateKey(ctx: KeyContext, id?: string): Promise<Signing
   const targetId = target.id;
   await ctx.store.transaction(async (tx) => {
     await tx.signingKeys.activate(targetId, now);
-    await audit(tx, now, 'keys.activated', targetId, { previous: previous?.id ?? null });
+    await recordAudit(tx, { at: now, type: 'keys.activated', outcome: 'success', detail: { keyId: targetId, previous: previous?.id ?? null } });
   });
   const after = (await ctx.store.signingKeys.list()).find((k) => k.id === targetId);
   return info(after!);
@@ -139,7 +134,7 @@ export async function retireKey(ctx: KeyContext, id: string): Promise<SigningKey
   const now = ctx.now().getTime();
   await ctx.store.transaction(async (tx) => {
     await tx.signingKeys.retire(id, now);
-    await audit(tx, now, 'keys.retired', id);
+    await recordAudit(tx, { at: now, type: 'keys.retired', outcome: 'success', detail: { keyId: id } });
   });
   return info({ ...key, state: 'retired', retiredAt: now });
 }

@@ -18,7 +18,11 @@ import { CliTokensRepository } from './repositories/cliTokens.js';
 import { CliCodesRepository } from './repositories/cliCodes.js';
 import { DeviceCodesRepository } from './repositories/deviceCodes.js';
 
-/** Every repository over one database. Build with `openStore`; close with `store.close()`. */
+/**
+ * Every repository over one database. Build with `openStore`; close with `store.close()`. The Kysely handle is
+ * private: code outside src/store reaches the database only through the repositories and the methods below
+ * (test/unit/layering.test.ts checks that nothing else touches it).
+ */
 export class Store {
   readonly users: UsersRepository;
   readonly groups: GroupsRepository;
@@ -36,7 +40,7 @@ export class Store {
   readonly cliCodes: CliCodesRepository;
   readonly deviceCodes: DeviceCodesRepository;
 
-  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
+  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
     this.users = new UsersRepository(db);
     this.groups = new GroupsRepository(db);
     this.accounts = new AccountsRepository(db);
@@ -68,6 +72,11 @@ export class Store {
   /** True for the store that `transaction` hands to its function. */
   get inTransaction(): boolean {
     return this.db.isTransaction;
+  }
+
+  /** Applies every pending migration (`gatehouse migrate`); returns the names applied. */
+  async migrate(): Promise<string[]> {
+    return migrate({ db: this.db, dialect: this.dialect });
   }
 
   /** A trivial query: used by /readyz. */

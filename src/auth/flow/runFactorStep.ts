@@ -9,9 +9,15 @@ import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { isFirstFactor, isSecondFactor, type Factor } from '../factors.js';
 import { backoffError, GENERIC_FAILURE_MESSAGE, giveBackAttempt, lockoutKeys, reserveAttempt, settleFailure } from '../lockout.js';
 import type { FactorSuccess } from '../strategies/strategy.js';
+import { recordAudit } from '../../audit/recordAudit.js';
+import type { AuditDetail } from '../../audit/auditEvents.js';
+import { withTransaction } from '../../context.js';
 import { strategyFor, type FactorInput } from '../strategies/registry.js';
 import { advanceFlow, discardFlow, requireState } from './storedFlow.js';
 import type { FlowState, LoginFlow, StepMeta } from './types.js';
+
+/** What a sign-in step's audit event may carry besides its `purpose` (failures: back-off and lock; successes: the strategy's detail). */
+type LoginAuditDetail = Omit<AuditDetail<'login.password'> & AuditDetail<'login.mfa'> & AuditDetail<'login.recovery'>, 'purpose'>;
 
 /** The outcome of a factor step: the moved flow and what was verified. */
 export interface StepResult { flow: LoginFlow; success: FactorSuccess }
@@ -29,9 +35,9 @@ export async function attemptFactor<F extends Factor>(ctx: AppContext, flow: Log
   const subject = await strategy.identify(ctx, flow, input);
   const keys = lockoutKeys(subject.username, meta.ip);
   const who = { userId: subject.user?.id ?? null, username: subject.user?.username ?? subject.username, ip: meta.ip, requestId: meta.requestId };
-  const audit = (outcome: 'success' | 'failure', reason: string | null, extra: { deviceId?: string | null; deviceName?: string | null; detail?: Record<string, unknown> } = {}) =>
-    ctx.store.audit.append({
-      at: ctx.now().getTime(), type: strategy.auditType, outcome, ...who, requestId: meta.requestId ?? null, factor: strategy.factor,
+  const audit = (outcome: 'success' | 'failure', reason: string | null, extra: { deviceId?: string | null; deviceName?: string | null; detail?: LoginAuditDetail } = {}) =>
+    recordAudit(ctx, {
+      type: strategy.auditType, outcome, ...who, requestId: meta.requestId ?? null, factor: strategy.factor,
       deviceId: extra.deviceId ?? null, deviceName: extra.deviceName ?? null, reason, detail: { purpose: flow.data.purpose, ...extra.detail },
     });
 
@@ -43,7 +49,7 @@ export async function attemptFactor<F extends Factor>(ctx: AppContext, flow: Log
       throw backoffError(gate.retryAfterSeconds);
     }
     await strategy.imitate?.(ctx, input);
-    await audit('failure', 'locked', { detail: { lockedKey: gate.key.startsWith('ip:') ? 'ip' : 'user' } });
+    await audit('failure', 'locked', { detail: { lockedKey: gate.key === keys.ip ? 'ip' : 'user' } });
     throw new GatehouseError('invalid_credentials', GENERIC_FAILURE_MESSAGE, { detail: { reason: 'locked' } });
   }
 
@@ -91,7 +97,9 @@ export async function nextState(ctx: AppContext, flow: LoginFlow, user: User, fa
   if (flow.data.purpose === 'setup') return 'enroll-mfa';
   if (devices.length > 0) return 'mfa';
   if (ctx.config.auth.enrollAtFirstLogin) return 'enroll-mfa';
-  await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'login.enrollment_required', outcome: 'failure', userId: user.id, username: user.username, reason: 'no_device_enrollment_disabled' });
-  await discardFlow(ctx, flow);
+  await withTransaction(ctx, async (tx) => {
+    await discardFlow(tx, flow);
+    await recordAudit(tx, { type: 'login.enrollment_required', outcome: 'failure', userId: user.id, username: user.username, reason: 'no_device_enrollment_disabled' });
+  });
   throw new GatehouseError('enrollment_required', 'You have no two-step verification device yet, and this site does not let you add one at sign-in. Ask your administrator for an enrollment link.');
 }

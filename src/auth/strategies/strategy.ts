@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
 import type { Factor } from '../factors.js';
+import type { AuditDetail } from '../../audit/auditEvents.js';
 import type { FlowState, LoginFlow } from '../flow/types.js';
 
 /** Who an attempt is for. `user` is undefined when the typed login names nobody. */
@@ -22,8 +23,8 @@ export interface FactorSuccess {
   user: User;
   deviceId: string | null;
   deviceName: string | null;
-  /** Extra audit detail (never a secret). */
-  detail?: Record<string, unknown>;
+  /** Extra audit detail (never a secret): the TOTP time step used, or the recovery codes left. */
+  detail?: Pick<AuditDetail<'login.mfa'>, 'step'> & Pick<AuditDetail<'login.recovery'>, 'remaining'>;
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The TOTP factor: a 6-digit code from one of the person's confirmed authenticator apps, each step once. */
 import { isGatehouseError } from '../../errors.js';
 import { verifyTotp } from '../totp.js';
+import { listUsableDevices } from '../devices.js';
 import { factorName, type Factor } from '../factors.js';
 import { factorFailure, flowSubject, type FactorStrategy } from './strategy.js';
 
@@ -18,7 +19,7 @@ export const totpStrategy = {
   identify: (ctx, flow) => flowSubject(ctx, flow),
   async verify(ctx, _flow, subject, input) {
     const user = subject.user!;
-    const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => d.kind === factorName.totp && !d.flagged && d.secretEnc);
+    const devices = await listUsableDevices(ctx, user.id, factorName.totp);
     if (devices.length === 0) throw factorFailure('factor_rejected', 'You have no authenticator app set up. Use another way to sign in.', { reason: 'no_device' });
     const now = ctx.now().getTime();
     let replayedOn: { id: string; name: string } | undefined;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
 import { normaliseRoleName } from '../../aws/roleName.js';
 import { GatehouseError } from '../../errors.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { requiredFactors } from '../../auth/factors.js';
 import { accountSchema, roleSchema } from '../../directory/directoryFile.js';
 import type { AwsAccount } from '../../store/repositories/accounts.js';
@@ -15,10 +16,6 @@ async function requireAccount(ctx: AppContext, idOrAlias: string): Promise<AwsAc
   const a = await ctx.store.accounts.find(idOrAlias);
   if (!a) throw new GatehouseError('not_found', `no AWS account with id or alias "${idOrAlias}"`);
   return a;
-}
-
-async function audit(ctx: AppContext, type: string, detail: Record<string, unknown>): Promise<void> {
-  await ctx.store.audit.append({ at: ctx.now().getTime(), type, outcome: 'success', detail: { by: cliActor(), ...detail } });
 }
 
 export function registerAccountCommands(program: Command): void {
@@ -38,7 +35,7 @@ export function registerAccountCommands(program: Command): void {
       const existed = (await ctx.store.accounts.find(v.id)) !== undefined;
       await ctx.store.transaction(async (tx) => {
         await tx.accounts.upsert({ id: v.id, alias: v.alias, partition: v.partition, providerName: v.provider, region: v.region ?? null });
-        await audit({ ...ctx, store: tx }, existed ? 'account.updated' : 'account.created', { account: v.id, alias: v.alias });
+        await recordAudit({ ...ctx, store: tx }, { type: existed ? 'account.updated' : 'account.created', outcome: 'success', detail: { by: cliActor(), account: v.id, alias: v.alias } });
       });
       printLines([`${existed ? 'updated' : 'added'} account ${v.alias} (${v.id})`]);
     }));
@@ -63,7 +60,7 @@ export function registerAccountCommands(program: Command): void {
       const mappings = (await ctx.store.accounts.listMappings()).filter((m) => m.accountId === a.id).length;
       await ctx.store.transaction(async (tx) => {
         await tx.accounts.delete(a.id);
-        await audit({ ...ctx, store: tx }, 'account.deleted', { account: a.id, alias: a.alias, mappings });
+        await recordAudit({ ...ctx, store: tx }, { type: 'account.deleted', outcome: 'success', detail: { by: cliActor(), account: a.id, alias: a.alias, mappings } });
       });
       printLines([`deleted account ${a.alias} (${a.id}) and ${mappings} role mapping(s)`]);
     }));
@@ -88,7 +85,7 @@ export function registerAccountCommands(program: Command): void {
       await ctx.store.transaction(async (tx) => {
         if (existing) await tx.accounts.updateMapping(existing.id, values);
         else await tx.accounts.addMapping({ id: randomUUID(), groupId: g.id, accountId: a.id, roleName, ...values });
-        await audit({ ...ctx, store: tx }, 'role.mapped', { group: g.name, account: a.id, role: roleName, ...values });
+        await recordAudit({ ...ctx, store: tx }, { type: 'role.mapped', outcome: 'success', detail: { by: cliActor(), group: g.name, account: a.id, role: roleName, ...values } });
       });
       printLines([`${existing ? 'updated' : 'mapped'} ${a.alias}/${roleName} for ${g.name}`]);
     }));
@@ -106,7 +103,7 @@ export function registerAccountCommands(program: Command): void {
       if (!existing) throw new GatehouseError('not_found', `${a.alias}/${roleName} is not mapped for ${g.name}`);
       await ctx.store.transaction(async (tx) => {
         await tx.accounts.removeMapping(existing.id);
-        await audit({ ...ctx, store: tx }, 'role.unmapped', { group: g.name, account: a.id, role: roleName });
+        await recordAudit({ ...ctx, store: tx }, { type: 'role.unmapped', outcome: 'success', detail: { by: cliActor(), group: g.name, account: a.id, role: roleName } });
       });
       printLines([`unmapped ${a.alias}/${roleName} for ${g.name}`]);
     }));

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { configurableTagKeyProblem, foldTagKey, isValidTagValue, tagValueRule } from '../../aws/tags.js';
 import { groupSchema } from '../../directory/directoryFile.js';
 import type { Group } from '../../store/repositories/groups.js';
@@ -15,10 +16,6 @@ export async function requireGroup(ctx: AppContext, name: string): Promise<Group
   const g = await ctx.store.groups.findByName(name);
   if (!g) throw new GatehouseError('not_found', `no group "${name}"`);
   return g;
-}
-
-async function audit(ctx: AppContext, type: string, detail: Record<string, unknown>): Promise<void> {
-  await ctx.store.audit.append({ at: ctx.now().getTime(), type, outcome: 'success', detail: { by: cliActor(), ...detail } });
 }
 
 async function describeGroup(ctx: AppContext, g: Group) {
@@ -44,7 +41,7 @@ export function registerGroupCommands(program: Command): void {
       if (await ctx.store.groups.findByName(name)) throw new GatehouseError('conflict', `group "${name}" exists already`);
       await ctx.store.transaction(async (tx) => {
         await tx.groups.create({ id: randomUUID(), name: v.name, description: v.description ?? null, tags: v.tags }, ctx.now().getTime());
-        await audit({ ...ctx, store: tx }, 'group.created', { group: v.name });
+        await recordAudit({ ...ctx, store: tx }, { type: 'group.created', outcome: 'success', detail: { by: cliActor(), group: v.name } });
       });
       printLines([`added group ${v.name}`]);
     }));
@@ -85,7 +82,7 @@ export function registerGroupCommands(program: Command): void {
       const d = await describeGroup(ctx, g);
       await ctx.store.transaction(async (tx) => {
         await tx.groups.delete(g.id);
-        await audit({ ...ctx, store: tx }, 'group.deleted', { group: g.name, members: d.members.length, roles: d.roles.length });
+        await recordAudit({ ...ctx, store: tx }, { type: 'group.deleted', outcome: 'success', detail: { by: cliActor(), group: g.name, members: d.members.length, roles: d.roles.length } });
       });
       printLines([`deleted group ${g.name} (${d.members.length} membership(s), ${d.roles.length} role mapping(s))`]);
     }));
@@ -101,7 +98,7 @@ export function registerGroupCommands(program: Command): void {
         await ctx.store.transaction(async (tx) => {
           if (add) await tx.groups.addMember(g.id, u.id);
           else await tx.groups.removeMember(g.id, u.id);
-          await tx.audit.append({ at: ctx.now().getTime(), type: add ? 'group.member_added' : 'group.member_removed', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor(), group: g.name } });
+          await recordAudit({ ...ctx, store: tx }, { type: add ? 'group.member_added' : 'group.member_removed', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor(), group: g.name } });
         });
         printLines([add ? `${u.username} is in ${g.name}` : `${u.username} is not in ${g.name}`]);
       }));
@@ -125,7 +122,7 @@ export function registerGroupCommands(program: Command): void {
       }
       await ctx.store.transaction(async (tx) => {
         await tx.groups.update(g.id, { tags });
-        await audit({ ...ctx, store: tx }, 'group.tags_changed', { group: g.name, key, value: o.unset ? null : value });
+        await recordAudit({ ...ctx, store: tx }, { type: 'group.tags_changed', outcome: 'success', detail: { by: cliActor(), group: g.name, key, value: o.unset ? null : value ?? null } });
       });
       printLines([o.unset ? `removed tag ${key} from ${g.name}` : `${g.name}: ${key}=${value ?? ''}`]);
     }));

@@ -1,7 +1,6 @@
 /** `gatehouse serve` and `gatehouse migrate`. */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
-import { migrate } from '../../store/migrate.js';
 import { printJson, printLines } from '../output.js';
 import { withContext } from '../withContext.js';
 
@@ -18,7 +17,7 @@ export function registerServerCommands(program: Command): void {
     .description('apply pending database migrations and exit')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => withContext(async (ctx) => {
-      const applied = await migrate({ db: ctx.store.db, dialect: ctx.store.dialect });
+      const applied = await ctx.store.migrate();
       if (o.json) printJson({ applied });
       else printLines(applied.length > 0 ? applied.map((m) => `applied ${m}`) : ['the database is up to date']);
     }, { migrate: false }));

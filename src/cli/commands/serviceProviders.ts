@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GatehouseError } from '../../errors.js';
+import { withTransaction } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { registerServiceProvider } from '../../directory/registerServiceProvider.js';
 import { printJson, printLines, printTable } from '../output.js';
 import { cliActor, withContext } from '../withContext.js';
@@ -40,8 +42,10 @@ export function registerServiceProviderCommands(program: Command): void {
     .action(async (entityId: string) => withContext(async (ctx) => {
       const s = await ctx.store.serviceProviders.findByEntityId(entityId);
       if (!s) throw new GatehouseError('not_found', `no service provider ${entityId}`);
-      await ctx.store.serviceProviders.delete(s.id);
-      await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'sp.removed', outcome: 'success', username: cliActor(), detail: { entityId } });
+      await withTransaction(ctx, async (tx) => {
+        await tx.store.serviceProviders.delete(s.id);
+        await recordAudit(tx, { type: 'sp.removed', outcome: 'success', detail: { entityId, by: cliActor() } });
+      });
       printLines([`removed ${entityId}`]);
     }));
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { userSchema } from '../../directory/directoryFile.js';
 import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
 import { clearLock, lockoutKeys } from '../../auth/lockout.js';
@@ -17,10 +18,6 @@ export async function requireUser(ctx: AppContext, username: string): Promise<Us
   const u = await ctx.store.users.findByUsername(username);
   if (!u) throw new GatehouseError('not_found', `no user "${username}"`);
   return u;
-}
-
-async function audit(ctx: AppContext, type: string, user: User, detail: Record<string, unknown> = {}): Promise<void> {
-  await ctx.store.audit.append({ at: ctx.now().getTime(), type, outcome: 'success', userId: user.id, username: user.username, detail: { by: cliActor(), ...detail } });
 }
 
 async function describeUser(ctx: AppContext, u: User) {
@@ -72,7 +69,7 @@ export function registerUserCommands(program: Command): void {
       await ctx.store.transaction(async (tx) => {
         const created = await tx.users.create({ id, username: v.username, email: v.email ?? null, displayName: v.display_name ?? null, status: v.status, attributes: v.attributes }, now);
         for (const g of groups) await tx.groups.addMember(g.id, id);
-        await audit({ ...ctx, store: tx }, 'user.created', created, { groups: groups.map((g) => g.name) });
+        await recordAudit({ ...ctx, store: tx }, { type: 'user.created', outcome: 'success', userId: created.id, username: created.username, detail: { by: cliActor(), groups: groups.map((g) => g.name) } });
       });
       if (o.json) printJson(await describeUser(ctx, await requireUser(ctx, username)));
       else printLines([`added user ${v.username}; set a password with: gatehouse user set-password ${v.username}`]);
@@ -135,7 +132,7 @@ export function registerUserCommands(program: Command): void {
         await tx.users.update(u.id, { passwordHash: hash }, ctx.now().getTime());
         await tx.sessions.deleteForUser(u.id);
         await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
-        await audit({ ...ctx, store: tx }, 'user.password_set', u);
+        await recordAudit({ ...ctx, store: tx }, { type: 'user.password_set', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor() } });
       });
       printLines([`password of ${u.username} set; their sessions were ended`]);
     }));
@@ -152,7 +149,7 @@ export function registerUserCommands(program: Command): void {
             await tx.sessions.deleteForUser(u.id);
             await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
           }
-          await audit({ ...ctx, store: tx }, status === 'disabled' ? 'user.disabled' : 'user.enabled', u);
+          await recordAudit({ ...ctx, store: tx }, { type: status === 'disabled' ? 'user.disabled' : 'user.enabled', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor() } });
         });
         printLines([`${u.username} is ${status}`]);
       }));

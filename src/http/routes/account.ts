@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import type { WebSession } from '../session.js';
 import { GatehouseError } from '../../errors.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { deviceFactors, factorFacts } from '../../auth/factors.js';
 import { startFlow } from '../../auth/flow/storedFlow.js';
 import { reauthenticate } from '../../auth/reauthenticate.js';
@@ -68,9 +69,6 @@ async function findOwnDevice(ctx: AppContext, s: WebSession, id: string) {
 }
 
 export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, _metrics: Metrics): Promise<void> {
-  const audit = (req: FastifyRequest, s: WebSession, type: string, extra: { deviceId?: string; deviceName?: string; factor?: string; detail?: Record<string, unknown> } = {}) =>
-    ctx.store.audit.append({ at: ctx.now().getTime(), type, outcome: 'success', userId: s.userId, username: s.user.username, ip: stepMeta(req).ip, requestId: req.id, ...extra });
-
   /** Runs a change; a form error shows the account page (or `page`) again with the error announced. */
   const withFormErrors = async (reply: FastifyReply, s: WebSession, fn: () => Promise<FastifyReply>, page?: { name: string; model: PageModel }) => {
     try {
@@ -116,8 +114,10 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
     const page = { name: 'device-remove', model: { title: 'Remove device', csrf: s.csrf, user: await pageUser(ctx, s), device, needPassword: !isFresh(ctx, s) } };
     return withFormErrors(reply, s, async () => {
       await requireRecentAuth(ctx, req, s);
-      const removed = await removeDevice(ctx, s.user, device.id);
-      await audit(req, s, 'device.removed', { deviceId: removed.id, deviceName: removed.name, factor: removed.kind });
+      await removeDevice(ctx, s.user, device.id, (tx, removed) => recordAudit(tx, {
+        type: 'device.removed', outcome: 'success', userId: s.userId, username: s.user.username,
+        deviceId: removed.id, deviceName: removed.name, factor: removed.kind,
+      }, { req }));
       return reply.redirect('/account?done=removed', 303);
     }, page);
   });
@@ -128,8 +128,9 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
     checkCsrf(req, s.csrf);
     return withFormErrors(reply, s, async () => {
       await requireRecentAuth(ctx, req, s);
-      const codes = await issueRecoveryCodes(ctx, s.userId);
-      await audit(req, s, 'recovery.regenerated', { detail: { count: codes.length } });
+      const codes = await issueRecoveryCodes(ctx, s.userId, (tx, issued) => recordAudit(tx, {
+        type: 'recovery.regenerated', outcome: 'success', userId: s.userId, username: s.user.username, detail: { count: issued.length },
+      }, { req }));
       return sendPage(reply, 'recovery-codes', { title: 'Your new recovery codes', user: await pageUser(ctx, s), csrf: s.csrf, codes, continueHref: '/account' });
     });
   });

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
 import { listKeys } from '../../keys/signingKeyService.js';
+import { lockedPeople } from '../../auth/lockout.js';
 import { isAdmin, pageSession, pageUser } from '../guards.js';
 import { sendPage } from '../signIn.js';
 
@@ -20,14 +21,13 @@ export async function registerAdminPageRoutes(app: FastifyInstance, ctx: AppCont
     const now = ctx.now().getTime();
     const [users, groups, accounts, mappings, memberships, sps, keys, locked, events] = await Promise.all([
       ctx.store.users.list(), ctx.store.groups.list(), ctx.store.accounts.list(), ctx.store.accounts.listMappings(), ctx.store.groups.memberships(),
-      ctx.store.serviceProviders.list(), listKeys(ctx), ctx.store.throttles.listLocked(now), ctx.store.audit.list({ limit: 50 }),
+      ctx.store.serviceProviders.list(), listKeys(ctx), lockedPeople(ctx, now), ctx.store.audit.list({ limit: 50 }),
     ]);
-    const lockedUsers = new Set(locked.filter((l) => l.key.startsWith('user:')).map((l) => l.key.slice(5)));
     const accountAlias = new Map(accounts.map((a) => [a.id, a.alias]));
     const memberCount = (groupId: string) => memberships.filter((m) => m.groupId === groupId).length;
     return sendPage(reply, 'admin', {
       title: 'Administration', csrf: session.csrf, user: await pageUser(ctx, session),
-      users: users.map((u) => ({ username: u.username, email: u.email ?? '', status: u.status, locked: lockedUsers.has(u.username.toLowerCase()), created: when(u.createdAt) })),
+      users: users.map((u) => ({ username: u.username, email: u.email ?? '', status: u.status, locked: locked.lockedUntil(u.username) !== undefined, created: when(u.createdAt) })),
       groups: groups.map((g) => ({
         name: g.name, members: memberCount(g.id), tags: Object.entries(g.tags).map(([k, v]) => `${k}=${v}`).join(', '),
         roles: mappings.filter((m) => m.groupId === g.id).map((m) => `${accountAlias.get(m.accountId) ?? m.accountId}/${m.roleName}${m.requireFactor ? ` (needs ${m.requireFactor})` : ''}`),

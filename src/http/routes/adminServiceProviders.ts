@@ -4,11 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../context.js';
+import { withTransaction, type AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { GatehouseError } from '../../errors.js';
 import { registerServiceProvider } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
-import { clientIp, requireAdmin } from '../guards.js';
+import { requireAdmin } from '../guards.js';
 import { choiceField, readInput, textField } from '../readInput.js';
 
 const registerBody = z.strictObject({
@@ -40,8 +41,10 @@ export async function registerAdminServiceProviderRoutes(app: FastifyInstance, c
     const { id } = readInput(spParams, req.params, 'path');
     const sp = await ctx.store.serviceProviders.findById(id);
     if (!sp) throw new GatehouseError('not_found', `No service provider with id ${id}.`);
-    await ctx.store.serviceProviders.delete(sp.id);
-    await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'sp.removed', outcome: 'success', userId: admin.userId, username: admin.user.username, ip: clientIp(req), requestId: req.id, detail: { entityId: sp.entityId } });
+    await withTransaction(ctx, async (tx) => {
+      await tx.store.serviceProviders.delete(sp.id);
+      await recordAudit(tx, { type: 'sp.removed', outcome: 'success', detail: { entityId: sp.entityId, by: admin.user.username } }, { req });
+    });
     return reply.status(204).send();
   });
 }

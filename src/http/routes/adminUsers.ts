@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../context.js';
+import { withTransaction, type AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import type { Metrics } from '../metrics.js';
 import { GatehouseError } from '../../errors.js';
 import { clearLock } from '../../auth/lockout.js';
@@ -38,8 +39,10 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
     const now = ctx.now().getTime();
     const token = newToken();
     const expiresAt = now + ctx.config.auth.enrollmentLinkTtlSeconds * 1000;
-    await ctx.store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: user.id, purpose: 'enroll', createdAt: now, expiresAt });
-    await ctx.store.audit.append({ at: now, type: 'enrollment.link_issued', outcome: 'info', userId: user.id, username: user.username, ip: clientIp(req), requestId: req.id, detail: { by: admin.user.username } });
+    await withTransaction(ctx, async (tx) => {
+      await tx.store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: user.id, purpose: 'enroll', createdAt: now, expiresAt });
+      await recordAudit(tx, { at: now, type: 'enrollment.link_issued', outcome: 'info', userId: user.id, username: user.username, detail: { by: admin.user.username } }, { req });
+    });
     return { username: user.username, url: `${ctx.config.server.baseUrl}/setup?token=${token}`, expiresAt: new Date(expiresAt).toISOString() };
   });
 }

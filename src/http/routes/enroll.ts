@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import type { MfaDevice } from '../../store/repositories/mfaDevices.js';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { deviceFactors, factorFacts, factorName, type DeviceFactor } from '../../auth/factors.js';
 import { advanceFlow, requireState } from '../../auth/flow/storedFlow.js';
 import { bindChallenge, expectedChallengeFor } from '../../auth/flow/webauthnChallenge.js';
@@ -18,7 +19,7 @@ import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, fi
 import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf } from '../session.js';
 import { checkCsrfHeader, currentFlow, setFlowCookie } from '../guards.js';
-import { finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { finishFlow, formError, sendFormError, sendPage } from '../signIn.js';
 import { objectField, readInput, textField } from '../readInput.js';
 
 type Body = Record<string, unknown>;
@@ -44,12 +45,15 @@ async function enrollingUser(ctx: AppContext, req: FastifyRequest, flow: LoginFl
   return user;
 }
 
-/** Audits an enrollment attempt (device by name and id; never the seed or the codes). */
+/**
+ * Audits an enrollment attempt (device by name and id; never the seed or the codes). A success is recorded by
+ * the enrollment itself, in the transaction that stores the device (`ctx` is then that transaction's).
+ */
 function auditEnroll(ctx: AppContext, req: FastifyRequest, flow: LoginFlow, user: User, kind: DeviceFactor, outcome: 'success' | 'failure', device: Pick<MfaDevice, 'id' | 'name'> | null, reason: string | null) {
-  return ctx.store.audit.append({
-    at: ctx.now().getTime(), type: `enroll.${kind}`, outcome, userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id,
+  return recordAudit(ctx, {
+    type: `enroll.${kind}`, outcome, userId: user.id, username: user.username,
     factor: kind, deviceId: device?.id ?? null, deviceName: device?.name ?? null, reason, detail: { purpose: flow.data.purpose },
-  });
+  }, { req });
 }
 
 /**
@@ -60,8 +64,9 @@ async function afterEnrollment(ctx: AppContext, req: FastifyRequest, reply: Fast
   const completed = { factor: device.kind, deviceId: device.id, deviceName: device.name };
   const confirmed = await ctx.store.devices.listForUser(user.id, { confirmedOnly: true });
   if (confirmed.length === 1) {
-    const codes = await issueRecoveryCodes(ctx, user.id);
-    await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'recovery.issued', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, detail: { count: codes.length } });
+    const codes = await issueRecoveryCodes(ctx, user.id, (tx, issued) => recordAudit(tx, {
+      type: 'recovery.issued', outcome: 'success', userId: user.id, username: user.username, detail: { count: issued.length },
+    }, { req }));
     const next = await advanceFlow(ctx, flow, {
       state: 'recovery-codes', factorsDone: [...new Set([...flow.factorsDone, device.kind])],
       data: { completed, recoveryCodesSealed: ctx.secrets.seal(JSON.stringify(codes), codesAad(user.id)) }, clear: ['challenge', 'enrollDeviceId'],
@@ -108,7 +113,8 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     try {
       const { code1, code2, name } = readInput(totpForm, req.body);
       if (!flow.data.enrollDeviceId) throw new GatehouseError('flow_invalid', 'Open the set-up page again.');
-      device = await confirmTotpEnrollment(ctx, user, { deviceId: flow.data.enrollDeviceId, code1, code2, name });
+      device = await confirmTotpEnrollment(ctx, user, { deviceId: flow.data.enrollDeviceId, code1, code2, name },
+        (tx, confirmed) => auditEnroll(tx, req, flow, user, factorName.totp, 'success', confirmed, null));
     } catch (e) {
       count('enroll_totp', 'failure');
       const pending = flow.data.enrollDeviceId ? await ctx.store.devices.findById(flow.data.enrollDeviceId) : undefined;
@@ -118,7 +124,6 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
       return totpPage(req, reply, flow, user, fe);
     }
     count('enroll_totp', 'success');
-    await auditEnroll(ctx, req, flow, user, factorName.totp, 'success', device, null);
     return reply.redirect(await afterEnrollment(ctx, req, reply, flow, user, device), 303);
   });
 
@@ -144,14 +149,14 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     const { response, name } = readInput(webauthnForm, req.body);
     let device: MfaDevice;
     try {
-      device = await finishWebauthnEnrollment(ctx, user, { response: response as unknown as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name });
+      device = await finishWebauthnEnrollment(ctx, user, { response: response as unknown as RegistrationResponseJSON, expectedChallenge: expectedChallengeFor(ctx, flow, 'register'), name },
+        (tx, stored) => auditEnroll(tx, req, flow, user, factorName.webauthn, 'success', stored, null));
     } catch (e) {
       count('enroll_webauthn', 'failure');
       await auditEnroll(ctx, req, flow, user, factorName.webauthn, 'failure', null, isGatehouseError(e) ? ((e.detail as { reason?: string } | undefined)?.reason ?? e.code) : 'error');
       throw e;
     }
     count('enroll_webauthn', 'success');
-    await auditEnroll(ctx, req, flow, user, factorName.webauthn, 'success', device, null);
     return { redirect: await afterEnrollment(ctx, req, reply, flow, user, device) };
   });
 

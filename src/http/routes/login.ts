@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
+import { listUsableDevices } from '../../auth/devices.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
@@ -58,7 +60,7 @@ interface MfaChoices { available: SecondFactor[]; totpNames: string[]; keyNames:
  * others always; a step-up only the factor it asks for. Phishing-resistant factors first.
  */
 async function mfaChoices(ctx: AppContext, user: User, flow: LoginFlow): Promise<MfaChoices> {
-  const devices = (await ctx.store.devices.listForUser(user.id, { confirmedOnly: true })).filter((d) => !d.flagged);
+  const devices = await listUsableDevices(ctx, user.id);
   const namesOf = (f: SecondFactor) => devices.filter((d) => d.kind === f).map((d) => d.name);
   const stepUp = flow.data.stepUpFactor;
   const available = secondFactors
@@ -169,7 +171,7 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkCsrfHeader(req, flow.csrf);
     requireState(flow, 'mfa');
     checkStepUp(req, flow, factorName.webauthn);
-    const keys = (await ctx.store.devices.listForUser(flow.userId ?? '', { confirmedOnly: true })).filter((d) => d.kind === factorName.webauthn && !d.flagged && d.credentialId);
+    const keys = await listUsableDevices(ctx, flow.userId ?? '', factorName.webauthn);
     if (keys.length === 0) throw new GatehouseError('webauthn_failed', 'You have no security key or passkey registered. Use another way to sign in.');
     const options = await authenticationOptions({ rpId: ctx.config.auth.rpId, allowCredentialIds: keys.map((k) => ({ id: k.credentialId!, transports: k.transports })) });
     await bindChallenge(ctx, flow, options.challenge, 'authenticate');
@@ -203,7 +205,7 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     if (!session) return reply;
     const q = queryOf(req);
     const factor: RequiredFactor = isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
-    const has = (await ctx.store.devices.listForUser(session.userId, { confirmedOnly: true })).some((d) => d.kind === factor && !d.flagged);
+    const has = isDeviceFactor(factor) && (await listUsableDevices(ctx, session.userId, factor)).length > 0;
     if (!has) {
       throw new GatehouseError('enrollment_required', `This needs a registered ${factorFacts[factor].label.noun}, and you have none. Add one on your account page first.`);
     }
@@ -223,8 +225,7 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     if (req.session) {
       checkCsrf(req, req.session.csrf);
       const s = req.session;
-      await endSession(ctx, req, reply);
-      await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'logout', outcome: 'success', userId: s.userId, username: s.user.username, ip: stepMeta(req).ip, requestId: req.id });
+      await endSession(ctx, req, reply, (tx) => recordAudit(tx, { type: 'logout', outcome: 'success', userId: s.userId, username: s.user.username }, { req }));
     }
     clearFlowCookie(ctx, reply);
     return reply.redirect('/login?signed_out=1', 303);

@@ -63,18 +63,18 @@ async function checkRequest(ctx: AppContext, inbound: Inbound): Promise<{ reques
 
 /** Step 3: the request ID is single-use on every node. */
 async function consumeRequestId(ctx: AppContext, checked: CheckedAuthnRequest): Promise<void> {
-  const ok = await ctx.store.singleUse.consume(`authn-request:${checked.consume.issuer}:${checked.consume.id}`, checked.consume.consumeUntil.getTime(), ctx.now().getTime());
+  const ok = await ctx.store.singleUse.consumeAuthnRequestId(checked.consume.issuer, checked.consume.id, checked.consume.consumeUntil.getTime(), ctx.now().getTime());
   if (!ok) throw new GatehouseError('saml_request_replayed', 'This sign-in request was already used. Start again from the application.');
 }
 
 /**
- * The pending request is answered once, on any node: the first answer consumes `saml-answer:<SP>:<request ID>`
- * (kept as long as a resume link lives), so a resume link opened again, or in a second tab, is refused
+ * The pending request is answered once, on any node: the first answer consumes its answer key in the store
+ * (`consumeSamlAnswer`, kept as long as a resume link lives), so a resume link opened again, or in a second tab, is refused
  * instead of minting another assertion for the same request.
  */
 async function answerOnce(ctx: AppContext, p: PendingAuthn & { id: string }): Promise<void> {
   const until = p.at + ctx.config.auth.flowTtlSeconds * 1000;
-  const ok = await ctx.store.singleUse.consume(`saml-answer:${p.sp}:${p.id}`, until, ctx.now().getTime());
+  const ok = await ctx.store.singleUse.consumeSamlAnswer(p.sp, p.id, until, ctx.now().getTime());
   if (!ok) throw new GatehouseError('saml_request_replayed', 'This sign-in request was already answered. Start again from the application.');
 }
 

@@ -3,9 +3,10 @@
  * Password (set a new one, or confirm the current one) → enroll a device → recovery codes → portal.
  * The link's token is consumed when the password step passes, so a link works once.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../context.js';
+import { withTransaction, type AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
@@ -41,12 +42,35 @@ async function setupUser(ctx: AppContext, flow: LoginFlow): Promise<User> {
   return user;
 }
 
+/** Marks the link used (atomic): false when it was used already (or the flow has none). */
+async function useLink(ctx: AppContext, flow: LoginFlow): Promise<boolean> {
+  return flow.data.setupTokenHash !== undefined && ctx.store.enrollmentTokens.consume(flow.data.setupTokenHash, ctx.now().getTime());
+}
+
+/** A link used already: its flow is dropped. */
+async function refuseLink(ctx: AppContext, flow: LoginFlow): Promise<never> {
+  await discardFlow(ctx, flow);
+  throw badLink();
+}
+
 /** Marks the link used (atomic); a second use of the same link fails and its flow is dropped. */
 async function consumeLink(ctx: AppContext, flow: LoginFlow): Promise<void> {
-  if (!flow.data.setupTokenHash || !(await ctx.store.enrollmentTokens.consume(flow.data.setupTokenHash, ctx.now().getTime()))) {
-    await discardFlow(ctx, flow);
-    throw badLink();
-  }
+  if (!(await useLink(ctx, flow))) await refuseLink(ctx, flow);
+}
+
+/**
+ * Sets the new password of a setup link's person: the link is used up, the password stored and the
+ * `setup.password` event recorded in one transaction. The slow hash is made before it starts.
+ */
+async function setLinkPassword(ctx: AppContext, req: FastifyRequest, flow: LoginFlow, user: User, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password, ctx.config.auth.argon2);
+  const set = await withTransaction(ctx, async (tx) => {
+    if (!(await useLink(tx, flow))) return false;
+    await tx.store.users.update(user.id, { passwordHash }, tx.now().getTime());
+    await recordAudit(tx, { type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, factor: factorName.password }, { req });
+    return true;
+  });
+  if (!set) await refuseLink(ctx, flow);
 }
 
 /** A new password as typed: the policy (length, blocklist, not the username or email) and typed twice the same. */
@@ -79,10 +103,7 @@ export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext,
       const body = readInput(passwordForm, req.body);
       let next: LoginFlow;
       if (flow.state === 'set-password') {
-        const password = checkNewPassword(ctx, user, body);
-        await consumeLink(ctx, flow);
-        await ctx.store.users.update(user.id, { passwordHash: await hashPassword(password, ctx.config.auth.argon2) }, ctx.now().getTime());
-        await ctx.store.audit.append({ at: ctx.now().getTime(), type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, ip: stepMeta(req).ip, requestId: req.id, factor: 'password' });
+        await setLinkPassword(ctx, req, flow, user, checkNewPassword(ctx, user, body));
         next = await advanceFlow(ctx, flow, { state: 'enroll-mfa', factorsDone: ['password'] });
       } else {
         next = (await runFactorStep(ctx, flow, factorName.password, { login: user.username, password: body.password }, stepMeta(req))).flow;

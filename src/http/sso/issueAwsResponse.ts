@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { authMethodOf } from '../../auth/factors.js';
@@ -52,7 +53,7 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const client = s.client ? { client: s.client } : {};
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
   const audit = {
-    at: now.getTime(), type: 'saml.assertion', userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
+    at: now.getTime(), type: 'saml.assertion' as const, userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
     factor: session.authMethod, deviceId: session.deviceId, deviceName: null as string | null,
   };
   if (session.deviceId) audit.deviceName = (await ctx.store.devices.findById(session.deviceId))?.name ?? null;
@@ -75,12 +76,12 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
     assertAwsConformant(input);
   } catch (e) {
     const roles = attributes === undefined ? s.roles.map((r) => `${r.account.id}/${r.roleName}`) : roleValues(attributes);
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e, 'aws_lint_failed') ? e.publicDetail : undefined, ...client } });
+    await recordAudit(ctx, { ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e, 'aws_lint_failed') ? e.publicDetail : undefined, ...client } });
     throw e;
   }
   const roleArns = roleValues(attributes);
   const { samlResponse } = buildResponse(input);
-  await ctx.store.audit.append({
+  await recordAudit(ctx, {
     ...audit, outcome: 'success',
     detail: { sp: input.audience, acs: s.acsUrl, assertionId, roles: roleArns, tags: entitlements.tags, sessionDuration: duration ?? null, ...client },
   });

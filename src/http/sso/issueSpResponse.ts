@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.js';
+import { recordAudit } from '../../audit/recordAudit.js';
 import { GatehouseError } from '../../errors.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
 import { buildResponse, type BuiltResponse } from '../../saml/buildResponse.js';
@@ -37,7 +38,7 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
   const now = ctx.now();
   const key = (await keys.get()).active;
   const deviceName = s.deviceId ? (await ctx.store.devices.findById(s.deviceId))?.name ?? null : null;
-  const audit = { at: now.getTime(), type: 'saml.assertion', userId: s.userId, username: s.user.username, ip: meta.ip, requestId: meta.requestId, factor: s.authMethod, deviceId: s.deviceId, deviceName };
+  const audit = { at: now.getTime(), type: 'saml.assertion' as const, userId: s.userId, username: s.user.username, ip: meta.ip, requestId: meta.requestId, factor: s.authMethod, deviceId: s.deviceId, deviceName };
   try {
     let subject;
     if (sp.kind === 'identity-center') {
@@ -59,11 +60,11 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
       sessionIndex: '_' + s.idHash.slice(0, 32), authnInstant: new Date(s.createdAt), sessionNotOnOrAfter: new Date(s.expiresAt),
       lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds, key, ...subject,
     });
-    await ctx.store.audit.append({ ...audit, outcome: 'success', detail: { sp: sp.entityId, acs: p.acs, assertionId, inResponseTo: p.id, attributes: subject.attributes.map((a) => a.name) } });
+    await recordAudit(ctx, { ...audit, outcome: 'success', detail: { sp: sp.entityId, acs: p.acs, assertionId, inResponseTo: p.id, attributes: subject.attributes.map((a) => a.name) } });
     return { response, ok: true };
   } catch (e) {
     const reason = e instanceof GatehouseError ? e.code : 'internal';
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason, detail: { sp: sp.entityId, acs: p.acs, inResponseTo: p.id, message: e instanceof GatehouseError && e.expose ? e.message : undefined } });
+    await recordAudit(ctx, { ...audit, outcome: 'failure', reason, detail: { sp: sp.entityId, acs: p.acs, inResponseTo: p.id, message: e instanceof GatehouseError && e.expose ? e.message : undefined } });
     const response = samlError(ctx, key, p, 'Responder', 'RequestDenied', e instanceof GatehouseError && e.expose ? e.message : 'The identity provider could not sign you in.');
     return { response, ok: false };
   }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AwsAccountsTable, Database, RoleMappingsTable } from '../tables.js';
 import type { RequiredFactor } from '../../auth/factors.js';
-import { parseJsonColumn, requiredFactorColumn, stringArray } from '../json.js';
+import { parseColumn, parseJsonColumn, requiredFactorColumn, stringArray } from '../json.js';
 
 export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
 
@@ -26,8 +26,8 @@ export interface RoleMapping {
 const toAccount = (r: Selectable<AwsAccountsTable>): AwsAccount => ({ id: r.id, alias: r.alias, partition: r.partition, providerName: r.provider_name, region: r.region });
 const toMapping = (r: Selectable<RoleMappingsTable>): RoleMapping => ({
   id: r.id, groupId: r.group_id, accountId: r.account_id, roleName: r.role_name,
-  sessionDuration: r.session_duration === null ? null : Number(r.session_duration), requireFactor: requiredFactorColumn.parse(r.require_factor),
-  sourceIps: parseJsonColumn(stringArray, r.source_ips, []),
+  sessionDuration: r.session_duration === null ? null : Number(r.session_duration), requireFactor: parseColumn({ column: 'role_mappings.require_factor', row: r.id }, requiredFactorColumn, r.require_factor),
+  sourceIps: parseJsonColumn({ column: 'role_mappings.source_ips', row: r.id }, stringArray, r.source_ips, []),
 });
 
 /** AWS accounts and the group → role mappings that point into them. */

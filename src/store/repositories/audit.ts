@@ -3,6 +3,7 @@ import type { AuditEventsTable, Database } from '../tables.js';
 import { GatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
 import { auditHash } from '../auditChain.js';
+import { jsonObject, parseJsonColumn } from '../json.js';
 import type { Dialect } from '../createDatabase.js';
 
 /** One audit event as written: who, from where, which factor and device, what happened and why. */
@@ -38,18 +39,24 @@ function toRow(r: Selectable<AuditEventsTable>): AuditRow {
   return { ...r, id: Number(r.id), seq: Number(r.seq), at: Number(r.at) };
 }
 
+/** The `detail` of a stored row, parsed and checked (a JSON object). */
+export function auditDetail(r: Pick<AuditRow, 'seq' | 'detail'>): Record<string, unknown> {
+  return parseJsonColumn({ column: 'audit_events.detail', row: `seq ${r.seq}` }, jsonObject, r.detail);
+}
+
 /** A stored row in the shape callers use (`detail` parsed). */
 export function toStoredEvent(r: AuditRow): StoredAuditEvent {
   return {
     id: r.id, seq: r.seq, at: r.at, type: r.type, outcome: r.outcome, userId: r.user_id, username: r.username, ip: r.ip,
     factor: r.factor, deviceId: r.device_id, deviceName: r.device_name, reason: r.reason, requestId: r.request_id,
-    detail: JSON.parse(r.detail) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash,
+    detail: auditDetail(r), prevHash: r.prev_hash, hash: r.hash,
   };
 }
 
 /**
  * Append-only audit log kept as a hash chain (docs/audit.md): there is no update or delete. Record events
- * through `recordAudit` (src/audit/), which types them; `append` is the storage step under it.
+ * through `recordAudit` (src/audit/), which types them; `append` is the untyped storage step under it, called
+ * by nothing else in src/ (test/unit/layering.test.ts checks it).
  */
 export class AuditRepository {
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}

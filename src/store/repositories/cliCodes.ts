@@ -1,11 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CliCodesTable, Database } from '../tables.js';
+import type { SecondFactor } from '../../auth/factors.js';
+import { parseColumn, secondFactorColumn } from '../json.js';
 
 /** The one-time code of a browser login (PKCE), as stored: only the code's hash. */
 export interface CliCode {
   codeHash: string;
   userId: string;
-  factor: string;
+  factor: SecondFactor;
   deviceId: string | null;
   clientName: string;
   codeChallenge: string;
@@ -26,7 +28,7 @@ export type CodeConsumption =
   | { outcome: 'unknown' };
 
 const toCode = (r: Selectable<CliCodesTable>): CliCode => ({
-  codeHash: r.code_hash, userId: r.user_id, factor: r.factor, deviceId: r.device_id, clientName: r.client_name, codeChallenge: r.code_challenge,
+  codeHash: r.code_hash, userId: r.user_id, factor: parseColumn({ column: 'cli_codes.factor' }, secondFactorColumn, r.factor), deviceId: r.device_id, clientName: r.client_name, codeChallenge: r.code_challenge,
   redirectUri: r.redirect_uri, authenticatedAt: Number(r.authenticated_at), sessionExpiresAt: Number(r.session_expires_at),
   createdAt: Number(r.created_at), expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),
 });

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CliTokensTable, Database } from '../tables.js';
+import type { SecondFactor } from '../../auth/factors.js';
+import { parseColumn, secondFactorColumn } from '../json.js';
 
 /** How a CLI session was started. */
 export type CliVia = 'terminal' | 'browser' | 'device';
@@ -8,7 +10,7 @@ export type CliVia = 'terminal' | 'browser' | 'device';
 export interface CliToken {
   tokenHash: string;
   userId: string;
-  factor: string;
+  factor: SecondFactor;
   deviceId: string | null;
   via: CliVia;
   clientName: string;
@@ -20,7 +22,7 @@ export interface CliToken {
 }
 
 const toToken = (r: Selectable<CliTokensTable>): CliToken => ({
-  tokenHash: r.token_hash, userId: r.user_id, factor: r.factor, deviceId: r.device_id, via: r.via as CliVia, clientName: r.client_name,
+  tokenHash: r.token_hash, userId: r.user_id, factor: parseColumn({ column: 'cli_tokens.factor' }, secondFactorColumn, r.factor), deviceId: r.device_id, via: r.via as CliVia, clientName: r.client_name,
   authenticatedAt: Number(r.authenticated_at), createdAt: Number(r.created_at), lastUsedAt: Number(r.last_used_at), expiresAt: Number(r.expires_at),
   revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
 });

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CliDeviceCodesTable, Database } from '../tables.js';
+import type { SecondFactor } from '../../auth/factors.js';
+import { parseColumn, secondFactorColumn } from '../json.js';
 
 export type DeviceCodeStatus = CliDeviceCodesTable['status'];
 
@@ -14,7 +16,7 @@ export interface DeviceCode {
   lastPolledAt: number | null;
   /** Who approved (the person the token is for) or denied; null while pending. */
   userId: string | null;
-  factor: string | null;
+  factor: SecondFactor | null;
   deviceId: string | null;
   authenticatedAt: number | null;
   sessionExpiresAt: number | null;
@@ -26,7 +28,7 @@ export interface DeviceCode {
 /** The approver's sign-in, copied into the row when the code is approved. */
 export interface DeviceApproval {
   userId: string;
-  factor: string;
+  factor: SecondFactor;
   deviceId: string | null;
   authenticatedAt: number;
   sessionExpiresAt: number;
@@ -39,7 +41,7 @@ const toDeviceCode = (r: Selectable<CliDeviceCodesTable>): DeviceCode => {
   const n = (v: number | null): number | null => (v === null ? null : Number(v));
   return {
     deviceCodeHash: r.device_code_hash, userCode: r.user_code, clientName: r.client_name, status: r.status, intervalMs: Number(r.interval_ms),
-    lastPolledAt: n(r.last_polled_at), userId: r.user_id, factor: r.factor, deviceId: r.device_id, authenticatedAt: n(r.authenticated_at),
+    lastPolledAt: n(r.last_polled_at), userId: r.user_id, factor: parseColumn({ column: 'cli_device_codes.factor' }, secondFactorColumn.nullable(), r.factor), deviceId: r.device_id, authenticatedAt: n(r.authenticated_at),
     sessionExpiresAt: n(r.session_expires_at), decidedAt: n(r.decided_at), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
   };
 };

@@ -11,7 +11,7 @@ export interface Group {
 }
 
 function toGroup(r: Selectable<GroupsTable>): Group {
-  return { id: r.id, name: r.name, description: r.description, tags: parseJsonColumn(stringRecord, r.tags, {}), createdAt: Number(r.created_at) };
+  return { id: r.id, name: r.name, description: r.description, tags: parseJsonColumn({ column: 'groups.tags', row: r.id }, stringRecord, r.tags, {}), createdAt: Number(r.created_at) };
 }
 
 /** Groups and their memberships. */

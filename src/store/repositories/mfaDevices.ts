@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DeviceFactor } from '../../auth/factors.js';
 import type { Database, MfaDevicesTable } from '../tables.js';
 import { inTransaction } from '../inTransaction.js';
-import { deviceKindColumn } from '../json.js';
+import { deviceKindColumn, parseColumn, parseJsonColumn, stringArray } from '../json.js';
 
 export interface MfaDevice {
   id: string;
@@ -25,9 +25,9 @@ export interface MfaDevice {
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 function toDevice(r: Selectable<MfaDevicesTable>): MfaDevice {
   return {
-    id: r.id, userId: r.user_id, kind: deviceKindColumn.parse(r.kind), name: r.name, secretEnc: r.secret_enc, lastStep: num(r.last_step),
+    id: r.id, userId: r.user_id, kind: parseColumn({ column: 'mfa_devices.kind', row: r.id }, deviceKindColumn, r.kind), name: r.name, secretEnc: r.secret_enc, lastStep: num(r.last_step),
     credentialId: r.credential_id, publicKey: r.public_key, counter: num(r.counter),
-    transports: r.transports ? (JSON.parse(r.transports) as string[]) : [], flagged: r.flagged === 1, confirmed: r.confirmed === 1,
+    transports: parseJsonColumn({ column: 'mfa_devices.transports', row: r.id }, stringArray, r.transports, []), flagged: r.flagged === 1, confirmed: r.confirmed === 1,
     createdAt: Number(r.created_at), lastUsedAt: num(r.last_used_at),
   };
 }

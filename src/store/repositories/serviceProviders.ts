@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, ServiceProvidersTable } from '../tables.js';
+import { acsEndpoints, parseJsonColumn, stringArray } from '../json.js';
 
 export interface AcsEndpoint { url: string; index: number | null; binding: string; isDefault: boolean }
 
@@ -17,8 +18,9 @@ export interface ServiceProvider {
 }
 
 const toSp = (r: Selectable<ServiceProvidersTable>): ServiceProvider => ({
-  id: r.id, entityId: r.entity_id, name: r.name, kind: r.kind, metadataXml: r.metadata_xml, acs: JSON.parse(r.acs) as AcsEndpoint[],
-  wantRequestsSigned: r.want_requests_signed === 1, signingCerts: JSON.parse(r.signing_certs) as string[],
+  id: r.id, entityId: r.entity_id, name: r.name, kind: r.kind, metadataXml: r.metadata_xml,
+  acs: parseJsonColumn({ column: 'service_providers.acs', row: r.id }, acsEndpoints, r.acs),
+  wantRequestsSigned: r.want_requests_signed === 1, signingCerts: parseJsonColumn({ column: 'service_providers.signing_certs', row: r.id }, stringArray, r.signing_certs),
   nameIdFormat: r.name_id_format, createdAt: Number(r.created_at),
 });
 

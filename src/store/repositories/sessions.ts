@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Factor } from '../../auth/factors.js';
 import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
-import { factorColumn, factorList, parseJsonColumn } from '../json.js';
+import { factorColumn, factorList, jsonObject, parseColumn, parseJsonColumn } from '../json.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -28,13 +28,15 @@ export interface FlowRecord {
   expiresAt: number;
 }
 
+// Rows are named by their user (session and flow keys are token hashes: not for logs).
 const toSession = (r: Selectable<SessionsTable>): SessionRecord => ({
-  idHash: r.id_hash, userId: r.user_id, factors: parseJsonColumn(factorList, r.factors, []), authMethod: factorColumn.parse(r.auth_method), deviceId: r.device_id,
+  idHash: r.id_hash, userId: r.user_id, factors: parseJsonColumn({ column: 'sessions.factors', row: `of user ${r.user_id}` }, factorList, r.factors, []),
+  authMethod: parseColumn({ column: 'sessions.auth_method', row: `of user ${r.user_id}` }, factorColumn, r.auth_method), deviceId: r.device_id,
   csrf: r.csrf, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at), expiresAt: Number(r.expires_at),
 });
 const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
-  id: r.id, state: r.state, userId: r.user_id, factorsDone: parseJsonColumn(factorList, r.factors_done, []),
-  pending: JSON.parse(r.pending) as Record<string, unknown>, csrf: r.csrf, data: JSON.parse(r.data) as Record<string, unknown>,
+  id: r.id, state: r.state, userId: r.user_id, factorsDone: parseJsonColumn({ column: 'login_flows.factors_done' }, factorList, r.factors_done, []),
+  pending: parseJsonColumn({ column: 'login_flows.pending' }, jsonObject, r.pending), csrf: r.csrf, data: parseJsonColumn({ column: 'login_flows.data' }, jsonObject, r.data),
   createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
 });
 

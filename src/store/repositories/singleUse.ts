@@ -16,6 +16,23 @@ export class SingleUseRepository {
     return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
+  /**
+   * An AuthnRequest ID from the SP `issuer` (entityID), accepted once on every node: true the first time,
+   * false for a replay. Kept until `expiresAt` (the request's own validity, with clock skew).
+   */
+  async consumeAuthnRequestId(issuer: string, requestId: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.consume(`authn-request:${issuer}:${requestId}`, expiresAt, now);
+  }
+
+  /**
+   * The answer to the pending AuthnRequest `requestId` of the SP `sp` (entityID), given once on every node:
+   * true the first time, false when it was answered already. Kept until `expiresAt` (as long as a resume link lives).
+   * Its own kind of key: consuming the request ID does not answer it.
+   */
+  async consumeSamlAnswer(sp: string, requestId: string, expiresAt: number, now: number): Promise<boolean> {
+    return this.consume(`saml-answer:${sp}:${requestId}`, expiresAt, now);
+  }
+
   async purgeExpired(now: number): Promise<number> {
     const r = await this.db.deleteFrom('single_use').where('expires_at', '<', now).executeTakeFirst();
     return Number(r.numDeletedRows);

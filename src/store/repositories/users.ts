@@ -31,7 +31,7 @@ export interface NewUser {
 function toUser(r: Selectable<UsersTable>): User {
   return {
     id: r.id, username: r.username, email: r.email, displayName: r.display_name, status: r.status,
-    attributes: parseJsonColumn(stringRecord, r.attributes, {}), passwordHash: r.password_hash,
+    attributes: parseJsonColumn({ column: 'users.attributes', row: r.id }, stringRecord, r.attributes, {}), passwordHash: r.password_hash,
     lastFactor: lastFactorColumn.parse(r.last_factor), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   };
 }

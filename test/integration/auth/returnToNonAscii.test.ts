@@ -9,11 +9,12 @@ import supertest from 'supertest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET, type TestUser } from '../../helpers/users.js';
 import { csrfFrom, totpCode } from '../../helpers/login.js';
+import { rawSql } from '../../helpers/rawSql.js';
 
 for (const db of ['sqlite', 'postgres'] as const) describe(`a non-ASCII return_to (${db})`, () => {
   let t: TestApp;
   let dora: TestUser;
-  const sessionsOf = async (userId: string) => (await t.ctx.store.db.selectFrom('sessions').select('id_hash').where('user_id', '=', userId).execute()).length;
+  const sessionsOf = async (userId: string) => (await rawSql(t.ctx.config.database.url, 'SELECT id_hash FROM sessions WHERE user_id = $1', [userId])).length;
 
   before(async () => {
     t = await startTestApp({ db });

@@ -1,7 +1,7 @@
 // One contract suite that every repository passes on SQLite and on PostgreSQL (STYLE.md §5).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { bothDatabases, openTestStore } from '../../helpers/databases.js';
+import { bothDatabases, createTestDatabase, openTestStore } from '../../helpers/databases.js';
 import { openStore } from '../../../src/store/store.js';
 import type { Store } from '../../../src/store/store.js';
 import type { FlowRecord } from '../../../src/store/repositories/sessions.js';
@@ -99,6 +99,18 @@ for (const kind of bothDatabases) {
       const r = await Promise.all(Array.from({ length: 8 }, () => store.singleUse.consume('k2', now + 1000, now)));
       assert.equal(r.filter(Boolean).length, 1);
       assert.equal(await store.singleUse.consume('k1', now + 5000, now + 2000), true);
+    });
+
+    it('single-use SAML keys: a request ID once per SP, its answer once, each apart from the other', async () => {
+      const until = now + 60_000;
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r1', until, now), true);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r1', until, now), false);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.b', '_r1', until, now), true, 'another SP may send the same ID');
+      assert.equal(await store.singleUse.consumeSamlAnswer('https://sp.a', '_r1', until, now), true, 'consuming the request ID does not answer it');
+      assert.equal(await store.singleUse.consumeSamlAnswer('https://sp.a', '_r1', until, now), false);
+      const r = await Promise.all(Array.from({ length: 8 }, () => store.singleUse.consumeSamlAnswer('https://sp.a', '_r2', until, now)));
+      assert.equal(r.filter(Boolean).length, 1);
+      assert.equal(await store.singleUse.consumeAuthnRequestId('https://sp.a', '_r2', until, now), true, 'answering does not consume the request ID');
     });
 
     it('audit: append-only, newest first, filter by user and type', async () => {
@@ -263,7 +275,7 @@ for (const kind of bothDatabases) {
     });
 
     it('CLI tokens: find by hash, revoke once, revoke all of a person, purge after expiry', async () => {
-      const base = { userId: 'u1', factor: 'totp', deviceId: 'd1', via: 'terminal' as const, clientName: 'laptop', authenticatedAt: now, createdAt: now, lastUsedAt: now, expiresAt: now + 1000 };
+      const base = { userId: 'u1', factor: 'totp' as const, deviceId: 'd1', via: 'terminal' as const, clientName: 'laptop', authenticatedAt: now, createdAt: now, lastUsedAt: now, expiresAt: now + 1000 };
       await store.cliTokens.create({ ...base, tokenHash: 'ct1' });
       await store.cliTokens.create({ ...base, tokenHash: 'ct2', via: 'browser', factor: 'webauthn', deviceId: null });
       assert.deepEqual(await store.cliTokens.find('ct1'), { ...base, tokenHash: 'ct1', revokedAt: null });
@@ -279,7 +291,7 @@ for (const kind of bothDatabases) {
     });
 
     it('CLI codes: 200 concurrent consumes on two stores (two nodes) → exactly one consumed; then used, expired, unknown', async () => {
-      const code = { userId: 'u1', factor: 'totp', deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
+      const code = { userId: 'u1', factor: 'totp' as const, deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
       await store.cliCodes.create({ ...code, codeHash: 'cc1' });
       const other = await openStore(url);
       try {
@@ -312,7 +324,7 @@ for (const kind of bothDatabases) {
       assert.equal((await store.deviceCodes.poll('dc1', now + 4999 + 9999 + 15_000)).outcome, 'ready');
       assert.deepEqual(await store.deviceCodes.poll('nope', now), { outcome: 'unknown' });
 
-      const approval = { userId: 'u1', factor: 'totp', deviceId: 'd1', authenticatedAt: now - 10, sessionExpiresAt: now + 9000 };
+      const approval = { userId: 'u1', factor: 'totp' as const, deviceId: 'd1', authenticatedAt: now - 10, sessionExpiresAt: now + 9000 };
       const decided = await Promise.all([
         store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval }),
         store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval: { ...approval, userId: 'someone-else' } }),
@@ -335,6 +347,21 @@ for (const kind of bothDatabases) {
       await store.deviceCodes.create({ ...dc, userCode: 'VWXZBCDF', deviceCodeHash: 'dc4' });
       assert.equal(await store.deviceCodes.decide('VWXZBCDF', now + 600_000, { status: 'approved', approval }), undefined, 'expired: not approvable');
       assert.equal(await store.deviceCodes.purgeExpired(now + 600_001), 3);
+    });
+
+    it('migrate: applies every migration to a new database, and nothing to a migrated one', async () => {
+      assert.deepEqual(await store.migrate(), []);
+      const tdb = await createTestDatabase(kind);
+      const fresh = await openStore(tdb.url, { migrate: false });
+      try {
+        const applied = await fresh.migrate();
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli']);
+        assert.deepEqual(await fresh.migrate(), []);
+        await fresh.ping();
+      } finally {
+        await fresh.close();
+        await tdb.drop();
+      }
     });
 
     it('settings and transactions: a failed transaction changes nothing', async () => {
