@@ -137,12 +137,10 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
 
-  // Every worker accepts from the shared listening socket itself (SCHED_NONE) rather than the primary accepting
-  // and handing each connection over (round robin, Node's default on Linux). Under round robin a worker killed
-  // while a connection was being handed to it leaves that connection open in the primary, unanswered until the
-  // client gives up; here the kernel keeps unaccepted connections queued for the workers still alive, and closes
-  // only those the dead worker had accepted.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Connections are handed out round robin by the primary (node:cluster's default on Linux), which keeps the load
+  // even however many workers there are; letting every worker accept from the shared socket (SCHED_NONE) is known
+  // to pile connections onto a few of them. The price: a connection being handed to a worker at the moment that
+  // worker is killed stays open in the primary, unanswered, until its client gives up (at most one per death).
   cluster.setupPrimary({ exec: workerEntry, args: [] });
   for (const s of slots) fork(s);
   try {
