@@ -99,7 +99,8 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
     const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
     if (phase === 'failed') return;
     if (phase === 'draining') {
-      if (code !== 0) drainExitCode = 1;
+      // Clean: closed with exit code 0, or stopped by the drain's SIGTERM before it listened (nothing in flight).
+      if (code !== 0 && !(signal === 'SIGTERM' && servedMs === undefined)) drainExitCode = 1;
       log.info({ worker: slot.index, workerPid: w.process.pid, code, signal }, `worker ${slot.index} (pid ${w.process.pid}) ${how}`);
       if (slots.every((s) => !s.worker)) void finish(drainExitCode);
       return;
@@ -137,10 +138,15 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
   process.on('SIGTERM', () => drain('SIGTERM'));
   process.on('SIGINT', () => drain('SIGINT'));
 
-  // Connections are handed out round robin by the primary (node:cluster's default on Linux), which keeps the load
-  // even however many workers there are; letting every worker accept from the shared socket (SCHED_NONE) is known
-  // to pile connections onto a few of them. The price: a connection being handed to a worker at the moment that
-  // worker is killed stays open in the primary, unanswered, until its client gives up (at most one per death).
+  // Each worker accepts from the shared socket itself (SCHED_NONE) unless NODE_CLUSTER_SCHED_POLICY says otherwise.
+  // Under node:cluster's round robin (its default on Linux) the primary accepts every connection and hands it over,
+  // waiting for the worker's acknowledgement: when a worker is killed, the connection being handed to it stays
+  // open in the primary, unanswered until the client gives up, and under load there nearly always is one. Here
+  // the kernel keeps connections not yet accepted for the workers still alive and closes only the dead worker's
+  // own, and the primary stays out of the data path. With 2 workers on a busy 2-core machine both policies spread
+  // the load alike (from even to about 75/25 from run to run); Node's documentation warns that with many workers
+  // the kernel's spread can be uneven: NODE_CLUSTER_SCHED_POLICY=rr trades the crash behaviour for round robin.
+  if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: workerEntry, args: [] });
   for (const s of slots) fork(s);
   try {

@@ -40,8 +40,10 @@ export interface ServeProcess {
 
 /** Starts `gatehouse serve` with `args` and `env` (added to this process's environment). */
 export function startServe(args: string[], env: Record<string, string>): ServeProcess {
+  const inherited = { ...process.env };
+  delete inherited.NODE_CLUSTER_SCHED_POLICY; // the tests run Gatehouse's own choice
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
-    cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let parsed: LogLine[] = [];

@@ -26,11 +26,7 @@ import { parsePrometheus, type Sample } from '../../helpers/prometheusText.js';
 const cheapArgon2 = { memoryCost: 8192, timeCost: 1, parallelism: 1 };
 const role = '111122223333/ReadOnly';
 const concurrency = 8;
-/**
- * A connection that node:cluster's primary was handing to the worker as it was killed is never answered (the
- * primary keeps it open; at most one per dead worker): its client gives up after this long. Any other request
- * answers in well under a second.
- */
+/** Any request answers in well under a second; one that gets no answer at all fails the test after this long. */
 const clientTimeoutMs = 5_000;
 
 function directoryFor(usernames: string[]): string {
@@ -227,12 +223,12 @@ describe('serve --workers 2', () => {
     const failed = exchanges.filter((e) => e.error !== undefined);
     assert.deepEqual(unexpected, [], 'every answer was the expected one (a 4xx here would mean state stayed in one worker)');
     assert.deepEqual(answered.filter((e) => e.status! >= 500), [], 'no 5xx');
-    assert.deepEqual(new Set(answered.filter((e) => e.endedAt < killedAt).map((e) => pids.get(e.requestId!))), new Set([victim, survivor]), 'both workers answered before the kill');
-    assert.ok(signIns.some((ids) => new Set(ids.map((id) => pids.get(id))).size === 2), 'a sign-in went through both workers');
+    // (The killed worker may have answered a request just before the kill without logging it: such ids map to no pid.)
+    assert.deepEqual(new Set(answered.filter((e) => e.endedAt < killedAt).map((e) => pids.get(e.requestId!)).filter((p) => p !== undefined)), new Set([victim, survivor]), 'both workers answered before the kill');
+    assert.ok(signIns.some((ids) => new Set(ids.map((id) => pids.get(id)).filter((p) => p !== undefined)).size >= 2), 'a sign-in went through two workers');
     assert.ok(failed.length <= concurrency, `only requests in flight in the killed worker failed: ${failed.length}`);
-    assert.ok(failed.filter((e) => e.error!.startsWith('no answer')).length <= 1, 'at most one connection left unanswered');
     for (const e of failed) {
-      assert.match(e.error!, /ECONNRESET|socket hang up|EPIPE|no answer within/, 'a lost request is a connection error (or, handed over as the worker died, no answer)');
+      assert.match(e.error!, /ECONNRESET|socket hang up|EPIPE/, 'a lost request is a closed connection, never one left unanswered');
       assert.ok(e.startedAt <= replacedAt, 'no request failed once the replacement listened');
     }
     const death = serve.logs().find((l) => l.role === 'primary' && l.worker === 1 && l.workerPid === victim && l.signal === 'SIGKILL');
@@ -291,7 +287,7 @@ describe('serve --workers 2', () => {
     assert.doesNotMatch(serve.output(), /starting a new one/, 'no restart loop');
   });
 
-  it('PostgreSQL: /readyz turns red while the database does not answer and green when it does again; pool metrics per worker', async () => {
+  it('PostgreSQL: /readyz red while the database does not answer, green when it does again; pool metrics per worker; restart back-off', async () => {
     const tdb: TestDatabase = await createTestDatabase('postgres');
     cleanups.push(() => tdb.drop());
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-pg-'));
@@ -326,6 +322,19 @@ describe('serve --workers 2', () => {
     }
     assert.equal(green.status, 200, 'ready again without a restart');
 
-    assert.equal(await node.serve.stop('SIGTERM'), 0, node.serve.output().slice(-3000));
+    // A worker that keeps dying soon after it starts is started again with a back-off, not in a tight loop.
+    const { serve } = node;
+    const deathOf = (pid: number) => serve.logs().find((l) => l.role === 'primary' && l.workerPid === pid && l.signal === 'SIGKILL');
+    const [first] = listeningWorkerPids(serve.logs(), 2);
+    process.kill(first!, 'SIGKILL');
+    const second = await serve.waitFor(() => listeningWorkerPids(serve.logs(), 2).find((p) => p !== first), 'worker 2 to be replaced');
+    assert.equal((await serve.waitFor(() => deathOf(first!), 'the first death logged')).restartInMs, 0);
+    process.kill(second, 'SIGKILL');
+    const again = await serve.waitFor(() => deathOf(second), 'the second death logged');
+    assert.equal(again.restartInMs, 1_000, 'died again within 10 s of starting: wait 1 s');
+    assert.match(String(again.msg), /starting a new one in 1000 ms \(it keeps dying soon after starting\)/);
+
+    // SIGTERM while that restart waits (or the worker is starting): the drain still ends with exit 0.
+    assert.equal(await serve.stop('SIGTERM'), 0, serve.output().slice(-3000));
   });
 });
