@@ -22,8 +22,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serve(port: number, managementPort = 0): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve'], {
+async function serve(port: number, managementPort = 0, args: string[] = []): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
     cwd: root,
     env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +83,20 @@ describe('gatehouse serve', () => {
     // the token never reaches the log
     const token = new URL(link).searchParams.get('token')!;
     assert.equal(s.out().split(token).length, 2, 'the token appears in the output only in the printed link');
+    assert.equal(await stop(s.child), 0);
+  });
+
+  it('--workers 1 runs in one process: no primary, no workers, the management port still answers', async () => {
+    const port = await freePort();
+    const management = await freePort();
+    const s = await serve(port, management, ['--workers', '1']);
+    await s.ready;
+    assert.doesNotMatch(s.out(), /worker \d is listening/);
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${management}/readyz`)).json(), { status: 'ready', database: 'sqlite', databaseAnswers: true });
+    await fetch(`http://127.0.0.1:${port}/healthz`);
+    const metrics = await (await fetch(`http://127.0.0.1:${management}/metrics`)).text();
+    assert.match(metrics, /^gatehouse_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m, 'one process: no worker label');
+    assert.match(metrics, /^gatehouse_process_resident_memory_bytes \d+/m);
     assert.equal(await stop(s.child), 0);
   });
 
