@@ -26,7 +26,7 @@ function version(): string {
 }
 
 /** The commander program with every command; parse with `parseAsync(argv, { from: 'node' })`. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: a SAML 2.0 identity provider for AWS, with MFA enforced at the IdP')
     .version(version())

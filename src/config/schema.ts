@@ -15,7 +15,12 @@ export const configSchema = z.strictObject({
     baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>, with loopback and wildcard hosts written as localhost (WebAuthn refuses IP addresses). Must be https in production.'),
     trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a reverse proxy (set when behind a load balancer).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto').describe('Worker processes serving the port (node:cluster): a number, or auto for one per CPU the process may run on (os.availableParallelism; in a container with a CPU quota, set the number). 1 runs in one process, without a primary. A worker that dies is replaced; SIGTERM drains them all.'),
   }).prefault({}).describe('HTTP listener'),
+  management: z.strictObject({
+    host: z.string().default('127.0.0.1').describe('Address of the management listener (/metrics, /healthz, /readyz). Loopback by default: open it only to your monitoring network, never to the internet.'),
+    port: z.number().int().min(0).max(65535).default(9464).describe('TCP port of the management listener (9464 is the port used for an application\'s own Prometheus metrics by OpenTelemetry; 9090 is Prometheus itself). With several workers the primary serves it and adds up the metrics of every worker.'),
+  }).prefault({}).describe('Management listener: metrics and health checks, apart from the public port'),
   database: z.strictObject({
     url: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://user@host:port/database').default('sqlite:./data/gatehouse.db').describe('sqlite:<path> for the embedded database (WAL mode), or postgres://user@host:port/db for several nodes.'),
   }).prefault({}).describe('Storage'),
@@ -90,6 +95,9 @@ export const envNames: Record<string, string> = {
   'server.baseUrl': 'GATEHOUSE_BASE_URL',
   'server.trustProxy': 'GATEHOUSE_TRUST_PROXY',
   'server.logLevel': 'GATEHOUSE_LOG_LEVEL',
+  'server.workers': 'GATEHOUSE_WORKERS',
+  'management.host': 'GATEHOUSE_MANAGEMENT_HOST',
+  'management.port': 'GATEHOUSE_MANAGEMENT_PORT',
   'database.url': 'GATEHOUSE_DATABASE_URL',
   'secrets.key': 'GATEHOUSE_SECRET_KEY',
   'secrets.keyFile': 'GATEHOUSE_SECRET_KEY_FILE',

@@ -9,17 +9,17 @@ import type { AppContext } from '../context.js';
 import { registerErrorHandler } from './plugins/errorHandler.js';
 import { registerSecurityHeaders } from './plugins/securityHeaders.js';
 import { loadSession } from './session.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { redactPaths, serializeRequest } from './logging.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { createMetrics, instrumentStore, type Metrics } from './metrics.js';
+import { logOptions } from './logging.js';
+import { registerLivenessRoute } from './routes/health.js';
 import { registerRoutes } from './routes/index.js';
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
 /** Paths that never read the session cookie; the CLI API authenticates with its bearer token only. */
-const noSessionPrefixes = ['/healthz', '/readyz', '/metrics', '/public/', '/saml/metadata', '/favicon.ico', '/api/v1/cli/'];
+const noSessionPrefixes = ['/healthz', '/public/', '/saml/metadata', '/favicon.ico', '/api/v1/cli/'];
 
 export interface BuildAppOptions {
-  /** pino options, or false to log nothing (tests). Defaults to the config's log level. */
+  /** pino options, or false to log nothing (tests). Defaults to `logOptions` at the config's log level. */
   logger?: FastifyServerOptions['logger'];
   metrics?: Metrics;
 }
@@ -31,7 +31,7 @@ export interface BuildAppOptions {
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const metrics = opts.metrics ?? createMetrics();
   const app = Fastify({
-    logger: opts.logger ?? { level: ctx.config.server.logLevel, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { req: serializeRequest } },
+    logger: opts.logger ?? logOptions(ctx.config.server.logLevel),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     trustProxy: ctx.config.server.trustProxy,
@@ -58,7 +58,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
 
-  registerHealthRoutes(app, ctx, metrics);
+  const stopInstrumenting = instrumentStore(metrics, ctx.store);
+  app.addHook('onClose', async () => { stopInstrumenting(); });
+  registerLivenessRoute(app);
   await registerRoutes(app, ctx, metrics);
   return app;
 }

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Paths that pino removes from every log line: secrets are never logged. */
 export const redactPaths = [
@@ -19,4 +21,32 @@ export function redactUrl(url: string): string {
 /** pino serializer for requests: method, redacted URL, remote address, request id. */
 export function serializeRequest(req: FastifyRequest): Record<string, unknown> {
   return { method: req.method, url: redactUrl(req.url), remoteAddress: req.ip, id: req.id };
+}
+
+/** pino options with the stream to write to (fastify's `logger` option takes this shape). */
+export type LogOptions = LoggerOptions & { stream?: DestinationStream };
+
+/** Options of {@link logOptions}. */
+export interface LogFormat {
+  /** Human-readable lines (pino-pretty). Default: when stdout is a terminal. */
+  pretty?: boolean;
+  /** Where the lines go (default stdout). For tests. */
+  destination?: NodeJS.WritableStream;
+}
+
+/**
+ * Gatehouse's log options at `level`: secrets redacted (`redactPaths`), requests as `serializeRequest`, and
+ * JSON lines, or pino-pretty's coloured lines when stdout is a terminal. Redaction happens before either.
+ */
+export function logOptions(level: string, format: LogFormat = {}): LogOptions {
+  const base: LogOptions = { level, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { req: serializeRequest } };
+  if (!(format.pretty ?? process.stdout.isTTY === true)) return format.destination ? { ...base, stream: format.destination } : base;
+  const stream = pretty({ sync: true, colorize: format.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', destination: format.destination ?? 1 });
+  return { ...base, stream };
+}
+
+/** A logger outside an app (the cluster primary), with the same options as the apps'. */
+export function createLogger(level: string, format: LogFormat = {}): Logger {
+  const { stream, ...options } = logOptions(level, format);
+  return stream ? pino(options, stream) : pino(options);
 }

@@ -1,33 +1,50 @@
-import type { Config } from '../config/loadConfig.js';
-import { createContext } from '../context.js';
+import { availableParallelism } from 'node:os';
 import { prepareDummyHash } from '../auth/password.js';
+import type { Config } from '../config/loadConfig.js';
 import { buildApp } from './buildApp.js';
+import { createLogger } from './logging.js';
+import { runClusterPrimary } from './clusterPrimary.js';
+import { boundAddress, startManagementServer } from './managementServer.js';
 import { createMetrics } from './metrics.js';
-import { firstRun } from './firstRun.js';
+import { prepareNode, startPurge } from './prepareNode.js';
+import { databaseAnswers } from './routes/health.js';
+
+/** The number of worker processes `server.workers` asks for: `auto` is one per CPU this process may use. */
+export function workerCount(setting: number | 'auto', cpus: () => number = availableParallelism): number {
+  return setting === 'auto' ? Math.max(1, cpus()) : setting;
+}
 
 /**
- * `gatehouse serve`: opens the store (migrating it), ensures a signing key, makes the dummy password hash for
- * the configured argon2 parameters (so an unknown person's first sign-in takes as long as anyone's), prints the
- * first-admin link on an empty directory, listens, and shuts down gracefully on SIGTERM/SIGINT.
+ * `gatehouse serve`. With `server.workers` above 1 this process is the cluster primary (clusterPrimary.ts), which
+ * forks the workers (workerMain.ts). With 1 it all happens in this process: opens the store (migrating it),
+ * ensures a signing key, prints the first-admin link on an empty directory, serves the management listener,
+ * makes the dummy password hash for the configured argon2 parameters (so an unknown person's first sign-in takes
+ * as long as anyone's), listens, and shuts down gracefully on SIGTERM/SIGINT.
  */
 export async function runServer(config: Config): Promise<void> {
-  const ctx = await createContext(config);
-  await prepareDummyHash(config.auth.argon2);
-  const app = await buildApp(ctx, { metrics: createMetrics({ defaults: true }) });
-  const warnings = [...config.devWarnings];
-  if (ctx.generatedKeyFile) warnings.push(`generated a development secrets key at ${ctx.generatedKeyFile}`);
-  if (warnings.length > 0) app.log.warn(`INSECURE DEVELOPMENT DEFAULTS (fine on a laptop, not in production): ${warnings.join('; ')}`);
-  await firstRun(ctx, (line) => process.stdout.write(line + '\n'), app.log);
+  const workers = workerCount(config.server.workers);
+  if (workers > 1) return runClusterPrimary(config, workers);
 
-  // Expired sessions, login flows, single-use keys and CLI sessions and codes are deleted every 10 minutes (any node may do it).
-  const purge = setInterval(() => {
-    const now = ctx.now().getTime();
-    const { sessions, singleUse, cliTokens, cliCodes, deviceCodes } = ctx.store;
-    Promise.all([sessions.purgeExpired(now), singleUse.purgeExpired(now), Promise.all([cliTokens, cliCodes, deviceCodes].map((r) => r.purgeExpired(now)))])
-      .then(([a, b, c]) => { if (a + b + c.reduce((x, y) => x + y, 0) > 0) app.log.debug({ sessionsAndFlows: a, singleUse: b, cli: c }, 'purged expired rows'); })
-      .catch((err: unknown) => app.log.warn({ err }, 'purging expired rows failed'));
-  }, 600_000);
-  purge.unref();
+  const log = createLogger(config.server.logLevel);
+  const ctx = await prepareNode(config, log);
+  await prepareDummyHash(config.auth.argon2);
+  const metrics = createMetrics({ defaults: true });
+  const app = await buildApp(ctx, { metrics });
+  let management;
+  try {
+    management = await startManagementServer(config, app.log, {
+      metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+      readiness: async () => {
+        const database = await databaseAnswers(ctx.store, app.log);
+        return { ready: database, detail: { database: ctx.store.dialect, databaseAnswers: database } };
+      },
+    });
+  } catch (e) {
+    await app.close();
+    await ctx.store.close();
+    throw e;
+  }
+  const stopPurge = startPurge(ctx, app.log);
 
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -36,9 +53,10 @@ export async function runServer(config: Config): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    clearInterval(purge);
+    stopPurge();
     try {
       await app.close();
+      await management.close();
       await ctx.store.close();
     } finally {
       clearTimeout(force);
@@ -47,6 +65,15 @@ export async function runServer(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ host: config.server.host, port: config.server.port });
-  app.log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect})`);
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    closing = true;
+    stopPurge();
+    await app.close();
+    await management.close();
+    await ctx.store.close();
+    throw e;
+  }
+  app.log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}; management on ${boundAddress(management)})`);
 }

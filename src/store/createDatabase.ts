@@ -6,6 +6,7 @@ import pg from 'pg';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
+import { StoreEvents } from './storeEvents.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,10 @@ export interface Db {
   dialect: Dialect;
   /** Absolute path of the SQLite file, when SQLite. */
   sqlitePath?: string;
+  /** Where every query's duration is reported (Kysely's log hook); observed by the metrics. */
+  events: StoreEvents;
+  /** The connection pool, when PostgreSQL: its counts are the pool metrics. */
+  pool?: pg.Pool;
 }
 
 // PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
@@ -42,12 +47,13 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 
 /** Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…`. Does not migrate. */
 export function createDatabase(url: string): Db {
+  const events = new StoreEvents();
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle connection that PostgreSQL ends (restart, administrator) is dropped by the pool, and the next query
     // opens a new one; without a listener, the pool's 'error' event would end the process.
     pool.on('error', () => {});
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: events.log }), dialect: 'postgres', events, pool };
   }
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
@@ -58,7 +64,7 @@ export function createDatabase(url: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', sqlitePath: path };
+    return { db: new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: withStatementCache(sqlite) }), log: events.log }), dialect: 'sqlite', sqlitePath: path, events };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }

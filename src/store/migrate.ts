@@ -5,7 +5,7 @@ import * as m003 from './migrations/003_audit_chain.js';
 import * as m004 from './migrations/004_cli.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
-export async function migrate(store: Db): Promise<string[]> {
+export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string[]> {
   const provider: MigrationProvider = {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001_initial': { up: (db) => m001.up(db, store.dialect) },

@@ -17,6 +17,13 @@ import { SettingsRepository } from './repositories/settings.js';
 import { CliTokensRepository } from './repositories/cliTokens.js';
 import { CliCodesRepository } from './repositories/cliCodes.js';
 import { DeviceCodesRepository } from './repositories/deviceCodes.js';
+import { StoreEvents, type StoreObserver } from './storeEvents.js';
+
+/** A connection pool's counts (pg.Pool has them). */
+export interface PoolCounts { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } }
+
+/** How busy the PostgreSQL connection pool is: open connections, idle ones, queries waiting for one, and the cap. */
+export interface PoolStats { total: number; idle: number; waiting: number; max: number }
 
 /**
  * Every repository over one database. Build with `openStore`; close with `store.close()`. The Kysely handle is
@@ -40,14 +47,18 @@ export class Store {
   readonly cliCodes: CliCodesRepository;
   readonly deviceCodes: DeviceCodesRepository;
 
-  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
+  /**
+   * `events` and `pool` come from `createDatabase`; a transaction's store shares them with the store that opened it.
+   */
+  constructor(private readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string,
+    private readonly events = new StoreEvents(), private readonly pool?: PoolCounts) {
     this.users = new UsersRepository(db);
     this.groups = new GroupsRepository(db);
     this.accounts = new AccountsRepository(db);
     this.devices = new MfaDevicesRepository(db);
     this.sessions = new SessionsRepository(db);
     this.singleUse = new SingleUseRepository(db);
-    this.audit = new AuditRepository(db, dialect);
+    this.audit = new AuditRepository(db, dialect, events);
     this.serviceProviders = new ServiceProvidersRepository(db);
     this.signingKeys = new SigningKeysRepository(db);
     this.throttles = new ThrottlesRepository(db);
@@ -66,7 +77,7 @@ export class Store {
    */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.sqlitePath)));
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.sqlitePath, this.events, this.pool)));
   }
 
   /** True for the store that `transaction` hands to its function. */
@@ -84,6 +95,20 @@ export class Store {
     await this.db.selectFrom('settings').select('key').limit(1).execute();
   }
 
+  /**
+   * Reports every query's duration and every appended audit event (of this store and its transactions) to
+   * `observer`, until the returned function is called.
+   */
+  observe(observer: StoreObserver): () => void {
+    return this.events.add(observer);
+  }
+
+  /** The connection pool's counts on PostgreSQL; undefined on SQLite (one connection per process). */
+  poolStats(): PoolStats | undefined {
+    const p = this.pool;
+    return p && { total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount, max: p.options.max ?? 10 };
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -93,5 +118,5 @@ export class Store {
 export async function openStore(url: string, opts: { migrate?: boolean } = {}): Promise<Store> {
   const d: Db = createDatabase(url);
   if (opts.migrate !== false) await migrate(d);
-  return new Store(d.db, d.dialect, d.sqlitePath);
+  return new Store(d.db, d.dialect, d.sqlitePath, d.events, d.pool);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
@@ -27,7 +27,8 @@ const withSecrets = { GATEHOUSE_SECRET_KEY: dummyKey, GATEHOUSE_DB_PASSWORD: 'du
 interface ComposeService {
   environment?: Record<string, string>;
   depends_on?: Record<string, unknown> | string[];
-  healthcheck?: unknown;
+  healthcheck?: { test?: string[] };
+  expose?: unknown[];
   ports?: unknown[];
   volumes?: unknown[];
   image?: string;
@@ -56,12 +57,26 @@ test('postgres, two Gatehouse nodes sharing one database and one secret key, and
     assert.ok(s.build, `${name} is built from the Dockerfile`);
     assert.ok(s.healthcheck, `${name} has a health check`);
     assert.equal(s.ports, undefined, `${name} must not publish a port: only the proxy does`);
+    assert.equal(String(env.GATEHOUSE_WORKERS), 'auto', `${name}: one worker per CPU unless GATEHOUSE_WORKERS says otherwise`);
+    assert.equal(env.GATEHOUSE_MANAGEMENT_HOST, '0.0.0.0', `${name}: the management port is open on the compose network (for the proxy)`);
+    assert.equal(String(env.GATEHOUSE_MANAGEMENT_PORT), '9464', name);
+    assert.match((s.healthcheck?.test ?? []).join(' '), /http:\/\/127\.0\.0\.1:9464\/readyz/, `${name}: the health check asks the management port's /readyz`);
   }
+  const caddy = readFileSync(new URL('../../deploy/Caddyfile', import.meta.url), 'utf8');
+  assert.match(caddy, /health_uri \/readyz\s+health_port 9464/, 'the proxy checks readiness on the management port');
+  assert.match(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'), /HEALTHCHECK[^\n]*\n[^\n]*GATEHOUSE_MANAGEMENT_PORT \|\| 9464\) \+ '\/readyz'/, 'the image checks the management port');
   assert.equal(cfg.services.postgres!.image, 'postgres:16');
   assert.ok(cfg.services.postgres!.healthcheck, 'postgres has a health check');
   assert.ok(cfg.services.proxy!.ports && cfg.services.proxy!.ports.length > 0, 'the proxy publishes a port');
   assert.ok(existsSync(new URL('../../deploy/Caddyfile', import.meta.url)), 'deploy/Caddyfile is mounted by the proxy');
   assert.ok(existsSync(new URL('../../Dockerfile', import.meta.url)), 'the nodes are built from ./Dockerfile');
+});
+
+test('GATEHOUSE_WORKERS sets the workers of both nodes', () => {
+  const r = compose(['config'], { ...withSecrets, GATEHOUSE_WORKERS: '3' });
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = parseYaml(r.stdout) as { services: Record<string, ComposeService> };
+  for (const name of ['gatehouse-1', 'gatehouse-2']) assert.equal(String(cfg.services[name]!.environment?.GATEHOUSE_WORKERS), '3', name);
 });
 
 test('refuses to start without GATEHOUSE_SECRET_KEY, naming it', () => {

@@ -1,16 +1,24 @@
 /** `gatehouse serve` and `gatehouse migrate`. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
 import { printJson, printLines } from '../output.js';
 import { withContext } from '../withContext.js';
 
+/** `--workers`: `auto` or a whole number from 1 (the config schema checks the upper bound). */
+function parseWorkers(v: string): number | 'auto' {
+  if (v === 'auto') return v;
+  if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('a whole number from 1, or auto');
+  return Number(v);
+}
+
 export function registerServerCommands(program: Command): void {
   program.command('serve')
     .description('run the IdP (migrates the database, creates the signing key on first run, listens)')
-    .action(async () => {
+    .option('--workers <n|auto>', 'worker processes on the port: a number, or auto for one per CPU (default: server.workers, GATEHOUSE_WORKERS, auto); 1 runs in this process', parseWorkers)
+    .action(async (o: { workers?: number | 'auto' }) => {
       // Loaded on demand: the HTTP stack (fastify, views, SAML) is not needed by the other commands.
       const { runServer } = await import('../../http/runServer.js');
-      await runServer(loadConfig());
+      await runServer(loadConfig(o.workers === undefined ? {} : { overrides: { server: { workers: o.workers } } }));
     });
 
   program.command('migrate')

@@ -5,6 +5,7 @@ import { inTransaction } from '../inTransaction.js';
 import { auditHash } from '../auditChain.js';
 import { jsonObject, parseJsonColumn } from '../json.js';
 import type { Dialect } from '../createDatabase.js';
+import type { StoreEvents } from '../storeEvents.js';
 
 /** One audit event as written: who, from where, which factor and device, what happened and why. */
 export interface AuditEvent {
@@ -59,7 +60,8 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
  * by nothing else in src/ (test/unit/layering.test.ts checks it).
  */
 export class AuditRepository {
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
+  /** `events` hears of each appended event (the metrics count sign-ins, assertions and lockouts from them). */
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly events?: StoreEvents) {}
 
   /**
    * Appends one event at the end of the chain and returns its `seq` and `hash`. Inside `Store.transaction` it
@@ -70,7 +72,7 @@ export class AuditRepository {
    * write of a transaction.
    */
   async append(e: AuditEvent): Promise<ChainLink> {
-    return inTransaction(this.db, async (trx) => {
+    const link = await inTransaction(this.db, async (trx) => {
       let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
       if (this.dialect === 'postgres') q = q.forUpdate();
       const head = await q.executeTakeFirst();
@@ -91,6 +93,8 @@ export class AuditRepository {
       }
       return link;
     });
+    this.events?.audit(e);
+    return link;
   }
 
   /** Newest first. */

@@ -33,14 +33,16 @@ function delayAfter(count: RawBuilder<number>, limits: ThrottleLimits): RawBuild
  * The lockout rule, written once as SQL over the `throttles` row, for the moment `now`:
  * - stale: the latest attempt is older than the window (the count starts again);
  * - waitUntil: the earliest time the next attempt may come, the latest attempt + `delayAfter(failures)` (none when stale);
- * - open: not locked, and stale or past `waitUntil`.
+ * - open: not locked, and stale, or no back-off due (delay 0), or past `waitUntil`. Concurrent attempts read the
+ *   clock in any order, so the latest attempt may carry a time a few ms after this one's `now`: with no back-off
+ *   due that must not refuse it (it did, under concurrent sign-ins from one address).
  */
 function rule(now: number, limits: ThrottleLimits) {
   const stale = sql<boolean>`(throttles.last_failure_at < ${big(now - limits.windowMs)})`;
   const delay = delayAfter(sql<number>`throttles.failures`, limits);
   const waitUntil = sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at + ${delay} END)`;
   const open = sql<boolean>`((throttles.locked_until IS NULL OR throttles.locked_until <= ${big(now)})
-    AND (${stale} OR throttles.last_failure_at + ${delay} <= ${big(now)}))`;
+    AND (${stale} OR ${delay} = 0 OR throttles.last_failure_at + ${delay} <= ${big(now)}))`;
   return { stale, waitUntil, open };
 }
 

@@ -1,5 +1,6 @@
 // `gatehouse serve` as a new user runs it: SQLite file created, first-run link printed once per start until
-// the first admin is set up, /healthz and /readyz answer, SIGTERM shuts down cleanly.
+// the first admin is set up, /healthz answers on the public port and /readyz and /metrics on the management port
+// only, SIGTERM shuts down cleanly.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,9 +22,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serve(port: number): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve'], {
-    cwd: root, env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'info' },
+async function serve(port: number, managementPort = 0, args: string[] = []): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
+    cwd: root,
+    env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -54,7 +56,8 @@ describe('gatehouse serve', () => {
 
   it('first start: creates the SQLite file and a signing key, prints a one-time admin link, serves health checks', async () => {
     const port = await freePort();
-    const s = await serve(port);
+    const management = await freePort();
+    const s = await serve(port, management);
     await s.ready;
     assert.ok(existsSync(join(dir, 'gatehouse.db')));
     assert.ok(existsSync(join(dir, 'secret.key')), 'development secrets key generated beside the database');
@@ -66,9 +69,12 @@ describe('gatehouse serve', () => {
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok' });
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    assert.deepEqual(await ready.json(), { status: 'ready', database: 'sqlite' });
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 404, 'readiness detail is not on the public port');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404, 'metrics are not on the public port');
+    const ready = await fetch(`http://127.0.0.1:${management}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.json() as { database: string }).database, 'sqlite');
+    const metrics = await (await fetch(`http://127.0.0.1:${management}/metrics`)).text();
     assert.match(metrics, /gatehouse_http_requests_total/);
     const md = await fetch(`http://127.0.0.1:${port}/saml/metadata`);
     assert.match(await md.text(), /<ds:X509Certificate>/);
@@ -77,6 +83,20 @@ describe('gatehouse serve', () => {
     // the token never reaches the log
     const token = new URL(link).searchParams.get('token')!;
     assert.equal(s.out().split(token).length, 2, 'the token appears in the output only in the printed link');
+    assert.equal(await stop(s.child), 0);
+  });
+
+  it('--workers 1 runs in one process: no primary, no workers, the management port still answers', async () => {
+    const port = await freePort();
+    const management = await freePort();
+    const s = await serve(port, management, ['--workers', '1']);
+    await s.ready;
+    assert.doesNotMatch(s.out(), /worker \d is listening/);
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${management}/readyz`)).json(), { status: 'ready', database: 'sqlite', databaseAnswers: true });
+    await fetch(`http://127.0.0.1:${port}/healthz`);
+    const metrics = await (await fetch(`http://127.0.0.1:${management}/metrics`)).text();
+    assert.match(metrics, /^gatehouse_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1$/m, 'one process: no worker label');
+    assert.match(metrics, /^gatehouse_process_resident_memory_bytes \d+/m);
     assert.equal(await stop(s.child), 0);
   });
 

@@ -209,6 +209,14 @@ for (const kind of bothDatabases) {
         assert.equal((await store.throttles.status('user:bo', now + 3000 + l.windowMs + 1, l))?.waitUntil, null, 'a stale count waits for nothing');
       });
 
+      it('a reservation whose clock reads earlier than the latest attempt is granted while no back-off is due (concurrent attempts)', async () => {
+        assert.ok(await store.throttles.reserve('ip:clock', now + 5, limits));
+        const earlier = await store.throttles.reserve('ip:clock', now, limits);
+        assert.equal(earlier?.failures, 2, 'counted, not refused as if in back-off');
+        const l = { ...limits, backoffAfter: 2, baseDelayMs: 1000, lockAfter: 10 };
+        assert.equal(await store.throttles.reserve('ip:clock', now + 4, l), undefined, 'in back-off: still refused');
+      });
+
       it('200 concurrent reservations on two stores (two nodes): exactly lockAfter granted, exactly one locks', async () => {
         const other = await openStore(url);
         try {
