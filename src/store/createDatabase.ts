@@ -7,8 +7,9 @@ import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
 import { StoreEvents } from './storeEvents.js';
+import type { Dialect } from './dialect.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './dialect.js';
 
 /** An open database with the dialect it speaks. Call `db.destroy()` to close it. */
 export interface Db {

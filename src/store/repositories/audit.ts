@@ -4,8 +4,7 @@ import { GatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
 import { auditHash } from '../auditChain.js';
 import { jsonObject, parseJsonColumn } from '../json.js';
-import type { Dialect } from '../createDatabase.js';
-import type { StoreEvents } from '../storeEvents.js';
+import type { Dialect } from '../dialect.js';
 
 /** One audit event as written: who, from where, which factor and device, what happened and why. */
 export interface AuditEvent {
@@ -54,6 +53,9 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
   };
 }
 
+/** Hears of each appended event (StoreEvents; the metrics count sign-ins, assertions and lockouts from them). */
+export interface AuditListener { audit(e: AuditEvent): void }
+
 /**
  * Append-only audit log kept as a hash chain (docs/audit.md): there is no update or delete. Record events
  * through `recordAudit` (src/audit/), which types them; `append` is the untyped storage step under it, called
@@ -61,7 +63,7 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
  */
 export class AuditRepository {
   /** `events` hears of each appended event (the metrics count sign-ins, assertions and lockouts from them). */
-  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly events?: StoreEvents) {}
+  constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly events?: AuditListener) {}
 
   /**
    * Appends one event at the end of the chain and returns its `seq` and `hash`. Inside `Store.transaction` it

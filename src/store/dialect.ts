@@ -1,0 +1,2 @@
+/** The two databases Gatehouse runs on. */
+export type Dialect = 'sqlite' | 'postgres';
