@@ -5,12 +5,8 @@
  * sign-in. Never reads stdin (the AWS SDK owns it) and never shows the picker.
  */
 import type { Command } from 'commander';
-import { CliSession } from '../login/cliSession.js';
-import { credentialProcessJson, loadCachedCredentials, saveCachedCredentials, type CacheKey } from '../login/credentialCache.js';
-import { chooseRoles, credentialsFor } from '../login/fetchCredentials.js';
-import { GatehouseApi } from '../login/gatehouseApi.js';
-import { addGatehouseOptions, addRoleOptions, examples, logFor } from '../login/options.js';
-import { resolveSettings, type CommonFlags } from '../login/settings.js';
+import { addGatehouseOptions, addRoleOptions, examples } from '../login/options.js';
+import type { CommonFlags } from '../login/settings.js';
 
 export function registerCredentialProcessCommand(program: Command): void {
   const cmd = program.command('credential-process')
@@ -24,24 +20,5 @@ export function registerCredentialProcessCommand(program: Command): void {
       '#   credential_process = gatehouse credential-process --url https://idp.example.com --role prod/Admin',
       'aws sts get-caller-identity --profile prod-admin',
     ))
-    .action(async (o: CommonFlags) => {
-      const s = resolveSettings(o);
-      const log = logFor(o);
-      const key: CacheKey = {
-        url: s.url, roleArn: `${s.account ?? ''}|${s.role ?? ''}`, durationSeconds: s.duration ?? 0,
-        region: s.flagRegion ?? s.profileRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '',
-        endpoint: process.env.AWS_ENDPOINT_URL_STS || process.env.AWS_ENDPOINT_URL || undefined,
-      };
-      const cached = loadCachedCredentials(key);
-      if (cached) {
-        log(`serving cached credentials (until ${cached.expiration.toISOString()})`);
-        process.stdout.write(JSON.stringify(credentialProcessJson(cached)) + '\n');
-        return;
-      }
-      const session = new CliSession(new GatehouseApi(s.url, log), { method: 'browser' }, true, log);
-      const roles = await chooseRoles(session, s, { interactive: false });
-      const [got] = await credentialsFor(session, roles, s, log);
-      saveCachedCredentials(key, got!.credentials);
-      process.stdout.write(JSON.stringify(credentialProcessJson(got!.credentials)) + '\n');
-    });
+    .action(async (o: CommonFlags) => (await import('../login/runCredentialProcess.js')).runCredentialProcess(o));
 }

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { printFields, printJson } from '../output.js';
-import { factorNames, localTime, say } from '../login/cliSession.js';
-import { GatehouseApi } from '../login/gatehouseApi.js';
+import { factorNames } from '../login/factors.js';
+import { localTime, say } from '../login/progress.js';
 import { addGatehouseOptions, examples, logFor } from '../login/options.js';
 import { forgetGatehouse, loadSession } from '../login/sessionStore.js';
 import { resolveUrl } from '../login/settings.js';
@@ -21,6 +21,7 @@ export function registerSessionCommands(program: Command): void {
       if (!s) throw new GatehouseError('session_required', `not signed in to ${url}: run gatehouse login`);
       let me;
       try {
+        const { GatehouseApi } = await import('../login/gatehouseApi.js'); // zod and the client load only when used
         me = await new GatehouseApi(url, logFor(o)).me(s.accessToken);
       } catch (e) {
         if (isGatehouseError(e, 'session_required')) throw new GatehouseError('session_required', `your session at ${url} has ended: run gatehouse login`);
@@ -40,7 +41,7 @@ export function registerSessionCommands(program: Command): void {
       const url = resolveUrl(o);
       const s = loadSession(url, new Date(0));
       try {
-        if (s) await new GatehouseApi(url, logFor(o)).logout(s.accessToken);
+        if (s) await new (await import('../login/gatehouseApi.js')).GatehouseApi(url, logFor(o)).logout(s.accessToken);
       } finally {
         forgetGatehouse(url); // even when Gatehouse cannot be reached: the token is gone from this computer
       }

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 
-/** The factors a CLI session can be bound to. */
-export const cliFactors = ['totp', 'webauthn', 'recovery'] as const;
-export type CliFactor = (typeof cliFactors)[number];
+import { cliFactors } from './factors.js';
+
+export { cliFactors, type CliFactor } from './factors.js';
 
 const partition = z.enum(['aws', 'aws-us-gov', 'aws-cn']);
 

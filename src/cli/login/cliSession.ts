@@ -5,7 +5,9 @@
  */
 import { hostname } from 'node:os';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
-import type { CliFactor, TokenGrant } from './apiSchemas.js';
+import type { TokenGrant } from './apiSchemas.js';
+import { factorNames } from './factors.js';
+import { localTime, say } from './progress.js';
 import { browserLogin } from './browserLogin.js';
 import { deviceLogin } from './deviceLogin.js';
 import type { GatehouseApi } from './gatehouseApi.js';
@@ -18,19 +20,6 @@ import { terminalLogin, type TerminalLoginInput } from './terminalLogin.js';
 export interface SignInChoice extends Omit<TerminalLoginInput, 'clientName'> {
   method: LoginMethod;
 }
-
-/** How each factor is named to a person. */
-export const factorNames: Readonly<Record<CliFactor, string>> = { totp: 'authenticator app', webauthn: 'security key', recovery: 'recovery code' };
-
-/** `HH:MM` in local time (plus the date when it is not today). */
-export function localTime(iso: string, now = new Date()): string {
-  const d = new Date(iso);
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  return d.toDateString() === now.toDateString() ? hm : `${d.toISOString().slice(0, 10)} ${hm}`;
-}
-
-/** Writes a progress line for the person (stderr: stdout is for --print and credential_process). */
-export const say = (line: string): void => { process.stderr.write(line + '\n'); };
 
 export class CliSession {
   private session: StoredSession | undefined;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { cliFactors, type TokenGrant } from './apiSchemas.js';
+import type { TokenGrant } from './apiSchemas.js';
+import { cliFactors } from './factors.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 
 /** A saved CLI session: the token grant and the Gatehouse it is for. */

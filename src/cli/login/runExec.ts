@@ -1,0 +1,49 @@
+/**
+ * `gatehouse exec -- COMMAND`: runs a command with a role's credentials in its environment only, like
+ * aws-vault's exec. Nothing is written to disk (no profile, no cache); the child's exit code is ours.
+ */
+import { spawn } from 'node:child_process';
+import { GatehouseError } from '../../errors.js';
+import { CliSession } from './cliSession.js';
+import { chooseRoles, credentialsFor, type RoleCredentials } from './fetchCredentials.js';
+import { GatehouseApi } from './gatehouseApi.js';
+import { logFor } from './options.js';
+import { roleLabel } from './selectRoles.js';
+import { resolveSettings, type CommonFlags } from './settings.js';
+
+/** The child's environment: ours without profile selection, plus the credentials (and the region when one was chosen). */
+export function execEnvironment(base: NodeJS.ProcessEnv, got: RoleCredentials, regionChosen: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const k of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SECURITY_TOKEN']) delete env[k];
+  const c = got.credentials;
+  Object.assign(env, {
+    AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken,
+    AWS_CREDENTIAL_EXPIRATION: c.expiration.toISOString(), GATEHOUSE_ROLE: roleLabel(got.role),
+  });
+  if (regionChosen || (!env.AWS_REGION && !env.AWS_DEFAULT_REGION)) {
+    env.AWS_REGION = got.target.region;
+    env.AWS_DEFAULT_REGION = got.target.region;
+  }
+  return env;
+}
+
+/** Runs `gatehouse exec`; the child's exit code becomes ours. */
+export async function runExec(command: string[], o: CommonFlags): Promise<void> {
+  const s = resolveSettings(o);
+  const log = logFor(o);
+  const session = new CliSession(new GatehouseApi(s.url, log), { method: s.login === 'device' ? 'device' : 'browser' }, true, log);
+  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+  const roles = await chooseRoles(session, s, { interactive });
+  const [got] = await credentialsFor(session, roles, s, log);
+  const [file, ...args] = command;
+  if (!file) throw new GatehouseError('bad_request', 'no command given: gatehouse exec --role … -- COMMAND');
+  const child = spawn(file, args, { stdio: 'inherit', env: execEnvironment(process.env, got!, s.flagRegion !== undefined || s.profileRegion !== undefined) });
+  const forward = (sig: NodeJS.Signals) => () => { child.kill(sig); };
+  const signals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, fn] of signals) process.on(sig, fn);
+  const code = await new Promise<number>((resolve, reject) => {
+    child.once('error', (e) => reject(new GatehouseError('bad_request', `cannot run ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such command' : e.message}`)));
+    child.once('exit', (c, signal) => resolve(c ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+  }).finally(() => { for (const [sig, fn] of signals) process.removeListener(sig, fn); });
+  process.exitCode = code;
+}
