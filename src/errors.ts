@@ -45,6 +45,15 @@ export const errorCodes = {
   relay_state_rejected: 400,
   signing_key_missing: 500,
   sts_error: 502,
+  // command line (the token endpoint answers with these as RFC 6749 / 8628 `error` values)
+  invalid_request: 400,
+  unsupported_grant_type: 400,
+  invalid_grant: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
+  access_denied: 400,
+  user_code_invalid: 400,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;

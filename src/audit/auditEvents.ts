@@ -28,6 +28,10 @@ const purpose = z.string();
 /** Failures of a sign-in step: back-off and lock details, when that was the reason. */
 const stepFailure = { retryAfterSeconds: z.number().optional(), lockedKey: z.enum(['user', 'ip']).optional() };
 const keyId = z.string();
+/** The command line's events: how it signed in, the computer's name, a short reference to the token or code (a hash prefix). */
+const cliVia = z.enum(['terminal', 'browser', 'device']);
+const clientName = z.string();
+const ref = z.string();
 
 export const auditEvents = {
   'login.password': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose, ...stepFailure }) },
@@ -51,6 +55,7 @@ export const auditEvents = {
       sp: z.string(), acs: z.string(), assertionId: z.string().optional(), inResponseTo: z.string().optional(),
       roles: z.array(z.string()).optional(), tags: z.record(z.string(), z.string()).optional(), sessionDuration: z.number().nullable().optional(),
       attributes: z.array(z.string()).optional(), violations: z.unknown().optional(), message: z.string().optional(),
+      client: z.literal('cli').optional(),
     }),
   },
   'sp.registered': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
@@ -77,6 +82,16 @@ export const auditEvents = {
     detail: z.object({ by, group: z.string(), account: z.string(), role: z.string(), sessionDuration: z.number().nullable(), requireFactor: z.string().nullable(), sourceIps: z.array(z.string()) }),
   },
   'role.unmapped': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, group: z.string(), account: z.string(), role: z.string() }) },
+  'cli.authorize': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ clientName, redirectPort: z.number(), ref: ref.optional() }) },
+  'cli.device_start': { outcomes: ['info'], person: false, device: false, detail: z.object({ clientName, ref }) },
+  'cli.device_decision': {
+    outcomes: ['success', 'failure'], person: true, device: true,
+    detail: z.object({ decision: z.enum(['approve', 'deny']), clientName: clientName.optional(), ref: ref.optional(), retryAfterSeconds: z.number().optional() }),
+  },
+  'cli.token': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref: ref.optional(), expiresAt: z.number().optional() }) },
+  'cli.grant_refused': { outcomes: ['failure'], person: false, device: false, detail: z.object({ via: cliVia, ref: ref.optional(), clientName: clientName.optional() }) },
+  'cli.session_refused': { outcomes: ['failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref }) },
+  'cli.logout': { outcomes: ['success'], person: true, device: false, detail: z.object({ via: cliVia, clientName, ref }) },
   'keys.created': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
   'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
   'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable() }) },

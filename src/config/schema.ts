@@ -60,6 +60,13 @@ export const configSchema = z.strictObject({
     idleSeconds: duration(1800, 'Idle timeout (default 30 min).'),
     cookieName: z.string().default('gatehouse_session').describe('Session cookie name; prefixed with __Host- when baseUrl is https.'),
   }).prefault({}).describe('Sessions'),
+  cli: z.strictObject({
+    tokenLifetimeSeconds: z.number().int().min(300).max(86400).default(28800).describe('Lifetime of a CLI session (the bearer token of `gatehouse login`; default 8 h). Never longer than session.absoluteSeconds (the shorter one applies), and a CLI session never outlives the browser session it was approved from.'),
+    authorizationCodeTtlSeconds: z.number().int().min(30).max(600).default(120).describe('Lifetime of the one-time code of a browser login (PKCE), from approval to redemption.'),
+    deviceCodeTtlSeconds: z.number().int().min(60).max(1800).default(600).describe('Lifetime of a device login (`gatehouse login --device`): the user code must be approved and the token fetched within it.'),
+    devicePollIntervalSeconds: z.number().int().min(1).max(60).default(5).describe('Seconds a device login must wait between two polls of the token endpoint; polling sooner is `slow_down` and adds 5 s.'),
+    deviceStartsPerAddress: z.number().int().min(1).max(10000).default(30).describe('Device logins one client address may start within deviceCodeTtlSeconds; more are refused with too_many_attempts.'),
+  }).prefault({}).describe('Command line (gatehouse login)'),
   admin: z.strictObject({
     group: z.string().default('gatehouse-admins').describe('Members of this group may use /admin and /api/v1/admin. The first-run admin is put in it.'),
     firstUsername: z.string().default('admin').describe('Username of the first admin created on an empty database.'),

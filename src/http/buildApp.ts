@@ -15,7 +15,8 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerRoutes } from './routes/index.js';
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
-const noSessionPrefixes = ['/healthz', '/readyz', '/metrics', '/public/', '/saml/metadata', '/favicon.ico'];
+/** Paths that never read the session cookie; the CLI API authenticates with its bearer token only. */
+const noSessionPrefixes = ['/healthz', '/readyz', '/metrics', '/public/', '/saml/metadata', '/favicon.ico', '/api/v1/cli/'];
 
 export interface BuildAppOptions {
   /** pino options, or false to log nothing (tests). Defaults to the config's log level. */

@@ -14,6 +14,9 @@ import { SigningKeysRepository } from './repositories/signingKeys.js';
 import { ThrottlesRepository } from './repositories/throttles.js';
 import { EnrollmentTokensRepository } from './repositories/enrollmentTokens.js';
 import { SettingsRepository } from './repositories/settings.js';
+import { CliTokensRepository } from './repositories/cliTokens.js';
+import { CliCodesRepository } from './repositories/cliCodes.js';
+import { DeviceCodesRepository } from './repositories/deviceCodes.js';
 
 /** Every repository over one database. Build with `openStore`; close with `store.close()`. */
 export class Store {
@@ -29,6 +32,9 @@ export class Store {
   readonly throttles: ThrottlesRepository;
   readonly enrollmentTokens: EnrollmentTokensRepository;
   readonly settings: SettingsRepository;
+  readonly cliTokens: CliTokensRepository;
+  readonly cliCodes: CliCodesRepository;
+  readonly deviceCodes: DeviceCodesRepository;
 
   constructor(readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
     this.users = new UsersRepository(db);
@@ -43,6 +49,9 @@ export class Store {
     this.throttles = new ThrottlesRepository(db);
     this.enrollmentTokens = new EnrollmentTokensRepository(db);
     this.settings = new SettingsRepository(db);
+    this.cliTokens = new CliTokensRepository(db);
+    this.cliCodes = new CliCodesRepository(db);
+    this.deviceCodes = new DeviceCodesRepository(db);
   }
 
   /**

@@ -197,6 +197,70 @@ export interface EnrollmentTokensTable {
   used_at: number | null;
 }
 
+export interface CliTokensTable {
+  /** SHA-256 (hex) of the bearer token; the token itself is given to the CLI once and never stored. */
+  token_hash: string;
+  user_id: string;
+  /** The strongest second factor of the sign-in (`totp`, `webauthn`, `recovery`): what roles the token may use. */
+  factor: string;
+  /** The MFA device that factor was proved with. */
+  device_id: string | null;
+  /** How the CLI signed in: `terminal`, `browser` (PKCE code) or `device`. */
+  via: string;
+  /** The computer's name as the CLI gave it (shown on approval pages, kept for the audit log). */
+  client_name: string;
+  /** When the factor was proved (for browser and device logins: when the browser session signed in). */
+  authenticated_at: number;
+  created_at: number;
+  last_used_at: number;
+  /** Absolute expiry: `cli.tokenLifetimeSeconds`, never after the browser session it came from. */
+  expires_at: number;
+  /** Set at logout or when the person was found disabled; the token is refused from then on. */
+  revoked_at: number | null;
+}
+
+export interface CliCodesTable {
+  /** SHA-256 (hex) of the one-time code sent to the CLI's loopback address. */
+  code_hash: string;
+  user_id: string;
+  factor: string;
+  device_id: string | null;
+  client_name: string;
+  /** base64url SHA-256 of the CLI's code_verifier (PKCE, S256 only). */
+  code_challenge: string;
+  /** The loopback redirect URI (with its port) the code was issued for; redemption must name the same. */
+  redirect_uri: string;
+  authenticated_at: number;
+  /** The approving browser session's expiry: the CLI session may not outlive it. */
+  session_expires_at: number;
+  created_at: number;
+  expires_at: number;
+  /** Set once, atomically, by the first redemption attempt (right or wrong). */
+  used_at: number | null;
+}
+
+export interface CliDeviceCodesTable {
+  /** SHA-256 (hex) of the device code the CLI polls with. */
+  device_code_hash: string;
+  /** The 8 letters the person types or compares (without the hyphen); unique. */
+  user_code: string;
+  client_name: string;
+  /** `pending` → `approved` | `denied`; `approved` → `redeemed` (each move is one conditional update). */
+  status: 'pending' | 'approved' | 'denied' | 'redeemed';
+  /** Minimum time between two polls; grows by 5 s at each `slow_down`. */
+  interval_ms: number;
+  last_polled_at: number | null;
+  /** The person who approved (whose token the CLI gets) or denied. */
+  user_id: string | null;
+  factor: string | null;
+  device_id: string | null;
+  authenticated_at: number | null;
+  session_expires_at: number | null;
+  decided_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -220,4 +284,7 @@ export interface Database {
   throttles: ThrottlesTable;
   enrollment_tokens: EnrollmentTokensTable;
   settings: SettingsTable;
+  cli_tokens: CliTokensTable;
+  cli_codes: CliCodesTable;
+  cli_device_codes: CliDeviceCodesTable;
 }

@@ -14,6 +14,10 @@ import { registerSamlSsoRoutes } from './samlSso.js';
 import { registerAdminServiceProviderRoutes } from './adminServiceProviders.js';
 import { registerAdminPageRoutes } from './adminPages.js';
 import { registerSamlLaunchRoutes } from './samlLaunch.js';
+import { registerCliApiRoutes } from './cliApi.js';
+import { registerCliTokenRoutes } from './cliToken.js';
+import { registerCliAuthorizeRoutes } from './cliAuthorize.js';
+import { registerCliDeviceRoutes } from './cliDevice.js';
 
 /** Registers every surface's routes (one line per surface). */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
@@ -30,4 +34,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerSamlLaunchRoutes(app, ctx, keys, metrics);
   await registerAdminServiceProviderRoutes(app, ctx);
   await registerAdminPageRoutes(app, ctx);
+  await registerCliApiRoutes(app, ctx, keys, metrics);
+  await registerCliTokenRoutes(app, ctx);
+  await registerCliAuthorizeRoutes(app, ctx);
+  await registerCliDeviceRoutes(app, ctx);
 }

@@ -11,8 +11,16 @@ import type { WebSession } from '../session.js';
 import type { SigningKeyCache } from './signingKeyCache.js';
 import { newSamlId } from './samlIds.js';
 
+/**
+ * The signed-in person an AWS Response is for: a browser session, or a CLI session (src/auth/cliTokens.ts) shaped
+ * like one (`idHash` = the token's hash, `createdAt` = when the factor was proved, `authMethod` = its factor).
+ */
+export type AwsSignInSession = Pick<WebSession, 'userId' | 'user' | 'authMethod' | 'deviceId' | 'expiresAt' | 'idHash' | 'createdAt'>;
+
 export interface AwsSignIn {
-  session: WebSession;
+  session: AwsSignInSession;
+  /** `cli` for a Response fetched by the command line: recorded as `client: cli` in the audit event. */
+  client?: 'cli';
   entitlements: Entitlements;
   /** The roles to send, all allowed now and all in `partition`. */
   roles: EntitledRole[];
@@ -39,6 +47,7 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const duration = sessionDurationFor(s.roles);
   const authMethod = session.authMethod === 'webauthn' || session.authMethod === 'recovery' ? session.authMethod : 'totp';
   const assertionId = newSamlId();
+  const client = s.client ? { client: s.client } : {};
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
   const audit = {
     at: now.getTime(), type: 'saml.assertion', userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
@@ -64,14 +73,14 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
     assertAwsConformant(input);
   } catch (e) {
     const roles = attributes === undefined ? s.roles.map((r) => `${r.account.id}/${r.roleName}`) : roleValues(attributes);
-    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e) ? e.detail : undefined } });
+    await ctx.store.audit.append({ ...audit, outcome: 'failure', reason: 'aws_lint_failed', detail: { sp: audienceFor(s.partition), acs: s.acsUrl, roles, violations: isGatehouseError(e) ? e.detail : undefined, ...client } });
     throw e;
   }
   const roleArns = roleValues(attributes);
   const { samlResponse } = buildResponse(input);
   await ctx.store.audit.append({
     ...audit, outcome: 'success',
-    detail: { sp: input.audience, acs: s.acsUrl, assertionId, roles: roleArns, tags: entitlements.tags, sessionDuration: duration ?? null },
+    detail: { sp: input.audience, acs: s.acsUrl, assertionId, roles: roleArns, tags: entitlements.tags, sessionDuration: duration ?? null, ...client },
   });
   return { samlResponse, assertionId };
 }

@@ -261,6 +261,81 @@ for (const kind of bothDatabases) {
       assert.equal(await store.enrollmentTokens.consume('t1', now), false);
     });
 
+    it('CLI tokens: find by hash, revoke once, revoke all of a person, purge after expiry', async () => {
+      const base = { userId: 'u1', factor: 'totp', deviceId: 'd1', via: 'terminal' as const, clientName: 'laptop', authenticatedAt: now, createdAt: now, lastUsedAt: now, expiresAt: now + 1000 };
+      await store.cliTokens.create({ ...base, tokenHash: 'ct1' });
+      await store.cliTokens.create({ ...base, tokenHash: 'ct2', via: 'browser', factor: 'webauthn', deviceId: null });
+      assert.deepEqual(await store.cliTokens.find('ct1'), { ...base, tokenHash: 'ct1', revokedAt: null });
+      await store.cliTokens.touch('ct1', now + 5);
+      assert.equal((await store.cliTokens.find('ct1'))?.lastUsedAt, now + 5);
+      const both = await Promise.all([store.cliTokens.revoke('ct1', now + 6), store.cliTokens.revoke('ct1', now + 6)]);
+      assert.deepEqual(both.sort(), [false, true], 'revoked once');
+      assert.equal((await store.cliTokens.find('ct1'))?.revokedAt, now + 6, 'a revoked token stays findable (refusals name the person)');
+      assert.equal(await store.cliTokens.revokeForUser('u1', now + 7), 1, 'only the live one');
+      assert.equal((await store.cliTokens.find('ct2'))?.revokedAt, now + 7);
+      assert.equal(await store.cliTokens.purgeExpired(now + 2000), 2);
+      assert.equal(await store.cliTokens.find('ct1'), undefined);
+    });
+
+    it('CLI codes: 200 concurrent consumes on two stores (two nodes) → exactly one consumed; then used, expired, unknown', async () => {
+      const code = { userId: 'u1', factor: 'totp', deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
+      await store.cliCodes.create({ ...code, codeHash: 'cc1' });
+      const other = await openStore(url);
+      try {
+        const got = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? other : store).cliCodes.consume('cc1', now + 1)));
+        assert.equal(got.filter((g) => g.outcome === 'consumed').length, 1);
+        assert.equal(got.filter((g) => g.outcome === 'used').length, 199);
+      } finally {
+        await other.close();
+      }
+      const consumed = await store.cliCodes.consume('cc1', now + 2);
+      assert.equal(consumed.outcome, 'used');
+      assert.deepEqual(consumed.outcome === 'used' ? consumed.code : undefined, { ...code, codeHash: 'cc1', usedAt: now + 1 });
+      await store.cliCodes.create({ ...code, codeHash: 'cc2' });
+      assert.equal((await store.cliCodes.consume('cc2', now + 1000)).outcome, 'expired', 'expires_at is exclusive');
+      assert.equal((await store.cliCodes.consume('nope', now)).outcome, 'unknown');
+      assert.equal(await store.cliCodes.purgeExpired(now + 1001), 2);
+    });
+
+    it('device codes: unique user code; decided once (approve or deny); polls at the interval, slow_down adds 5 s; redeemed once', async () => {
+      const dc = { userCode: 'BCDFGHJK', clientName: 'vm-1', intervalMs: 5000, createdAt: now, expiresAt: now + 600_000 };
+      assert.equal(await store.deviceCodes.create({ ...dc, deviceCodeHash: 'dc1' }), true);
+      assert.equal(await store.deviceCodes.create({ ...dc, deviceCodeHash: 'dc2' }), false, 'user code taken');
+      assert.equal(await store.deviceCodes.redeem('dc1', now), false, 'not approved yet');
+
+      const p1 = await store.deviceCodes.poll('dc1', now);
+      assert.equal(p1.outcome, 'ready');
+      const p2 = await store.deviceCodes.poll('dc1', now + 4999);
+      assert.deepEqual([p2.outcome, p2.outcome === 'slow_down' && p2.code.intervalMs], ['slow_down', 10_000]);
+      assert.equal((await store.deviceCodes.poll('dc1', now + 4999 + 9999)).outcome, 'slow_down', 'the longer interval counts from the latest poll');
+      assert.equal((await store.deviceCodes.poll('dc1', now + 4999 + 9999 + 15_000)).outcome, 'ready');
+      assert.deepEqual(await store.deviceCodes.poll('nope', now), { outcome: 'unknown' });
+
+      const approval = { userId: 'u1', factor: 'totp', deviceId: 'd1', authenticatedAt: now - 10, sessionExpiresAt: now + 9000 };
+      const decided = await Promise.all([
+        store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval }),
+        store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval: { ...approval, userId: 'someone-else' } }),
+        store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'denied', userId: 'u1' }),
+      ]);
+      assert.equal(decided.filter(Boolean).length, 1, 'decided once');
+      const row = await store.deviceCodes.findByUserCode('BCDFGHJK');
+      assert.ok(row && row.decidedAt === now + 1 && row.userId !== null);
+      const other = await openStore(url);
+      try {
+        await store.deviceCodes.create({ ...dc, userCode: 'LMNPQRST', deviceCodeHash: 'dc3' });
+        await store.deviceCodes.decide('LMNPQRST', now + 1, { status: 'approved', approval });
+        const redeemed = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).deviceCodes.redeem('dc3', now + 2)));
+        assert.equal(redeemed.filter(Boolean).length, 1, 'redeemed once');
+      } finally {
+        await other.close();
+      }
+      assert.equal((await store.deviceCodes.findByUserCode('LMNPQRST'))?.status, 'redeemed');
+
+      await store.deviceCodes.create({ ...dc, userCode: 'VWXZBCDF', deviceCodeHash: 'dc4' });
+      assert.equal(await store.deviceCodes.decide('VWXZBCDF', now + 600_000, { status: 'approved', approval }), undefined, 'expired: not approvable');
+      assert.equal(await store.deviceCodes.purgeExpired(now + 600_001), 3);
+    });
+
     it('settings and transactions: a failed transaction changes nothing', async () => {
       await store.settings.set('a', '1');
       await store.settings.set('a', '2');

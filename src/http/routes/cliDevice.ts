@@ -1,0 +1,65 @@
+/**
+ * Device login approval page (docs/cli-api.md): `GET /cli/device` asks a signed-in person for the code shown in the
+ * terminal (or takes it from `?user_code=`) and shows it to compare, with the computer's name and who will be
+ * signed in; `POST /cli/device` approves or denies it. The logic is in src/auth/deviceLogin.ts.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { isGatehouseError, type GatehouseError } from '../../errors.js';
+import { decideDeviceLogin, findDeviceLogin, formatUserCode } from '../../auth/deviceLogin.js';
+import type { DeviceCode } from '../../store/repositories/deviceCodes.js';
+import { checkCsrf, type WebSession } from '../session.js';
+import { clientIp, pageSession, pageUser, requireFullSession } from '../guards.js';
+import { choiceField, readInput, textField } from '../readInput.js';
+import { sendFormError, sendPage } from '../signIn.js';
+
+const lookUp = z.object({ user_code: textField(32).optional() });
+const decide = z.object({ user_code: textField(32), decision: choiceField(['approve', 'deny']) });
+const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/** Errors the page shows next to its form (a wrong or used code, back-off). */
+function pageError(e: unknown): GatehouseError | undefined {
+  return isGatehouseError(e, 'user_code_invalid') || isGatehouseError(e, 'too_many_attempts') ? e : undefined;
+}
+
+export async function registerCliDeviceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const base = async (s: WebSession) => ({ title: 'Sign in to the AWS CLI on another computer', csrf: s.csrf, user: await pageUser(ctx, s), username: s.user.username });
+  const confirmModel = (code: DeviceCode) => ({ mode: 'confirm', userCode: formatUserCode(code.userCode), clientName: code.clientName, whenText: when(code.createdAt), whenIso: new Date(code.createdAt).toISOString() });
+  const sendEntry = async (reply: FastifyReply, s: WebSession, typed: string, e?: GatehouseError) => {
+    const model = { ...(await base(s)), mode: 'enter', typed };
+    return e ? sendFormError(reply, e, 'cli-device', model) : sendPage(reply, 'cli-device', model);
+  };
+
+  app.get('/cli/device', async (req, reply) => {
+    const q = readInput(lookUp, req.query);
+    const session = await pageSession(ctx, req, reply);
+    if (!session) return reply;
+    if (q.user_code === undefined) return sendEntry(reply, session, '');
+    try {
+      const code = await findDeviceLogin(ctx, session, q.user_code, { ip: clientIp(req), req });
+      return sendPage(reply, 'cli-device', { ...(await base(session)), ...confirmModel(code) });
+    } catch (e) {
+      const pe = pageError(e);
+      if (!pe) throw e;
+      return sendEntry(reply, session, q.user_code, pe);
+    }
+  });
+
+  app.post('/cli/device', async (req, reply) => {
+    const session = await requireFullSession(ctx, req);
+    checkCsrf(req, session.csrf);
+    const form = readInput(decide, req.body);
+    try {
+      const code = await decideDeviceLogin(ctx, session, form.user_code, form.decision, { ip: clientIp(req), req });
+      const notice = form.decision === 'approve'
+        ? `Done: ${code.clientName} is signed in to the AWS CLI as ${session.user.username}. You can close this page and go back to the terminal.`
+        : `Denied: ${code.clientName} was not signed in. You can close this page.`;
+      return sendPage(reply, 'cli-device', { ...(await base(session)), mode: 'done', notice });
+    } catch (e) {
+      const pe = pageError(e);
+      if (!pe) throw e;
+      return sendEntry(reply, session, form.user_code, pe);
+    }
+  });
+}

@@ -1,0 +1,66 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { CliCodesTable, Database } from '../tables.js';
+
+/** The one-time code of a browser login (PKCE), as stored: only the code's hash. */
+export interface CliCode {
+  codeHash: string;
+  userId: string;
+  factor: string;
+  deviceId: string | null;
+  clientName: string;
+  codeChallenge: string;
+  redirectUri: string;
+  authenticatedAt: number;
+  sessionExpiresAt: number;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+/**
+ * What a redemption attempt found: `consumed` (this attempt used the code, the only one that ever will), `used`
+ * (an earlier attempt did), `expired`, or `unknown`.
+ */
+export type CodeConsumption =
+  | { outcome: 'consumed' | 'used' | 'expired'; code: CliCode }
+  | { outcome: 'unknown' };
+
+const toCode = (r: Selectable<CliCodesTable>): CliCode => ({
+  codeHash: r.code_hash, userId: r.user_id, factor: r.factor, deviceId: r.device_id, clientName: r.client_name, codeChallenge: r.code_challenge,
+  redirectUri: r.redirect_uri, authenticatedAt: Number(r.authenticated_at), sessionExpiresAt: Number(r.session_expires_at),
+  createdAt: Number(r.created_at), expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),
+});
+
+/** One-time codes of browser logins, keyed by the code's hash. */
+export class CliCodesRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(c: Omit<CliCode, 'usedAt'>): Promise<void> {
+    await this.db.insertInto('cli_codes').values({
+      code_hash: c.codeHash, user_id: c.userId, factor: c.factor, device_id: c.deviceId, client_name: c.clientName, code_challenge: c.codeChallenge,
+      redirect_uri: c.redirectUri, authenticated_at: c.authenticatedAt, session_expires_at: c.sessionExpiresAt, created_at: c.createdAt,
+      expires_at: c.expiresAt, used_at: null,
+    }).execute();
+  }
+
+  /**
+   * Uses the code: one conditional update (`SET used_at = now WHERE … used_at IS NULL AND expires_at > now`), so of
+   * any number of concurrent attempts on any number of nodes exactly one gets `consumed`. The caller checks the
+   * verifier and the redirect URI AFTER consuming: a wrong attempt uses the code up too.
+   */
+  async consume(codeHash: string, now: number): Promise<CodeConsumption> {
+    const r = await this.db.updateTable('cli_codes').set({ used_at: now })
+      .where('code_hash', '=', codeHash).where('used_at', 'is', null).where('expires_at', '>', now)
+      .returningAll().executeTakeFirst();
+    if (r) return { outcome: 'consumed', code: toCode(r) };
+    const seen = await this.db.selectFrom('cli_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    if (!seen) return { outcome: 'unknown' };
+    const code = toCode(seen);
+    return { outcome: code.usedAt !== null ? 'used' : 'expired', code };
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const r = await this.db.deleteFrom('cli_codes').where('expires_at', '<', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
