@@ -47,8 +47,9 @@ export const cliRoleSchema = z.object({
   alias: z.string().nullable().optional(),
   partition,
   roleName: z.string(),
-  roleArn: z.string(),
-  principalArn: z.string(),
+  /** null when the mapping cannot make an ARN (the server's AWS lint names the fault when it is used). */
+  roleArn: z.string().nullable(),
+  principalArn: z.string().nullable(),
   description: z.string().nullable().optional(),
   sessionDuration: z.number().int().nullable().optional(),
   requireFactor: z.string().nullable().optional(),
@@ -63,7 +64,7 @@ export const assertionSchema = z.object({
   samlResponse: z.string().min(1),
   partition,
   acsUrl: z.string(),
-  roles: z.array(z.object({ key: z.string(), roleArn: z.string(), principalArn: z.string(), sessionDuration: z.number().int().nullable().optional() })),
+  roles: z.array(z.object({ key: z.string(), roleArn: z.string().nullable(), principalArn: z.string().nullable(), sessionDuration: z.number().int().nullable().optional() })),
 });
 /** One signed SAML Response for one or several roles of one partition. */
 export type CliAssertion = z.infer<typeof assertionSchema>;

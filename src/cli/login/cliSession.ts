@@ -21,6 +21,11 @@ export interface SignInChoice extends Omit<TerminalLoginInput, 'clientName'> {
   method: LoginMethod;
 }
 
+/** This computer's name as the approval pages and the audit log show it (the API takes 1–64 plain characters). */
+export function clientName(): string {
+  return hostname().replace(/[^\w .'()@+-]+/g, '-').slice(0, 64) || 'this computer';
+}
+
 export class CliSession {
   private session: StoredSession | undefined;
   private fresh = false;
@@ -50,17 +55,16 @@ export class CliSession {
 
   /** A new sign-in by the chosen method. */
   async signIn(): Promise<StoredSession> {
-    const clientName = hostname();
     const c = this.choice;
-    const grant = c.method === 'terminal' ? await terminalLogin(this.api, { clientName, username: c.username, passwordStdin: c.passwordStdin, totp: c.totp })
-      : c.method === 'device' ? await deviceLogin(this.api, { clientName, say, showQr: process.stderr.isTTY === true })
-        : await browserLogin(this.api, { clientName, say });
+    const grant = c.method === 'terminal' ? await terminalLogin(this.api, { clientName: clientName(), username: c.username, passwordStdin: c.passwordStdin, totp: c.totp })
+      : c.method === 'device' ? await deviceLogin(this.api, { clientName: clientName(), say, showQr: process.stderr.isTTY === true })
+        : await browserLogin(this.api, { clientName: clientName(), say });
     return this.keep(grant);
   }
 
   /** A browser sign-in with a security key, for a role that needs one. */
   async stepUp(why: string): Promise<StoredSession> {
-    const grant = await browserLogin(this.api, { clientName: hostname(), factor: 'webauthn', say, reason: `${why}: confirm with it in the browser.` });
+    const grant = await browserLogin(this.api, { clientName: clientName(), factor: 'webauthn', say, reason: `${why}: confirm with it in the browser.` });
     if (grant.factor !== 'webauthn') throw new GatehouseError('mfa_required', `${why}, but the browser sign-in did not use one`);
     return this.keep(grant);
   }

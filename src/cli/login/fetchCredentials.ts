@@ -75,25 +75,32 @@ export async function assertionFor(session: CliSession, roles: readonly CliRole[
   }
 }
 
-/** Groups roles by partition (one SAML Response cannot span partitions). */
-function byPartition(roles: readonly CliRole[]): CliRole[][] {
+/**
+ * Groups roles by account: one SAML Response per account. A Response cannot span partitions, and its
+ * Recipient (the trust policies' SAML:aud) is regional only when every account in it names the same region,
+ * so a Response per account gives each role the sign-in endpoint its trust policy names.
+ */
+function byAccount(roles: readonly CliRole[]): CliRole[][] {
   const groups = new Map<string, CliRole[]>();
-  for (const r of roles) groups.set(r.partition, [...(groups.get(r.partition) ?? []), r]);
+  for (const r of roles) groups.set(r.accountId, [...(groups.get(r.accountId) ?? []), r]);
   return [...groups.values()];
 }
 
-/** AWS credentials for every role in `roles`, from as few SAML Responses as the partitions allow. */
+/** AWS credentials for every role in `roles`, from one SAML Response per account. */
 export async function credentialsFor(session: CliSession, roles: readonly CliRole[], s: Pick<Settings, 'duration' | 'durationFromFlag' | 'flagRegion' | 'profileRegion'>, log: VerboseLog): Promise<RoleCredentials[]> {
   const targets = new Map(roles.map((r) => [r.key, stsTargetFor(r.partition, { flagRegion: s.flagRegion, profileRegion: s.profileRegion })]));
   const out: RoleCredentials[] = [];
-  for (const group of byPartition(roles)) {
+  for (const group of byAccount(roles)) {
     const assertion = await assertionFor(session, group);
     for (const role of group) {
       const issued = assertion.roles.find((x) => x.key === role.key);
       const durationSeconds = s.duration ?? role.sessionDuration ?? defaultDurationSeconds;
       const target = targets.get(role.key)!;
+      const roleArn = issued?.roleArn ?? role.roleArn;
+      const principalArn = issued?.principalArn ?? role.principalArn;
+      if (!roleArn || !principalArn) throw new GatehouseError('aws_lint_failed', `${roleLabel(role)}: Gatehouse cannot name this role's ARN; ask your administrator to check its mapping`);
       const credentials = await assumeRoleWithSaml({
-        roleArn: issued?.roleArn ?? role.roleArn, principalArn: issued?.principalArn ?? role.principalArn, samlResponse: assertion.samlResponse,
+        roleArn, principalArn, samlResponse: assertion.samlResponse,
         durationSeconds, target, label: roleLabel(role), accountRef: role.alias || role.accountId, roleName: role.roleName, durationFromFlag: s.durationFromFlag,
       }, log);
       out.push({ role, credentials, durationSeconds, target });

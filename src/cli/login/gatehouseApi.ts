@@ -66,11 +66,11 @@ export class GatehouseApi {
     const { code, message, requestId, detail } = parsed.data.error;
     const ref = requestId ? ` (request ${requestId})` : '';
     const c: ErrorCode = knownCode(code) ? code : 'internal';
+    // Gatehouse's messages are written for people; a few get what the CLI user should do next.
     switch (code) {
-      case 'invalid_credentials': throw new GatehouseError(c, 'incorrect username, password or code');
-      case 'too_many_attempts': throw new GatehouseError(c, `too many attempts: wait${res.retryAfter ? ` ${res.retryAfter} s` : ' a while'} and try again`);
-      case 'flow_expired': throw new GatehouseError(c, 'the sign-in took too long: start again');
-      case 'session_required': throw new GatehouseError(c, 'your Gatehouse session has ended: sign in again with gatehouse login');
+      case 'too_many_attempts': throw new GatehouseError(c, `${message ?? 'too many attempts'}${res.retryAfter ? ` (try again in ${res.retryAfter} s)` : ''}`);
+      case 'flow_expired': throw new GatehouseError(c, 'the sign-in took too long: run the command again');
+      case 'session_required': throw new GatehouseError(c, 'your Gatehouse session has ended: run gatehouse login');
       default: throw new GatehouseError(c, `${message ?? code}${c === 'internal' ? ref : ''}`, { detail, status: res.status });
     }
   }

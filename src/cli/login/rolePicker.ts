@@ -50,7 +50,7 @@ export function pickRole(roles: readonly CliRole[], io: { input: NodeJS.ReadStre
   let cursor = Math.max(0, roles.findIndex((r) => r.allowedNow));
   let drawn = 0;
   const draw = (final?: string): void => {
-    const width = output.columns || 80;
+    const width = output.columns || Number(process.env.COLUMNS) || 80;
     const lines = final === undefined ? pickerLines(roles, query, cursor, width) : [final];
     const highlighted = lines.map((l) => (l.startsWith('>') ? `\x1b[7m${l}\x1b[27m` : l));
     output.write(`${drawn > 0 ? `\x1b[${drawn}F` : ''}\x1b[J${highlighted.join('\n')}\n`);

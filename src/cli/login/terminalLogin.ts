@@ -22,6 +22,7 @@ const totpPattern = /^\d{6,8}$/;
 export async function terminalLogin(api: GatehouseApi, o: TerminalLoginInput): Promise<TokenGrant> {
   const tty = process.stdin.isTTY === true && !o.passwordStdin;
   const need = (what: string, flag: string): never => { throw new GatehouseError('bad_request', `no ${what}: stdin is not a terminal, so pass ${flag}`); };
+  if (o.totp === undefined && !tty) need('code', '--totp CODE'); // before anything reaches Gatehouse
   const username = o.username ?? (tty ? await promptLine('Username: ') : need('username', '--username'));
   if (!username) throw new GatehouseError('bad_request', 'no username given');
   const password = o.passwordStdin ? await readFirstLine(process.stdin) : tty ? await promptHidden('Password: ') : need('password', '--password-stdin');
@@ -32,7 +33,6 @@ export async function terminalLogin(api: GatehouseApi, o: TerminalLoginInput): P
   const canType = step.factors.some((f) => f === 'totp' || f === 'recovery');
   if (!canType) throw new GatehouseError('mfa_required', 'your account signs in with a security key: run gatehouse login without --no-browser');
   if (o.totp !== undefined) return api.submitFactor(totpPattern.test(o.totp) ? 'totp' : 'recovery', step.flowToken, o.totp.trim());
-  if (!process.stdin.isTTY) need('code', '--totp CODE');
   for (let attempt = 1; ; attempt++) {
     const code = (await promptHidden('Code from your authenticator app (or a recovery code): ')).trim();
     try {
