@@ -31,7 +31,7 @@ export function execEnvironment(base: NodeJS.ProcessEnv, got: RoleCredentials, r
 export async function runExec(command: string[], o: CommonFlags): Promise<void> {
   const s = resolveSettings(o);
   const log = logFor(o);
-  const session = new CliSession(new GatehouseApi(s.url, log), { method: s.login === 'device' ? 'device' : 'browser' }, true, log);
+  const session = new CliSession(new GatehouseApi(s.url, log), { method: s.login ?? 'browser', username: s.username }, true, log);
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   const roles = await chooseRoles(session, s, { interactive });
   const [got] = await credentialsFor(session, roles, s, log);

@@ -1,6 +1,6 @@
 /** What `gatehouse login` does (commands/login.ts defines its options; this module loads only when it runs). */
 import { GatehouseError } from '../../errors.js';
-import { writeCredentialsProfiles } from './awsFiles.js';
+import { readConfigProfile, updateConfigProfile, writeCredentialsProfiles } from './awsFiles.js';
 import { CliSession, type SignInChoice } from './cliSession.js';
 import { factorNames } from './factors.js';
 import { localTime, say } from './progress.js';
@@ -81,6 +81,14 @@ export async function runLogin(o: LoginFlags): Promise<void> {
   const profiles = got.map((g) => ({ profile: o.allRoles || !s.profile ? profileNameFor(g.role) : s.profile, credentials: g.credentials, role: roleLabel(g.role) }));
   const path = writeCredentialsProfiles(profiles);
   for (const p of profiles) process.stdout.write(`${p.role} → profile ${p.profile} (until ${localTime(p.credentials.expiration.toISOString())})\n`);
+  // GovCloud and China credentials work only with a region of their partition: name one unless the profile does.
+  got.forEach((g, i) => {
+    const name = profiles[i]!.profile;
+    if (g.role.partition !== 'aws' && !readConfigProfile(name)?.region) {
+      const config = updateConfigProfile(name, { region: g.target.region });
+      say(`Set region ${g.target.region} for profile ${name} in ${config} (${g.role.partition} credentials need a region of their own).`);
+    }
+  });
   const first = profiles[0]!.profile;
   process.stdout.write(`Wrote ${path}. Try: aws sts get-caller-identity --profile ${first}\n`);
 }

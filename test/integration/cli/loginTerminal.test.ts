@@ -42,7 +42,7 @@ function snapshot(dir: string): Record<string, string> {
 describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
   let w: CliWorld;
   let url: string;
-  const aws = (args: string[], env: Record<string, string> = {}) => runProcess('aws', [...args, '--output', 'json'], { cwd: w.home, env: w.env({ AWS_DEFAULT_REGION: 'us-east-1', ...env }) });
+  const aws = (args: string[], env: Record<string, string | undefined> = {}) => runProcess('aws', [...args, '--output', 'json'], { cwd: w.home, env: w.env({ AWS_DEFAULT_REGION: 'us-east-1', ...env }) });
   const credentials = () => readFileSync(join(w.home, '.aws', 'credentials'), 'utf8');
 
   before(async () => {
@@ -123,7 +123,11 @@ describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
     const written = [...r.stdout.matchAll(/^(\S+) → profile (\S+) /gm)].map((m) => `${m[1]}=${m[2]}`).sort();
     assert.deepEqual(written, ['china/CnReadOnly=china-CnReadOnly', 'gov/GovReadOnly=gov-GovReadOnly', 'prod/ReadOnly=prod-ReadOnly', 'staging/Developer=staging-Developer']);
     assert.deepEqual(w.sts.calls.slice(calls).map((c) => `${c.action}:${c.ok}`), Array(4).fill('AssumeRoleWithSAML:true'));
-    const gov = await aws(['sts', 'get-caller-identity', '--profile', 'gov-GovReadOnly']);
+    assert.match(r.stderr, /^Set region us-gov-west-1 for profile gov-GovReadOnly in .*config \(aws-us-gov credentials need a region of their own\)\.$/m);
+    assert.match(readFileSync(join(w.home, '.aws', 'config'), 'utf8'), /\[profile china-CnReadOnly\]\nregion = cn-north-1\n/);
+    // The aws CLI now signs for us-gov-west-1 (the profile's region): the stand-in's endpoint for that region answers.
+    const gov = await aws(['sts', 'get-caller-identity', '--profile', 'gov-GovReadOnly'], { AWS_ENDPOINT_URL_STS: w.sts.regionUrl('us-gov-west-1'), AWS_DEFAULT_REGION: undefined });
+    assert.equal(gov.code, 0, gov.stderr);
     assert.equal((JSON.parse(gov.stdout) as { Arn: string }).Arn, 'arn:aws-us-gov:sts::777788889999:assumed-role/GovReadOnly/alice', gov.stderr);
     const cn = iniSection(credentials(), 'china-CnReadOnly');
     assert.match(cn.aws_access_key_id ?? '', /^ASIA/);
