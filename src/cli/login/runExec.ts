@@ -3,6 +3,7 @@
  * aws-vault's exec. Nothing is written to disk (no profile, no cache); the child's exit code is ours.
  */
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { GatehouseError } from '../../errors.js';
 import { CliSession } from './cliSession.js';
 import { chooseRoles, credentialsFor, type RoleCredentials } from './fetchCredentials.js';
@@ -38,12 +39,16 @@ export async function runExec(command: string[], o: CommonFlags): Promise<void> 
   const [file, ...args] = command;
   if (!file) throw new GatehouseError('bad_request', 'no command given: gatehouse exec --role … -- COMMAND');
   const child = spawn(file, args, { stdio: 'inherit', env: execEnvironment(process.env, got!, s.flagRegion !== undefined || s.profileRegion !== undefined) });
-  const forward = (sig: NodeJS.Signals) => () => { child.kill(sig); };
-  const signals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((sig) => [sig, forward(sig)] as const);
-  for (const [sig, fn] of signals) process.on(sig, fn);
+  // Ctrl-C reaches the child from the terminal itself (same process group): only outlive it. TERM and HUP are passed on.
+  const handlers = [
+    ['SIGINT', () => undefined],
+    ['SIGTERM', () => { child.kill('SIGTERM'); }],
+    ['SIGHUP', () => { child.kill('SIGHUP'); }],
+  ] as const;
+  for (const [sig, fn] of handlers) process.on(sig, fn);
   const code = await new Promise<number>((resolve, reject) => {
     child.once('error', (e) => reject(new GatehouseError('bad_request', `cannot run ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such command' : e.message}`)));
-    child.once('exit', (c, signal) => resolve(c ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
-  }).finally(() => { for (const [sig, fn] of signals) process.removeListener(sig, fn); });
+    child.once('exit', (c, signal) => resolve(c ?? 128 + (signal ? osConstants.signals[signal] : 1)));
+  }).finally(() => { for (const [sig, fn] of handlers) process.removeListener(sig, fn); });
   process.exitCode = code;
 }
