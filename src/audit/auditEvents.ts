@@ -86,7 +86,7 @@ export const auditEvents = {
   'cli.device_start': { outcomes: ['info'], person: false, device: false, detail: z.object({ clientName, ref }) },
   'cli.device_decision': {
     outcomes: ['success', 'failure'], person: true, device: true,
-    detail: z.object({ decision: z.enum(['approve', 'deny']), clientName: clientName.optional(), ref: ref.optional(), retryAfterSeconds: z.number().optional() }),
+    detail: z.object({ decision: z.enum(['approve', 'deny']).optional(), clientName: clientName.optional(), ref: ref.optional(), retryAfterSeconds: z.number().optional() }),
   },
   'cli.token': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref: ref.optional(), expiresAt: z.number().optional() }) },
   'cli.grant_refused': { outcomes: ['failure'], person: false, device: false, detail: z.object({ via: cliVia, ref: ref.optional(), clientName: clientName.optional() }) },

@@ -88,8 +88,7 @@ const unknownCode = (): GatehouseError => new GatehouseError('user_code_invalid'
  * (back-off or lock), `user_code_invalid` (unknown, decided already, expired). `audit` records each refusal.
  */
 async function withUserCode<T>(ctx: AppContext, session: ApprovingSession, input: string, meta: DeviceMeta,
-  use: (userCode: string) => Promise<{ result: T } | { missing: DeviceCode | undefined }>,
-  audit: (outcome: 'failure', reason: string, extra?: { code?: DeviceCode; retryAfterSeconds?: number }) => Promise<void>): Promise<T> {
+  use: (userCode: string) => Promise<{ result: T } | { missing: DeviceCode | undefined }>, audit: DecisionAudit): Promise<T> {
   const keys = lockoutKeys(session.user.username, meta.ip);
   const reservation = await reserveAttempt(ctx, keys);
   if (!reservation.granted) {
@@ -118,16 +117,35 @@ async function withUserCode<T>(ctx: AppContext, session: ApprovingSession, input
     : 'This code was already approved or denied, and works only once. Start the sign-in again in your terminal if you need to.');
 }
 
+type DecisionAudit = (outcome: 'success' | 'failure', reason: string | null, extra?: { code?: DeviceCode; retryAfterSeconds?: number }) => Promise<void>;
+
+/** Records `cli.device_decision` events of one approval page request (`decision` undefined: a look-up). */
+async function decisionAudit(ctx: AppContext, session: ApprovingSession, decision: 'approve' | 'deny' | undefined, meta: DeviceMeta): Promise<DecisionAudit> {
+  const signIn = signInOfSession(session);
+  const device = await deviceName(ctx, signIn.deviceId);
+  return async (outcome, reason, extra = {}) => {
+    await recordAudit(ctx, {
+      type: 'cli.device_decision', outcome, reason, userId: signIn.user.id, username: signIn.user.username, factor: signIn.factor, deviceId: signIn.deviceId,
+      deviceName: device, detail: {
+        ...(decision ? { decision } : {}), ...(extra.code ? { clientName: extra.code.clientName, ref: auditRef(extra.code.deviceCodeHash) } : {}),
+        ...(extra.retryAfterSeconds !== undefined ? { retryAfterSeconds: extra.retryAfterSeconds } : {}),
+      },
+    }, { req: meta.req });
+  };
+}
+
 /**
  * The pending device login a signed-in person typed or followed a link to, for the approval page to show (its
- * client name and user code). Wrong codes count like failed sign-ins; nothing is stored or audited for a right one.
+ * client name and user code). Wrong codes count like failed sign-ins and are audited (`cli.device_decision` without
+ * a decision); nothing is stored or audited for a right one.
  */
 export async function findDeviceLogin(ctx: AppContext, session: ApprovingSession, input: string, meta: DeviceMeta): Promise<DeviceCode> {
+  const audit = await decisionAudit(ctx, session, undefined, meta);
   return withUserCode<DeviceCode>(ctx, session, input, meta, async (userCode) => {
     const code = await ctx.store.deviceCodes.findByUserCode(userCode);
     if (code && code.status === 'pending' && code.expiresAt > ctx.now().getTime()) return { result: code };
     return { missing: code };
-  }, async () => {});
+  }, audit);
 }
 
 /**
@@ -137,16 +155,7 @@ export async function findDeviceLogin(ctx: AppContext, session: ApprovingSession
  */
 export async function decideDeviceLogin(ctx: AppContext, session: ApprovingSession, input: string, decision: 'approve' | 'deny', meta: DeviceMeta): Promise<DeviceCode> {
   const signIn = signInOfSession(session);
-  const device = await deviceName(ctx, signIn.deviceId);
-  const audit = async (outcome: 'success' | 'failure', reason: string | null, extra: { code?: DeviceCode; retryAfterSeconds?: number } = {}) => {
-    await recordAudit(ctx, {
-      type: 'cli.device_decision', outcome, reason, userId: signIn.user.id, username: signIn.user.username, factor: signIn.factor, deviceId: signIn.deviceId,
-      deviceName: device, detail: {
-        decision, ...(extra.code ? { clientName: extra.code.clientName, ref: auditRef(extra.code.deviceCodeHash) } : {}),
-        ...(extra.retryAfterSeconds !== undefined ? { retryAfterSeconds: extra.retryAfterSeconds } : {}),
-      },
-    }, { req: meta.req });
-  };
+  const audit = await decisionAudit(ctx, session, decision, meta);
   const code = await withUserCode<DeviceCode>(ctx, session, input, meta, async (userCode) => {
     const now = ctx.now().getTime();
     const decided = await ctx.store.deviceCodes.decide(userCode, now, decision === 'approve'
@@ -154,7 +163,7 @@ export async function decideDeviceLogin(ctx: AppContext, session: ApprovingSessi
       : { status: 'denied', userId: signIn.user.id });
     if (decided) return { result: decided };
     return { missing: await ctx.store.deviceCodes.findByUserCode(userCode) };
-  }, (outcome, reason, extra) => audit(outcome, reason, extra));
+  }, audit);
   await audit('success', null, { code });
   return code;
 }

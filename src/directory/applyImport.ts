@@ -82,11 +82,13 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
           await tx.users.update(userId(c.username), {
             email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, ...(passwordHash !== undefined ? { passwordHash } : {}),
           }, now);
+          if (v.status === 'disabled') await tx.cliTokens.revokeForUser(userId(c.username), now);
         }
         break;
       }
       case 'user-disable':
         await tx.users.update(userId(c.username), { status: 'disabled' }, now);
+        await tx.cliTokens.revokeForUser(userId(c.username), now);
         break;
       case 'member':
         if (c.op === '+') await tx.groups.addMember(groupId(c.group), userId(c.username));

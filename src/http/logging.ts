@@ -5,9 +5,11 @@ export const redactPaths = [
   'req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]',
   'body.password', 'body.newPassword', 'body.code', 'body.code1', 'body.code2', 'body.recoveryCode', 'body._csrf',
   'body.SAMLResponse', '*.password', '*.passwordHash', '*.secret', '*.privateKey', '*.token', '*.SAMLResponse',
+  // the CLI API (docs/cli-api.md)
+  'body.flowToken', 'body.code_verifier', 'body.device_code', '*.accessToken', '*.flowToken', '*.samlResponse',
 ];
 
-const secretParams = /([?&](?:token|code|SAMLRequest|SAMLResponse|Signature|RelayState)=)[^&]*/gi;
+const secretParams = /([?&](?:token|code|user_code|SAMLRequest|SAMLResponse|Signature|RelayState)=)[^&]*/gi;
 
 /** The URL as logged: values of token-like query parameters are replaced by [redacted]. */
 export function redactUrl(url: string): string {

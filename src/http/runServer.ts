@@ -16,11 +16,12 @@ export async function runServer(config: Config): Promise<void> {
   if (warnings.length > 0) app.log.warn(`INSECURE DEVELOPMENT DEFAULTS (fine on a laptop, not in production): ${warnings.join('; ')}`);
   await firstRun(ctx, (line) => process.stdout.write(line + '\n'), app.log);
 
-  // Expired sessions, login flows and single-use keys are deleted every 10 minutes (any node may do it).
+  // Expired sessions, login flows, single-use keys and CLI sessions and codes are deleted every 10 minutes (any node may do it).
   const purge = setInterval(() => {
     const now = ctx.now().getTime();
-    Promise.all([ctx.store.sessions.purgeExpired(now), ctx.store.singleUse.purgeExpired(now)])
-      .then(([a, b]) => { if (a + b > 0) app.log.debug({ sessionsAndFlows: a, singleUse: b }, 'purged expired rows'); })
+    const { sessions, singleUse, cliTokens, cliCodes, deviceCodes } = ctx.store;
+    Promise.all([sessions.purgeExpired(now), singleUse.purgeExpired(now), Promise.all([cliTokens, cliCodes, deviceCodes].map((r) => r.purgeExpired(now)))])
+      .then(([a, b, c]) => { if (a + b + c.reduce((x, y) => x + y, 0) > 0) app.log.debug({ sessionsAndFlows: a, singleUse: b, cli: c }, 'purged expired rows'); })
       .catch((err: unknown) => app.log.warn({ err }, 'purging expired rows failed'));
   }, 600_000);
   purge.unref();

@@ -134,12 +134,13 @@ export function registerUserCommands(program: Command): void {
       await ctx.store.transaction(async (tx) => {
         await tx.users.update(u.id, { passwordHash: hash }, ctx.now().getTime());
         await tx.sessions.deleteForUser(u.id);
+        await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
         await audit({ ...ctx, store: tx }, 'user.password_set', u);
       });
       printLines([`password of ${u.username} set; their sessions were ended`]);
     }));
 
-  for (const [name, status, doc] of [['disable', 'disabled', 'disable a person: no sign-in, no roles; ends their sessions'], ['enable', 'active', 'enable a disabled person']] as const) {
+  for (const [name, status, doc] of [['disable', 'disabled', 'disable a person: no sign-in, no roles; ends their sessions (browser and command line)'], ['enable', 'active', 'enable a disabled person']] as const) {
     user.command(name)
       .description(doc)
       .argument('<username>')
@@ -147,7 +148,10 @@ export function registerUserCommands(program: Command): void {
         const u = await requireUser(ctx, username);
         await ctx.store.transaction(async (tx) => {
           await tx.users.update(u.id, { status }, ctx.now().getTime());
-          if (status === 'disabled') await tx.sessions.deleteForUser(u.id);
+          if (status === 'disabled') {
+            await tx.sessions.deleteForUser(u.id);
+            await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
+          }
           await audit({ ...ctx, store: tx }, status === 'disabled' ? 'user.disabled' : 'user.enabled', u);
         });
         printLines([`${u.username} is ${status}`]);

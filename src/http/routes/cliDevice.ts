@@ -1,7 +1,9 @@
 /**
- * Device login approval page (docs/cli-api.md): `GET /cli/device` asks a signed-in person for the code shown in the
- * terminal (or takes it from `?user_code=`) and shows it to compare, with the computer's name and who will be
- * signed in; `POST /cli/device` approves or denies it. The logic is in src/auth/deviceLogin.ts.
+ * Device login approval page (docs/cli-api.md): `GET /cli/device[?user_code=]` shows a signed-in person a form with
+ * the code (typed, or filled in from the link); posting it (`POST /cli/device` without `decision`) looks the code up
+ * and shows it to compare, with the computer's name and who will be signed in; posting `decision=approve|deny`
+ * decides. Every look-up is a CSRF-checked POST: a wrong code counts like a failed sign-in, so a GET (which another
+ * site can make the person's browser send) never counts. The logic is in src/auth/deviceLogin.ts.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -14,8 +16,8 @@ import { clientIp, pageSession, pageUser, requireFullSession } from '../guards.j
 import { choiceField, readInput, textField } from '../readInput.js';
 import { sendFormError, sendPage } from '../signIn.js';
 
-const lookUp = z.object({ user_code: textField(32).optional() });
-const decide = z.object({ user_code: textField(32), decision: choiceField(['approve', 'deny']) });
+const linkQuery = z.object({ user_code: textField(32).optional() });
+const codeForm = z.object({ user_code: textField(32), decision: choiceField(['approve', 'deny']).optional() });
 const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /** Errors the page shows next to its form (a wrong or used code, back-off). */
@@ -32,26 +34,24 @@ export async function registerCliDeviceRoutes(app: FastifyInstance, ctx: AppCont
   };
 
   app.get('/cli/device', async (req, reply) => {
-    const q = readInput(lookUp, req.query);
+    const q = readInput(linkQuery, req.query);
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
-    if (q.user_code === undefined) return sendEntry(reply, session, '');
-    try {
-      const code = await findDeviceLogin(ctx, session, q.user_code, { ip: clientIp(req), req });
-      return sendPage(reply, 'cli-device', { ...(await base(session)), ...confirmModel(code) });
-    } catch (e) {
-      const pe = pageError(e);
-      if (!pe) throw e;
-      return sendEntry(reply, session, q.user_code, pe);
-    }
+    return sendEntry(reply, session, q.user_code ?? '');
   });
 
+  /** Without `decision`: look the code up and show it to compare. With it: approve or deny. */
   app.post('/cli/device', async (req, reply) => {
     const session = await requireFullSession(ctx, req);
     checkCsrf(req, session.csrf);
-    const form = readInput(decide, req.body);
+    const form = readInput(codeForm, req.body);
+    const meta = { ip: clientIp(req), req };
     try {
-      const code = await decideDeviceLogin(ctx, session, form.user_code, form.decision, { ip: clientIp(req), req });
+      if (!form.decision) {
+        const code = await findDeviceLogin(ctx, session, form.user_code, meta);
+        return sendPage(reply, 'cli-device', { ...(await base(session)), ...confirmModel(code) });
+      }
+      const code = await decideDeviceLogin(ctx, session, form.user_code, form.decision, meta);
       const notice = form.decision === 'approve'
         ? `Done: ${code.clientName} is signed in to the AWS CLI as ${session.user.username}. You can close this page and go back to the terminal.`
         : `Denied: ${code.clientName} was not signed in. You can close this page.`;

@@ -100,6 +100,22 @@ for (const db of bothDatabases) describe(`CLI API: terminal login and bearer tok
     }
   });
 
+  it('assertions: an AWS rule broken by the mapping is a 422 aws_lint_failed naming the violation, audited with client cli, nothing signed', async () => {
+    const aliceUser = (await t.ctx.store.users.findByUsername('alice'))!;
+    await t.ctx.store.users.update(aliceUser.id, { attributes: { CostCenter: 'CC#1234' } }, t.clock.now());
+    try {
+      const res = await postJson(t.app, '/api/v1/cli/assertions', { roles: ['prod/ReadOnly'] }, token);
+      assert.equal(res.statusCode, 422, res.body);
+      assert.equal(res.json().error.code, 'aws_lint_failed');
+      assert.match(JSON.stringify(res.json().error.detail), /CostCenter/);
+      assert.equal(res.json().samlResponse, undefined);
+      const ev = await lastEvent('saml.assertion');
+      assert.deepEqual([ev?.outcome, ev?.reason, (ev?.detail as { client?: string }).client], ['failure', 'aws_lint_failed', 'cli']);
+    } finally {
+      await t.ctx.store.users.update(aliceUser.id, { attributes: { CostCenter: 'CC-1234' } }, t.clock.now());
+    }
+  });
+
   it('wrong password and wrong code: 401 with the generic or the factor\'s message; a wrong code leaves the flow usable', async () => {
     t.clock.advance(30_000);
     const start = await postJson(t.app, '/api/v1/cli/flows', { clientName: 'laptop-7' });
@@ -146,7 +162,7 @@ for (const db of bothDatabases) describe(`CLI API: terminal login and bearer tok
   });
 
   it('logout revokes the token: 204, then 401 session_required for it, audited as revoked', async () => {
-    const out = await postJson(t.app, '/api/v1/cli/logout', {}, token);
+    const out = await t.app.inject({ method: 'POST', url: '/api/v1/cli/logout', headers: { authorization: `Bearer ${token}` } });
     assert.equal(out.statusCode, 204);
     assert.equal((await lastEvent('cli.logout'))?.username, 'alice');
     for (const [method, url] of [['GET', '/api/v1/cli/me'], ['GET', '/api/v1/cli/roles'], ['POST', '/api/v1/cli/assertions'], ['POST', '/api/v1/cli/logout']] as const) {
