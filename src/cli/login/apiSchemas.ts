@@ -36,7 +36,7 @@ export const deviceStartSchema = z.object({
 export type DeviceStart = z.infer<typeof deviceStartSchema>;
 
 /** RFC 8628 / 6749 error body of the token endpoint. */
-export const tokenErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+export const tokenErrorSchema = z.object({ error: z.string(), error_description: z.string().optional(), interval: z.number().int().positive().optional() });
 
 export const meSchema = z.object({ username: z.string(), displayName: z.string().nullable().optional(), factor: z.enum(cliFactors), expiresAt: z.string() });
 export type Me = z.infer<typeof meSchema>;

@@ -35,7 +35,7 @@ export async function deviceLogin(api: GatehouseApi, o: { clientName: string; sa
     await sleep(interval);
     const r = await api.pollDevice(d.device_code);
     if ('grant' in r) return r.grant;
-    if (r.pending === 'slow_down') interval += 5000;
+    if (r.pending === 'slow_down') interval = Math.max(interval + 5000, (r.interval ?? 0) * 1000); // RFC 8628 §3.5
     if (Date.now() > deadline) throw new GatehouseError('flow_expired', 'the code expired before it was approved: run gatehouse login --device again');
   }
 }

@@ -13,7 +13,7 @@ import {
 import { redact, redactUrl, type VerboseLog } from './httpLog.js';
 
 /** Answer of a device-code poll that is not a grant (RFC 8628 §3.5). */
-export type DevicePoll = { grant: TokenGrant } | { pending: 'authorization_pending' | 'slow_down' };
+export type DevicePoll = { grant: TokenGrant } | { pending: 'authorization_pending' | 'slow_down'; interval?: number | undefined };
 
 const timeoutMs = 30_000;
 const maxBodyChars = 4_000_000;
@@ -118,7 +118,7 @@ export class GatehouseApi {
     if (!err.success) return this.fail(res, 'the device sign-in');
     switch (err.data.error) {
       case 'authorization_pending':
-      case 'slow_down': return { pending: err.data.error };
+      case 'slow_down': return { pending: err.data.error, interval: err.data.interval };
       case 'expired_token': throw new GatehouseError('flow_expired', 'the code expired before it was approved: run gatehouse login --device again');
       case 'access_denied': throw new GatehouseError('forbidden', 'the sign-in was denied in the browser');
       default: throw new GatehouseError('bad_request', `Gatehouse refused the device sign-in (${err.data.error})`);

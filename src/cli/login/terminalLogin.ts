@@ -38,7 +38,8 @@ export async function terminalLogin(api: GatehouseApi, o: TerminalLoginInput): P
     try {
       return await api.submitFactor(totpPattern.test(code) ? 'totp' : 'recovery', step.flowToken, code);
     } catch (e) {
-      if (!isGatehouseError(e, 'invalid_credentials') || attempt >= 3) throw e;
+      const wrongCode = isGatehouseError(e, 'invalid_credentials') || isGatehouseError(e, 'factor_rejected') || isGatehouseError(e, 'totp_replayed');
+      if (!wrongCode || attempt >= 3) throw e;
       process.stderr.write('That code was not accepted; try the next one.\n');
     }
   }

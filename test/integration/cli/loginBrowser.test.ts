@@ -131,7 +131,8 @@ describe('gatehouse login with a browser', { timeout: 600_000 }, () => {
       assert.ok(code && link, p.output());
       assert.equal(link, `${w.t.url}/cli/device?user_code=${code}`);
       await phone.goto(link);
-      assert.match(await phone.locator('main').innerText(), new RegExp(code));
+      await phone.getByRole('button', { name: 'Continue' }).click();
+      assert.match(await phone.locator('main').innerText(), new RegExp(`Check that your terminal shows this code:\\s+${code}`));
       await screenshot(phone, 'cli-device');
       await phone.getByRole('button', { name: 'Approve' }).click();
       const r = await p.done;
