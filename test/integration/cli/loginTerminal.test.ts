@@ -156,6 +156,25 @@ describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
     assert.deepEqual(snapshot(w.home), before, 'no file under HOME changed');
   });
 
+  it('in a terminal, --no-browser asks for username, password and code; password and code are not echoed', async () => {
+    const p = startInPty(w, ['login', '--url', url, '--no-browser', '--role', 'prod/ReadOnly', '--print', 'json', '--force']);
+    await p.waitFor(/Username: /);
+    p.write('alice\r');
+    await p.waitFor(/Password: /);
+    p.write(`${TEST_PASSWORD}\r`);
+    await p.waitFor(/Code from your authenticator app \(or a recovery code\): /);
+    const code = await w.totp();
+    p.write(`${code}\r`);
+    const r = await p.done;
+    const screen = plain(r.stdout);
+    assert.equal(r.code, 0, screen);
+    assert.match(screen, /Username: alice\n/, 'the username is echoed');
+    assert.ok(!screen.includes(TEST_PASSWORD), 'the password is not echoed');
+    assert.ok(!screen.includes(code), 'the code is not echoed');
+    assert.match(screen, /Signed in as alice \(authenticator app\)/);
+    assert.match(screen, /"AccessKeyId": "ASIA/);
+  });
+
   it('the picker in a pseudo-terminal: aliases shown, type to filter, arrows to move, Enter to pick', async () => {
     const first = startInPty(w, ['login', '--url', url]);
     await first.waitFor(/Choose an AWS role/);
