@@ -3,6 +3,7 @@
  * or `gatehouse aws metadata` when an AWS admin's change is the fix. Pure; the caller prints it.
  * Error names are the AWS SDK's (`ExpiredTokenException`) or the query-protocol codes (`ExpiredToken`).
  */
+import { buildTrustPolicy } from '../../aws/trustPolicy.js';
 
 /** What the message may name about the call that failed. */
 export interface StsCallContext {
@@ -28,8 +29,8 @@ export interface StsFailure {
 
 const networkCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
 
-/** The trust-policy actions whose absence AWS reports as AccessDenied. */
-const trustActions = ['sts:TagSession', 'sts:SetSourceIdentity', 'sts:AssumeRoleWithSAML'] as const;
+/** The actions of the trust policy `gatehouse aws trust-policy` prints; AWS names a missing one in AccessDenied. */
+const trustActions: readonly string[] = buildTrustPolicy({ partition: 'aws', accountId: '000000000000', providerName: 'Gatehouse' }).Statement[0].Action;
 
 /** The one line to print for `e`. */
 export function explainStsError(e: StsFailure, c: StsCallContext): string {
