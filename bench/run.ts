@@ -5,7 +5,9 @@
  *   2. AWS assertions built + linted + signed/s (target: cost ≤ 1.25 × a raw signature);
  *   3. HTTP SSO responses/s (POST /aws/console → signed auto-POST page) for a signed-in session at
  *      concurrency 1 and 32, with autocannon, the server in its own process (one core)
- *      (target: ≥ 50 % of the raw signing rate per core).
+ *      (target: ≥ 50 % of the raw signing rate per core);
+ *   4. CLI start-up (bench/cliStartup.ts): `gatehouse login --help` and a credential_process cache hit
+ *      against an empty Node process.
  * `--write-readme` puts the table into README.md between the bench markers.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { runSigningBench, formatSigningBench } from './signing.js';
+import { runCliStartupBench, formatCliStartupBench } from './cliStartup.js';
 
 async function startServer(): Promise<{ url: string; cookie: string; csrf: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ssoServer.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -35,6 +38,8 @@ async function sso(url: string, cookie: string, csrf: string, connections: numbe
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const signing = runSigningBench();
 console.log(formatSigningBench(signing));
+const cliStartup = formatCliStartupBench(runCliStartupBench());
+console.log('\n' + cliStartup);
 const server = await startServer();
 try {
   await sso(server.url, server.cookie, server.csrf, 4, 2); // warm-up

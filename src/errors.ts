@@ -49,6 +49,7 @@ export const errorCodes = {
   role_not_allowed: 403,
   relay_state_rejected: 400,
   signing_key_missing: 500,
+  sts_error: 502,
   // command line (the token endpoint answers with these as RFC 6749 / 8628 `error` values)
   invalid_request: 400,
   unsupported_grant_type: 400,

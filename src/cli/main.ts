@@ -6,15 +6,39 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isGatehouseError } from '../errors.js';
-import { registerDirectoryCommands } from './commands/directory.js';
-import { registerServerCommands } from './commands/server.js';
-import { registerUserCommands } from './commands/users.js';
-import { registerGroupCommands } from './commands/groups.js';
-import { registerAccountCommands } from './commands/accounts.js';
-import { registerKeyCommands } from './commands/keys.js';
-import { registerAwsCommands } from './commands/aws.js';
-import { registerServiceProviderCommands } from './commands/serviceProviders.js';
-import { registerAuditCommands } from './commands/audit.js';
+
+/** Adds a module's commands to the program. */
+export type RegisterCommands = (program: Command) => void;
+
+/**
+ * The top-level commands and the module that defines them. A module is imported only when one of its
+ * commands runs, so `gatehouse login --help` or `gatehouse credential-process` never loads the server's
+ * modules (fastify, the database drivers). Bare `gatehouse --help` loads them all to list them.
+ * test/unit/cli/commandModules.test.ts checks that each module registers exactly the names listed here.
+ */
+export const commandModules: readonly { names: readonly string[]; load: () => Promise<RegisterCommands> }[] = [
+  { names: ['serve', 'migrate'], load: async () => (await import('./commands/server.js')).registerServerCommands },
+  { names: ['import', 'apply', 'export'], load: async () => (await import('./commands/directory.js')).registerDirectoryCommands },
+  { names: ['user'], load: async () => (await import('./commands/users.js')).registerUserCommands },
+  { names: ['group'], load: async () => (await import('./commands/groups.js')).registerGroupCommands },
+  { names: ['account', 'role'], load: async () => (await import('./commands/accounts.js')).registerAccountCommands },
+  { names: ['keys'], load: async () => (await import('./commands/keys.js')).registerKeyCommands },
+  { names: ['aws'], load: async () => (await import('./commands/aws.js')).registerAwsCommands },
+  { names: ['sp'], load: async () => (await import('./commands/serviceProviders.js')).registerServiceProviderCommands },
+  { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAuditCommands },
+  { names: ['login'], load: async () => (await import('./commands/login.js')).registerLoginCommand },
+  { names: ['credential-process'], load: async () => (await import('./commands/credentialProcess.js')).registerCredentialProcessCommand },
+  { names: ['exec'], load: async () => (await import('./commands/exec.js')).registerExecCommand },
+  { names: ['console'], load: async () => (await import('./commands/console.js')).registerConsoleCommand },
+  { names: ['configure'], load: async () => (await import('./commands/configure.js')).registerConfigureCommand },
+  { names: ['whoami', 'logout'], load: async () => (await import('./commands/session.js')).registerSessionCommands },
+];
+
+/** The command named in `args` (process.argv without node and script), looking through `help NAME`. */
+function requestedCommand(args: readonly string[]): string | undefined {
+  const operands = args.filter((a) => !a.startsWith('-'));
+  return operands[0] === 'help' ? operands[1] : operands[0];
+}
 
 function version(): string {
   try {
@@ -25,23 +49,20 @@ function version(): string {
   }
 }
 
-/** The commander program with every command; parse with `parseAsync(argv, { from: 'node' })`. */
-export function buildProgram(): Command {
+/**
+ * The commander program; parse with `parseAsync(argv, { from: 'node' })`. With `argv`, only the module of
+ * the command it names is loaded (every module when it names none or an unknown one).
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gatehouse: a SAML 2.0 identity provider for AWS, with MFA enforced at the IdP')
     .version(version())
     .showHelpAfterError('(run gatehouse --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (msg, write) => write(`gatehouse: ${msg.replace(/^error: /, '')}`) });
-  registerServerCommands(program);
-  registerDirectoryCommands(program);
-  registerUserCommands(program);
-  registerGroupCommands(program);
-  registerAccountCommands(program);
-  registerKeyCommands(program);
-  registerAwsCommands(program);
-  registerServiceProviderCommands(program);
-  registerAuditCommands(program);
+  const name = argv ? requestedCommand(argv.slice(2)) : undefined;
+  const only = commandModules.find((m) => name !== undefined && m.names.includes(name));
+  for (const m of only ? [only] : commandModules) (await m.load())(program);
   return program;
 }
 
@@ -72,7 +93,7 @@ function reportError(e: unknown, stderr: (line: string) => void = (l) => { proce
 /** Runs the CLI with `argv` (process.argv form: node, script, args…). Sets process.exitCode; never calls process.exit. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'node' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'node' });
   } catch (e) {
     process.exitCode = reportError(e);
   }

@@ -1,13 +1,15 @@
+import { createInterface } from 'node:readline';
 import { GatehouseError } from '../errors.js';
 
-async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
+/** The first line of a stream (read to its end), without the line break. */
+export async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
 /** Prompts on stderr and reads one line from a terminal without echoing it. */
-function promptHidden(prompt: string): Promise<string> {
+export function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
@@ -31,6 +33,20 @@ function promptHidden(prompt: string): Promise<string> {
     stdin.resume();
     stdin.on('data', onData);
   });
+}
+
+/** Prompts on stderr and reads one line from a terminal, echoed; `fallback` when the answer is empty. */
+export async function promptLine(prompt: string, fallback = ''): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      rl.once('SIGINT', () => reject(new GatehouseError('bad_request', 'cancelled')));
+      rl.question(prompt, resolve);
+    });
+    return answer.trim() || fallback;
+  } finally {
+    rl.close();
+  }
 }
 
 /**

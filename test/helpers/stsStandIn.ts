@@ -1,36 +1,94 @@
 /**
- * A stand-in for AWS STS's AssumeRoleWithSAML (the one part we cannot reach), checking assertions as strictly
- * as ../shared/AWS-SAML.md says: the whole AWS conformance check (signature against the provider's
- * certificates, Issuer = the provider's entityID, 5-minute redemption window, Conditions, one bearer
- * SubjectConfirmation, attribute rules), the RoleArn/PrincipalArn pair among the Role values (swapped → 
- * ValidationError), the role's trust policy (SAML:aud = Recipient), DurationSeconds within 900–43200 and the
- * role's MaxSessionDuration, SAMLAssertion ≤ 100,000 characters. It speaks the AWS query protocol, so the
- * real AWS CLI and SDKs talk to it through AWS_ENDPOINT_URL_STS / --endpoint-url.
+ * A stand-in for AWS STS (the one part we cannot reach), checking assertions as strictly as
+ * ../shared/AWS-SAML.md says.
+ *
+ * AssumeRoleWithSAML: the whole AWS conformance check (signature against the provider's certificates,
+ * Issuer = the provider's entityID, 5-minute redemption window, Conditions, one bearer
+ * SubjectConfirmation, attribute rules), the RoleArn/PrincipalArn pair among the Role values (swapped →
+ * ValidationError), the role's trust policy: its Principal (the provider), its actions
+ * (sts:AssumeRoleWithSAML; sts:TagSession when the assertion carries PrincipalTag or TransitiveTagKeys;
+ * sts:SetSourceIdentity when it carries SourceIdentity; each missing one → AccessDenied, as AWS does) and
+ * SAML:aud = Recipient; DurationSeconds within 900–43200 and the role's MaxSessionDuration;
+ * SAMLAssertion ≤ 100,000 characters.
+ *
+ * GetCallerIdentity: only for credentials this stand-in issued, with the request's SigV4 signature
+ * verified against their secret key (scope region = the endpoint's region, service sts, date within 15
+ * minutes), the session token matched and the expiry checked.
+ *
+ * Regions: `url` is the endpoint of `region` (default us-east-1); `regionUrl(r)` is the endpoint of region
+ * r (the region is the first path segment, as the host names it at AWS). A region in `disabledRegions`
+ * answers RegionDisabledException, as STS does where an account has not activated it.
+ *
+ * It speaks the AWS query protocol, so the real AWS CLI and SDKs talk to it through AWS_ENDPOINT_URL_STS /
+ * --endpoint-url.
  */
-import { createServer, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { checkAwsSamlResponse } from '../../src/aws/checkAwsSamlResponse.js';
+import { buildTrustPolicy } from '../../src/aws/trustPolicy.js';
+import { isValidRegion } from '../../src/aws/partitions.js';
 
 export interface StsProvider { arn: string; entityId: string; certificates: string[] }
-export interface StsRole { arn: string; maxSessionDuration?: number; samlAud?: string[] }
-export interface StsCall { action: string; roleArn?: string; ok: boolean; code?: string }
+export interface StsRole {
+  arn: string;
+  maxSessionDuration?: number;
+  samlAud?: string[];
+  /** Actions the trust policy allows to the provider; default: the ones `gatehouse aws trust-policy` prints. */
+  trustActions?: string[];
+  /** The providers the trust policy names as Principal; default: every provider of the role's account. */
+  trustedProviders?: string[];
+}
+export interface StsCall { action: string; roleArn?: string; region?: string; ok: boolean; code?: string }
 
-export interface StsStandIn { url: string; calls: StsCall[]; close(): Promise<void> }
+export interface StsStandIn {
+  /** The endpoint of the default region. */
+  url: string;
+  /** The endpoint of `region`. */
+  regionUrl(region: string): string;
+  calls: StsCall[];
+  close(): Promise<void>;
+}
+
+/** What `gatehouse aws trust-policy` allows; a role's trust policy without one of them is refused as AWS refuses it. */
+export const gatehouseTrustActions: readonly string[] = buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'Gatehouse' }).Statement[0].Action;
 
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const ns = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 class StsError extends Error {
   constructor(readonly code: string, message: string, readonly status = 400) { super(message); }
 }
 
 function errorXml(e: StsError): string {
-  return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error><RequestId>${randomBytes(8).toString('hex')}</RequestId></ErrorResponse>`;
+  return `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error><RequestId>${randomBytes(8).toString('hex')}</RequestId></ErrorResponse>`;
+}
+
+interface Issued { secretAccessKey: string; sessionToken: string; expiration: Date; arn: string; userId: string; account: string }
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest();
+const uriEncode = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The SigV4 signature of a request (AWS's "Create a signed AWS API request" steps), for checking a client's. */
+function sigV4Signature(o: { method: string; path: string; query: URLSearchParams; headers: IncomingMessage['headers']; signedHeaders: string[]; body: Buffer; amzDate: string; scope: string; secret: string }): string {
+  const canonicalQuery = [...o.query].map(([k, v]) => [uriEncode(k), uriEncode(v)]).sort(([a, x], [b, y]) => (a! < b! ? -1 : a! > b! ? 1 : x! < y! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+  const canonicalHeaders = o.signedHeaders.map((h) => {
+    const v = o.headers[h];
+    return `${h}:${(Array.isArray(v) ? v.join(',') : v ?? '').trim().replace(/\s+/g, ' ')}\n`;
+  }).join('');
+  const canonicalRequest = [o.method, o.path, canonicalQuery, canonicalHeaders, o.signedHeaders.join(';'), sha256(o.body)].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256', o.amzDate, o.scope, sha256(canonicalRequest)].join('\n');
+  const [date = '', region = '', service = ''] = o.scope.split('/');
+  const key = hmac(hmac(hmac(hmac(`AWS4${o.secret}`, date), region), service), 'aws4_request');
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
 }
 
 /** Starts the stand-in on 127.0.0.1 with the given providers and roles; `now` is the clock it judges by. */
-export async function startStsStandIn(o: { providers: StsProvider[]; roles: StsRole[]; now?: () => Date }): Promise<StsStandIn> {
+export async function startStsStandIn(o: { providers: StsProvider[]; roles: StsRole[]; now?: () => Date; region?: string; disabledRegions?: string[] }): Promise<StsStandIn> {
   const calls: StsCall[] = [];
   const now = o.now ?? (() => new Date());
+  const defaultRegion = o.region ?? 'us-east-1';
+  const issued = new Map<string, Issued>();
 
   const assume = (p: URLSearchParams): string => {
     const roleArn = p.get('RoleArn') ?? '';
@@ -56,38 +114,86 @@ export async function startStsStandIn(o: { providers: StsProvider[]; roles: StsR
     if (!roles.includes(`${roleArn},${principalArn}`) && !roles.includes(`${principalArn},${roleArn}`)) {
       throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithSAML: the role is not in the assertion', 403);
     }
+    // The trust policy: Principal, actions (one per thing the assertion asks for), SAML:aud.
+    const accountId = roleArn.split(':')[4] ?? '';
+    const trusted = role.trustedProviders ?? o.providers.filter((x) => x.arn.split(':')[4] === accountId).map((x) => x.arn);
+    const actions = role.trustActions ?? gatehouseTrustActions;
+    if (!trusted.includes(principalArn) || !actions.includes('sts:AssumeRoleWithSAML')) throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithSAML', 403);
+    const attr = (name: string) => model.attributes.find((a) => a.name === `https://aws.amazon.com/SAML/Attributes/${name}`);
+    const hasTags = model.attributes.some((a) => a.name.startsWith('https://aws.amazon.com/SAML/Attributes/PrincipalTag:')) || attr('TransitiveTagKeys') !== undefined;
+    if (hasTags && !actions.includes('sts:TagSession')) throw new StsError('AccessDenied', 'Not authorized to perform sts:TagSession', 403);
+    if (attr('SourceIdentity') !== undefined && !actions.includes('sts:SetSourceIdentity')) throw new StsError('AccessDenied', 'Not authorized to perform sts:SetSourceIdentity', 403);
     const aud = role.samlAud ?? ['https://signin.aws.amazon.com/saml'];
     if (!aud.includes(model.acsUrl)) throw new StsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithSAML: SAML:aud ${model.acsUrl} is not trusted by the role`, 403);
-    const one = (name: string) => model.attributes.find((a) => a.name === `https://aws.amazon.com/SAML/Attributes/${name}`)?.values[0] ?? '';
+    const one = (name: string) => attr(name)?.values[0] ?? '';
     const sessionName = one('RoleSessionName');
-    const expiration = new Date(now().getTime() + duration * 1000).toISOString();
-    const accountId = roleArn.split(':')[4] ?? '';
-    return `<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithSAMLResult>` +
+    const expiration = new Date(now().getTime() + duration * 1000);
+    const partition = roleArn.split(':')[1] ?? 'aws';
+    const roleId = `AROA${randomBytes(8).toString('hex').toUpperCase()}`;
+    const arn = `arn:${partition}:sts::${accountId}:assumed-role/${roleArn.split('/').pop() ?? ''}/${sessionName}`;
+    const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
+    const secretAccessKey = randomBytes(30).toString('base64');
+    const sessionToken = randomBytes(64).toString('base64');
+    issued.set(accessKeyId, { secretAccessKey, sessionToken, expiration, arn, userId: `${roleId}:${sessionName}`, account: accountId });
+    return `<AssumeRoleWithSAMLResponse xmlns="${ns}"><AssumeRoleWithSAMLResult>` +
       `<Issuer>${xmlEscape(model.issuer)}</Issuer><Audience>${xmlEscape(model.acsUrl)}</Audience><Subject>${xmlEscape(model.nameId)}</Subject><SubjectType>persistent</SubjectType>` +
       `<NameQualifier>${randomBytes(20).toString('base64')}</NameQualifier><SourceIdentity>${xmlEscape(one('SourceIdentity'))}</SourceIdentity>` +
-      `<AssumedRoleUser><AssumedRoleId>AROA${randomBytes(8).toString('hex').toUpperCase()}:${xmlEscape(sessionName)}</AssumedRoleId>` +
-      `<Arn>arn:aws:sts::${accountId}:assumed-role/${xmlEscape(roleArn.split('/').pop() ?? '')}/${xmlEscape(sessionName)}</Arn></AssumedRoleUser>` +
-      `<Credentials><AccessKeyId>ASIA${randomBytes(8).toString('hex').toUpperCase()}</AccessKeyId><SecretAccessKey>${randomBytes(30).toString('base64')}</SecretAccessKey>` +
-      `<SessionToken>${randomBytes(64).toString('base64')}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+      `<AssumedRoleUser><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId><Arn>${xmlEscape(arn)}</Arn></AssumedRoleUser>` +
+      `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>${secretAccessKey}</SecretAccessKey>` +
+      `<SessionToken>${sessionToken}</SessionToken><Expiration>${expiration.toISOString()}</Expiration></Credentials>` +
       `<PackedPolicySize>${Math.min(100, model.attributes.length * 3)}</PackedPolicySize></AssumeRoleWithSAMLResult>` +
       `<ResponseMetadata><RequestId>${randomBytes(8).toString('hex')}</RequestId></ResponseMetadata></AssumeRoleWithSAMLResponse>`;
+  };
+
+  const callerIdentity = (req: IncomingMessage, body: Buffer, path: string, query: URLSearchParams, region: string): string => {
+    const auth = req.headers.authorization ?? '';
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/([^,\s]+), ?SignedHeaders=([^,\s]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!m) throw new StsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+    const [, accessKeyId = '', scope = '', signedList = '', signature = ''] = m;
+    const cred = issued.get(accessKeyId);
+    if (!cred) throw new StsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    if (req.headers['x-amz-security-token'] !== cred.sessionToken) throw new StsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    const [date, scopeRegion, service, terminator] = scope.split('/');
+    const amzDate = String(req.headers['x-amz-date'] ?? '');
+    if (service !== 'sts' || terminator !== 'aws4_request' || !amzDate.startsWith(date ?? '-')) throw new StsError('SignatureDoesNotMatch', 'Credential should be scoped to a valid service and date.', 403);
+    if (scopeRegion !== region) throw new StsError('SignatureDoesNotMatch', `Credential should be scoped to a valid region. (${scopeRegion} is not ${region})`, 403);
+    const signedHeaders = signedList.split(';');
+    if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) throw new StsError('SignatureDoesNotMatch', 'host and x-amz-date must be signed', 403);
+    const expected = sigV4Signature({ method: req.method ?? 'POST', path, query, headers: req.headers, signedHeaders, body, amzDate, scope, secret: cred.secretAccessKey });
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) throw new StsError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403);
+    if (now().getTime() >= cred.expiration.getTime()) throw new StsError('ExpiredToken', 'The security token included in the request is expired', 403);
+    const at = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    if (!(Math.abs(at - now().getTime()) <= 15 * 60_000)) throw new StsError('SignatureDoesNotMatch', 'Signature expired: the request time is more than 15 minutes from the server time', 403);
+    return `<GetCallerIdentityResponse xmlns="${ns}"><GetCallerIdentityResult><Arn>${xmlEscape(cred.arn)}</Arn><UserId>${xmlEscape(cred.userId)}</UserId>` +
+      `<Account>${cred.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${randomBytes(8).toString('hex')}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
   };
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const first = url.pathname.split('/')[1] ?? '';
+      const region = isValidRegion(first) ? first : defaultRegion;
+      const params = new URLSearchParams(body.toString('utf8'));
+      for (const [k, v] of url.searchParams) if (!params.has(k)) params.set(k, v);
       const action = params.get('Action') ?? '';
       res.setHeader('content-type', 'text/xml');
       try {
-        if (action !== 'AssumeRoleWithSAML') throw new StsError('InvalidAction', `stand-in supports AssumeRoleWithSAML only, not ${action}`);
-        const body = assume(params);
-        calls.push({ action, roleArn: params.get('RoleArn') ?? '', ok: true });
-        res.end(body);
+        if (o.disabledRegions?.includes(region)) {
+          const account = (params.get('RoleArn') ?? '').split(':')[4] ?? '';
+          throw new StsError('RegionDisabledException', `STS is not activated in this region for account:${account}. Your account administrator can activate STS in this region using the IAM Console.`, 403);
+        }
+        let out: string;
+        if (action === 'AssumeRoleWithSAML') out = assume(params);
+        else if (action === 'GetCallerIdentity') out = callerIdentity(req, body, url.pathname, url.searchParams, region);
+        else throw new StsError('InvalidAction', `stand-in supports AssumeRoleWithSAML and GetCallerIdentity only, not ${action}`);
+        calls.push({ action, roleArn: params.get('RoleArn') ?? '', region, ok: true });
+        res.end(out);
       } catch (e) {
         const err = e instanceof StsError ? e : new StsError('InternalFailure', String(e), 500);
-        calls.push({ action, roleArn: params.get('RoleArn') ?? '', ok: false, code: err.code });
+        calls.push({ action, roleArn: params.get('RoleArn') ?? '', region, ok: false, code: err.code });
         res.statusCode = err.status;
         res.end(errorXml(err));
       }
@@ -96,5 +202,6 @@ export async function startStsStandIn(o: { providers: StsProvider[]; roles: StsR
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const url = `http://127.0.0.1:${port}`;
+  return { url, regionUrl: (region) => `${url}/${region}`, calls, close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
 }

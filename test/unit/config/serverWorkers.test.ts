@@ -28,7 +28,7 @@ describe('server.workers and the management listener', () => {
 
   it('serve --workers takes a whole number from 1 or auto, and refuses anything else before starting', async () => {
     for (const bad of ['0', '1.5', 'two', '']) {
-      const program = buildProgram().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+      const program = (await buildProgram()).configureOutput({ writeErr: () => {}, writeOut: () => {} });
       await assert.rejects(program.parseAsync(['node', 'gatehouse', 'serve', '--workers', bad], { from: 'node' }),
         (e: unknown) => e instanceof CommanderError && /--workers/.test(e.message), bad);
     }
