@@ -70,6 +70,7 @@ export const auditEvents = {
   'user.password_set': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
   'user.disabled': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
   'user.enabled': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
+  'user.mfa_reset': { outcomes: ['success'], person: true, device: false, detail: z.object({ by, devices: z.number(), recoveryCodes: z.number(), cliSessions: z.number() }) },
   'group.created': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, group: z.string() }) },
   'group.deleted': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, group: z.string(), members: z.number(), roles: z.number() }) },
   'group.tags_changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, group: z.string(), key: z.string(), value: z.string().nullable() }) },

@@ -74,7 +74,7 @@ async function checkLockout(ctx: AppContext, keys: LockoutKeys, now = ctx.now().
 
 /** The error for a back-off gate: `too_many_attempts`, with the seconds to wait in `publicDetail.retryAfterSeconds` (clients see it). */
 export function backoffError(retryAfterSeconds: number): GatehouseError<'too_many_attempts'> {
-  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} seconds and try again.`, { publicDetail: { retryAfterSeconds } });
+  return new GatehouseError('too_many_attempts', `Too many attempts. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'} and try again.`, { publicDetail: { retryAfterSeconds } });
 }
 
 /** One attempt, counted against the person and the address before it is checked. Held only for the request. */
@@ -106,7 +106,7 @@ export async function reserveAttempt(ctx: AppContext, keys: LockoutKeys): Promis
     if (user) {
       const ip = await ctx.store.throttles.reserve(keys.ip, now, limitsFor(cfg, keys.ip));
       if (ip) return { granted: true, attempt: { keys, held: [user, ip] } };
-      await ctx.store.throttles.giveBack(keys.user, user, limitsFor(cfg, keys.user));
+      await ctx.store.throttles.giveBack(keys.user, user);
     }
     const gate = await checkLockout(ctx, keys, now);
     if (gate.state !== 'open') return { granted: false, gate };
@@ -117,8 +117,8 @@ export async function reserveAttempt(ctx: AppContext, keys: LockoutKeys): Promis
 /** A verified step: hands back this attempt's own reservations (and a lock it set); other failures stay. */
 export async function giveBackAttempt(ctx: AppContext, attempt: HeldAttempt): Promise<void> {
   const [user, ip] = attempt.held;
-  await ctx.store.throttles.giveBack(attempt.keys.user, user, limitsFor(ctx.config.lockout, attempt.keys.user));
-  await ctx.store.throttles.giveBack(attempt.keys.ip, ip, limitsFor(ctx.config.lockout, attempt.keys.ip));
+  await ctx.store.throttles.giveBack(attempt.keys.user, user);
+  await ctx.store.throttles.giveBack(attempt.keys.ip, ip);
 }
 
 /** Who failed, for the `lockout.locked` audit event: the person (the login as typed when nobody has it), from where. */

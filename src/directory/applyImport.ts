@@ -15,6 +15,7 @@ import type { ParsedDirectory } from './directoryFile.js';
 import { writeDirectorySettings } from './directorySettings.js';
 import { loadDirectorySnapshot } from './loadDirectorySnapshot.js';
 import { planImport } from './planImport.js';
+import { checkFilePasswords } from './checkFilePasswords.js';
 import { summarizePlan, type Change, type ImportMode, type ImportPlan } from './importPlan.js';
 
 type ApplyContext = Pick<AppContext, 'store' | 'secrets' | 'now'>;
@@ -152,20 +153,24 @@ export interface ImportOptions {
 
 export interface ImportResult {
   plan: ImportPlan;
+  /** `file:line: warning: …` for each plaintext password in the file (show them to the operator, e.g. on stderr). */
+  warnings: string[];
   /** False for a dry run or when there was nothing to change. */
   applied: boolean;
 }
 
 /**
- * Plans `parsed` against the database and, unless `dryRun`, applies it. Used by `gatehouse import` and
+ * Checks the file's plaintext passwords against the password policy (`checkFilePasswords`: refused ones throw
+ * `directory_invalid` with `file:line`), plans `parsed` against the database and, unless `dryRun`, applies it. Used by `gatehouse import` and
  * `gatehouse apply`. A plan with no change writes nothing (not even an audit event).
  */
 export async function importDirectory(ctx: AppContext, parsed: ParsedDirectory, opts: ImportOptions): Promise<ImportResult> {
+  const warnings = checkFilePasswords(parsed, ctx.config.auth.passwordMinLength).map((w) => `${w.file}:${w.line}: ${w.message}`);
   const totpUsernames = new Set(parsed.data.users.filter((u) => u.totp).map((u) => u.username.toLowerCase()));
   const snapshot = await loadDirectorySnapshot(ctx.store, { secrets: ctx.secrets, totpUsernames });
   const plan = await planImport(parsed, snapshot, { mode: opts.mode, passwordMatches: verifyPassword });
-  if (opts.dryRun || plan.changes.length === 0) return { plan, applied: false };
+  if (opts.dryRun || plan.changes.length === 0) return { plan, applied: false, warnings };
   const hashed = await hashPlanPasswords(plan, ctx.config.auth.argon2);
   await applyPlan(ctx, hashed, opts.actor !== undefined ? { actor: opts.actor } : {});
-  return { plan, applied: true };
+  return { plan, applied: true, warnings };
 }

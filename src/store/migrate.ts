@@ -3,6 +3,7 @@ import type { Db } from './createDatabase.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m003 from './migrations/003_audit_chain.js';
 import * as m004 from './migrations/004_cli.js';
+import * as m005 from './migrations/005_throttle_previous_failure.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
 export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string[]> {
@@ -11,6 +12,7 @@ export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string
       '001_initial': { up: (db) => m001.up(db, store.dialect) },
       '003_audit_chain': { up: (db) => m003.up(db, store.dialect) },
       '004_cli': { up: (db) => m004.up(db) },
+      '005_throttle_previous_failure': { up: (db) => m005.up(db) },
     }),
   };
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });

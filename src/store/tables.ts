@@ -186,6 +186,8 @@ export interface ThrottlesTable {
   failures: number;
   first_failure_at: number;
   last_failure_at: number;
+  /** The latest counted attempt before `last_failure_at` in the same count (null: the count began with it); a hand-back restores it. */
+  previous_failure_at: number | null;
   locked_until: number | null;
 }
 

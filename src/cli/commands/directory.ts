@@ -20,7 +20,8 @@ function readDirectoryFile(file: string): string {
 async function run(file: string, mode: ImportMode, dryRun: boolean, json: boolean): Promise<void> {
   const parsed = parseDirectoryFile(readDirectoryFile(file), file);
   await withContext(async (ctx) => {
-    const { plan, applied } = await importDirectory(ctx, parsed, { mode, dryRun, actor: cliActor() });
+    const { plan, applied, warnings } = await importDirectory(ctx, parsed, { mode, dryRun, actor: cliActor() });
+    for (const w of warnings) process.stderr.write(`${w}\n`);
     const summary = summarizePlan(plan);
     if (json) {
       printJson({ file, mode, dryRun, applied, changes: plan.changes.map((c) => c.text), counts: summary.byKind });

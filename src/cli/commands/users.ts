@@ -1,4 +1,4 @@
-/** `gatehouse user add|list|show|set-password|disable|enable|unlock`. */
+/** `gatehouse user add|list|show|set-password|disable|enable|unlock|reset-mfa|enrollment-link`. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
@@ -7,6 +7,8 @@ import { recordAudit } from '../../audit/recordAudit.js';
 import { userSchema } from '../../directory/directoryFile.js';
 import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
 import { clearLock, lockoutKeys } from '../../auth/lockout.js';
+import { resetMfa } from '../../auth/resetMfa.js';
+import { issueEnrollmentLink } from '../../auth/enrollmentLink.js';
 import type { User } from '../../store/repositories/users.js';
 import type { Group } from '../../store/repositories/groups.js';
 import { formatRecord, formatTime, printFields, printJson, printLines, printTable } from '../output.js';
@@ -162,5 +164,33 @@ export function registerUserCommands(program: Command): void {
       const u = await requireUser(ctx, username);
       const existed = await clearLock(ctx.store, u.username, { now: ctx.now().getTime(), by: cliActor() });
       printLines([existed ? `${u.username} is unlocked` : `${u.username} was not locked`]);
+    }));
+
+  user.command('reset-mfa')
+    .description('lost device: remove every MFA device and recovery code of a person and end their sessions; their next sign-in asks them to set up a new device')
+    .argument('<username>')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
+      const u = await requireUser(ctx, username);
+      const r = await resetMfa(ctx, u, cliActor());
+      if (o.json) { printJson({ username: u.username, ...r }); return; }
+      const next = ctx.config.auth.enrollAtFirstLogin
+        ? 'they set up a new device at their next sign-in, or with a link from: gatehouse user enrollment-link'
+        : 'give them a link to set up a new device with: gatehouse user enrollment-link';
+      printLines([
+        `removed ${r.devices} device(s) and ${r.recoveryCodes} unused recovery code(s) of ${u.username}; their sessions were ended`,
+        `${next} ${u.username}`,
+      ]);
+    }));
+
+  user.command('enrollment-link')
+    .description('print a one-time link with which a person sets up an MFA device (valid auth.enrollmentLinkTtlSeconds)')
+    .argument('<username>')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
+      const u = await requireUser(ctx, username);
+      const link = await issueEnrollmentLink(ctx, u, cliActor());
+      if (o.json) { printJson({ username: u.username, url: link.url, expiresAt: new Date(link.expiresAt).toISOString() }); return; }
+      printLines([link.url, `one-time link for ${u.username}, valid until ${formatTime(link.expiresAt)}; give it to them only`]);
     }));
 }

@@ -4,12 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { withTransaction, type AppContext } from '../../context.js';
-import { recordAudit } from '../../audit/recordAudit.js';
+import type { AppContext } from '../../context.js';
 import type { Metrics } from '../metrics.js';
 import { GatehouseError } from '../../errors.js';
 import { clearLock } from '../../auth/lockout.js';
-import { hashToken, newToken } from '../../auth/tokens.js';
+import { issueEnrollmentLink } from '../../auth/enrollmentLink.js';
 import { clientIp, requireAdmin } from '../guards.js';
 import { readInput, textField } from '../readInput.js';
 
@@ -36,13 +35,7 @@ export async function registerAdminUserRoutes(app: FastifyInstance, ctx: AppCont
   app.post<UserParams>('/api/v1/admin/users/:username/enrollment-link', async (req) => {
     const admin = await requireAdmin(ctx, req);
     const user = await findUser(ctx, readInput(userParams, req.params, 'path').username);
-    const now = ctx.now().getTime();
-    const token = newToken();
-    const expiresAt = now + ctx.config.auth.enrollmentLinkTtlSeconds * 1000;
-    await withTransaction(ctx, async (tx) => {
-      await tx.store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: user.id, purpose: 'enroll', createdAt: now, expiresAt });
-      await recordAudit(tx, { at: now, type: 'enrollment.link_issued', outcome: 'info', userId: user.id, username: user.username, detail: { by: admin.user.username } }, { req });
-    });
-    return { username: user.username, url: `${ctx.config.server.baseUrl}/setup?token=${token}`, expiresAt: new Date(expiresAt).toISOString() };
+    const link = await issueEnrollmentLink(ctx, user, admin.user.username, req);
+    return { username: user.username, url: link.url, expiresAt: new Date(link.expiresAt).toISOString() };
   });
 }

@@ -100,6 +100,12 @@ export class MfaDevicesRepository {
     await this.db.deleteFrom('mfa_devices').where('id', '=', deviceId).execute();
   }
 
+  /** Removes every device of a person, confirmed or not (a reset of their MFA); returns how many. */
+  async deleteForUser(userId: string): Promise<number> {
+    const r = await this.db.deleteFrom('mfa_devices').where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async deleteUnconfirmed(userId: string): Promise<void> {
     await this.db.deleteFrom('mfa_devices').where('user_id', '=', userId).where('confirmed', '=', 0).execute();
   }

@@ -76,12 +76,13 @@ export class ThrottlesRepository {
     const counted = sql<number>`(CASE WHEN ${stale} THEN 1 ELSE throttles.failures + 1 END)`;
     const lockedNow = now + limits.lockMs;
     const r = await this.db.insertInto('throttles')
-      .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, locked_until: limits.lockAfter <= 1 ? lockedNow : null })
+      .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, previous_failure_at: null, locked_until: limits.lockAfter <= 1 ? lockedNow : null })
       .onConflict((oc) => oc.column('key')
         .doUpdateSet({
           failures: counted,
           first_failure_at: sql<number>`(CASE WHEN ${stale} THEN ${big(now)} ELSE throttles.first_failure_at END)`,
           last_failure_at: big(now),
+          previous_failure_at: sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at END)`,
           locked_until: sql<number | null>`(CASE WHEN ${counted} >= ${limits.lockAfter} THEN ${big(lockedNow)} ELSE NULL END)`,
         })
         .where(open))
@@ -103,18 +104,18 @@ export class ThrottlesRepository {
   /**
    * Hands back one reservation after the attempt it was for proved right, as if it had not been made: the count
    * goes down by one, a lock that this reservation set is lifted, and (unless another attempt was reserved since)
-   * the back-off it started is lifted too, by moving the latest attempt's time back to the latest time at which
-   * the remaining count lets the next attempt through. Only the same count (the same `firstFailureAt`) is
+   * the latest attempt's time goes back to the one before it (`previous_failure_at`): the back-off this
+   * reservation started is lifted, and the remaining failures expire when they would have without it (a busy
+   * office's successful sign-ins never keep one person's old failures alive at the shared address). Only the same count (the same `firstFailureAt`) is
    * touched, so a count that was cleared or restarted meanwhile keeps every failure it has. A count back at zero
-   * is removed. `reserved` is what `reserve` returned; `limits` are the ones it was reserved under.
+   * is removed. `reserved` is what `reserve` returned.
    */
-  async giveBack(key: string, reserved: Throttle, limits: ThrottleLimits): Promise<void> {
+  async giveBack(key: string, reserved: Throttle): Promise<void> {
     const ours = big(reserved.lastFailureAt);
-    const reopened = sql<number>`(${ours} - ${delayAfter(sql<number>`(throttles.failures - 1)`, limits)})`;
     await this.db.updateTable('throttles')
       .set({
         failures: sql<number>`throttles.failures - 1`,
-        last_failure_at: sql<number>`(CASE WHEN throttles.last_failure_at = ${ours} THEN ${reopened} ELSE throttles.last_failure_at END)`,
+        last_failure_at: sql<number>`(CASE WHEN throttles.last_failure_at = ${ours} THEN COALESCE(throttles.previous_failure_at, throttles.last_failure_at) ELSE throttles.last_failure_at END)`,
         locked_until: reserved.lockedUntil === null ? sql<number | null>`throttles.locked_until`
           : sql<number | null>`(CASE WHEN throttles.locked_until = ${big(reserved.lockedUntil)} THEN NULL ELSE throttles.locked_until END)`,
       })

@@ -235,16 +235,16 @@ for (const kind of bothDatabases) {
         const held = [];
         for (let i = 0; i < 3; i++) held.push((await store.throttles.reserve('user:gb', now, limits))!);
         assert.equal(held[2]!.lockedUntil, now + 60_000);
-        await store.throttles.giveBack('user:gb', held[2]!, limits);
+        await store.throttles.giveBack('user:gb', held[2]!);
         const after = await store.throttles.get('user:gb');
         assert.deepEqual([after?.failures, after?.lockedUntil], [2, null], 'the lock this attempt set is lifted, other failures stay');
-        await store.throttles.giveBack('user:gb', held[1]!, limits);
-        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        await store.throttles.giveBack('user:gb', held[1]!);
+        await store.throttles.giveBack('user:gb', held[0]!);
         assert.equal(await store.throttles.get('user:gb'), undefined, 'a count back at zero is removed');
-        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        await store.throttles.giveBack('user:gb', held[0]!);
         assert.equal(await store.throttles.get('user:gb'), undefined, 'no row: nothing happens, nothing throws');
         const fresh = await store.throttles.reserve('user:gb', now + 5, limits);
-        await store.throttles.giveBack('user:gb', held[0]!, limits);
+        await store.throttles.giveBack('user:gb', held[0]!);
         assert.equal((await store.throttles.get('user:gb'))?.failures, 1, 'a reservation of a cleared count does not erase a new one');
         assert.ok(fresh);
       });
@@ -254,14 +254,26 @@ for (const kind of bothDatabases) {
         await store.throttles.reserve('user:gbo', now, l);
         await store.throttles.reserve('user:gbo', now, l);
         const third = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
-        await store.throttles.giveBack('user:gbo', third, l);
+        await store.throttles.giveBack('user:gbo', third);
         assert.equal((await store.throttles.status('user:gbo', now + 1000, l))?.waitUntil, now + 1000, 'as before the attempt: open at now + 1000');
         const fourth = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
         assert.equal(fourth.failures, 3);
         const sooner = (await store.throttles.get('user:gbo'))!;
-        await store.throttles.giveBack('user:gbo', { ...sooner, lastFailureAt: now + 1 }, l);
+        await store.throttles.giveBack('user:gbo', { ...sooner, lastFailureAt: now + 1 });
         const after = (await store.throttles.get('user:gbo'))!;
         assert.deepEqual([after.failures, after.lastFailureAt], [2, now + 1000], 'another attempt came later: its back-off stays');
+      });
+
+      it('giveBack restores the time of the attempt before it: a verified attempt keeps no old failure from expiring', async () => {
+        const l = { ...limits, lockAfter: 10 };
+        await store.throttles.reserve('ip:office', now, l);
+        for (let i = 1; i <= 3; i++) {
+          const verified = (await store.throttles.reserve('ip:office', now + i * (l.windowMs / 4), l))!;
+          assert.equal(verified.failures, 2, `verified attempt ${i} counts while it is checked`);
+          await store.throttles.giveBack('ip:office', verified);
+          assert.equal((await store.throttles.get('ip:office'))?.lastFailureAt, now, 'the failure keeps its own time');
+        }
+        assert.equal((await store.throttles.reserve('ip:office', now + l.windowMs + 1, l))?.failures, 1, 'the old failure expired on time');
       });
 
       it('reservations racing clears and give-backs never throw', async () => {
@@ -269,7 +281,7 @@ for (const kind of bothDatabases) {
         await Promise.all(Array.from({ length: 200 }, async (_, i) => {
           if (i % 3 === 0) return store.throttles.clear('user:churn');
           const t = await store.throttles.reserve('user:churn', now, l);
-          if (t && i % 3 === 1) await store.throttles.giveBack('user:churn', t, l);
+          if (t && i % 3 === 1) await store.throttles.giveBack('user:churn', t);
         }));
       });
     });
@@ -363,7 +375,7 @@ for (const kind of bothDatabases) {
       const fresh = await openStore(tdb.url, { migrate: false });
       try {
         const applied = await fresh.migrate();
-        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli']);
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure']);
         assert.deepEqual(await fresh.migrate(), []);
         await fresh.ping();
       } finally {
