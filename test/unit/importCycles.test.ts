@@ -3,19 +3,10 @@
 // imports too: a cycle of types is still a circle of modules), and looks for a cycle in that graph.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { sourceFiles, srcDir } from '../helpers/sourceFiles.js';
 
-const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return e.isFile() && p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /** The relative module specifiers a file imports or re-exports. Comments are removed first. */
 function relativeImports(text: string): string[] {

@@ -4,19 +4,10 @@
 // store's Kysely handle (`.db`) or imports a database driver.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { sourceFiles, srcDir } from '../helpers/sourceFiles.js';
 
-const srcDir = fileURLToPath(new URL('../../src/', import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return e.isFile() && p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /**
  * The code of a file without comments (line numbers kept) and, unless `keepStrings`, without the text of string
