@@ -45,6 +45,8 @@ export const errorCodes = {
   relay_state_rejected: 400,
   signing_key_missing: 500,
   sts_error: 502,
+  // storage
+  database_unavailable: 503,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;

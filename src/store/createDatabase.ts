@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type SqliteDatabase } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
+import { guardPgPool } from './guardPgPool.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,11 +41,73 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-/** Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…`. Does not migrate. */
-export function createDatabase(url: string): Db {
+/** One executed statement, as `DatabaseOptions.onQuery` receives it. */
+export interface QueryEvent {
+  sql: string;
+  durationMs: number;
+  /** Set when the statement failed. */
+  error?: unknown;
+}
+
+/** How to reach the database; the fields mirror `database.*` in the config. PostgreSQL only, except `onQuery`. */
+export interface DatabaseOptions {
+  /** Connections this process keeps open to PostgreSQL at most (default 10). */
+  poolSize?: number;
+  /**
+   * Longest a statement may take, in ms: PostgreSQL's statement_timeout and idle_in_transaction_session_timeout
+   * (so a node that stops halfway through a transaction does not hold its locks), and the wait for the answer
+   * on our side. 0 = no limit (migrations). Default 5000.
+   */
+  queryTimeoutMs?: number;
+  /** Longest wait for a connection, in ms: opening one, or a free one when all `poolSize` are busy. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Called for an idle pooled connection that failed (the pool drops it); without it such errors are ignored. */
+  onPoolError?: (err: Error) => void;
+  /** Called after every statement (both databases): for counting queries and timing them. */
+  onQuery?: (e: QueryEvent) => void;
+}
+
+/** Defaults of {@link DatabaseOptions}, the same as the config's. */
+export const databaseDefaults = { poolSize: 10, queryTimeoutMs: 5000, connectTimeoutMs: 5000 } as const;
+
+function logger(onQuery: DatabaseOptions['onQuery']): ((e: LogEvent) => void) | undefined {
+  if (!onQuery) return undefined;
+  return (e) => onQuery({ sql: e.query.sql, durationMs: e.queryDurationMillis, ...(e.level === 'error' ? { error: e.error } : {}) });
+}
+
+/**
+ * A node-postgres pool with the limits of `opts`. Every wait is bounded: connecting, queueing for a free
+ * connection, and each statement (server-side statement_timeout, client-side query_timeout a little later so
+ * that the server's own error normally arrives first). TCP keep-alive finds connections that died silently.
+ */
+function createPgPool(url: string, opts: DatabaseOptions): pg.Pool {
+  const queryTimeout = opts.queryTimeoutMs ?? databaseDefaults.queryTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? databaseDefaults.poolSize,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? databaseDefaults.connectTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(queryTimeout > 0 ? {
+      statement_timeout: queryTimeout,
+      idle_in_transaction_session_timeout: queryTimeout,
+      query_timeout: queryTimeout + 250,
+    } : {}),
+  });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, that would end the process.
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  return pool;
+}
+
+/**
+ * Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…` (a bounded pool whose
+ * connection failures are `database_unavailable` errors, see guardPgPool.ts). Does not migrate.
+ */
+export function createDatabase(url: string, opts: DatabaseOptions = {}): Db {
+  const log = logger(opts.onQuery);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    const dialect = new PostgresDialect({ pool: guardPgPool(createPgPool(url, opts)) });
+    return { db: new Kysely<Database>({ dialect, ...(log ? { log } : {}) }), dialect: 'postgres' };
   }
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
@@ -55,7 +118,8 @@ export function createDatabase(url: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', sqlitePath: path };
+    const dialect = new SqliteWriteDialect({ database: withStatementCache(sqlite) });
+    return { db: new Kysely<Database>({ dialect, ...(log ? { log } : {}) }), dialect: 'sqlite', sqlitePath: path };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }
