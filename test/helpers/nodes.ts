@@ -78,7 +78,7 @@ export async function startNode(o: StartNodeOptions): Promise<Node> {
   };
 }
 
-/** A response as the tests read it. */
+/** A response as the tests read it; status 0 when no answer came within the browser's `timeoutMs`. */
 export interface Page { status: number; text: string; headers: Headers; location: string | null; ms: number }
 
 /**
@@ -87,6 +87,9 @@ export interface Page { status: number; text: string; headers: Headers; location
  */
 export class Browser {
   readonly cookies = new Map<string, string>();
+
+  /** Gives up on a request after `timeoutMs` and returns status 0, so a node that hangs fails a test instead of stalling it. */
+  constructor(readonly timeoutMs = 30_000) {}
 
   /** The value of cookie `name`, if the browser holds it. */
   cookie(name: string): string | undefined {
@@ -104,8 +107,15 @@ export class Browser {
   async #send(node: Pick<Node, 'url'>, path: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Page> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const started = performance.now();
-    const res = await fetch(node.url + path, { ...init, headers: { ...(cookie ? { cookie } : {}), ...init.headers }, redirect: 'manual' });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(node.url + path, { ...init, headers: { ...(cookie ? { cookie } : {}), ...init.headers }, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      text = await res.text();
+    } catch (e) {
+      if ((e as Error).name !== 'TimeoutError') throw e;
+      return { status: 0, text: '', headers: new Headers(), location: null, ms: performance.now() - started };
+    }
     const ms = performance.now() - started;
     for (const line of res.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');
