@@ -19,10 +19,17 @@ const tagList = z.array(z.string());
 
 const parseList = (v: string | undefined): string[] => (v === undefined ? [] : tagList.parse(JSON.parse(v)));
 
+/** The keys of the directory settings in the `settings` table, for reads that fetch them with other rows. */
+export const directorySettingKeys = [SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY] as const;
+
+/** The settings from stored values by key (as `SettingsRepository.getMany` returns them); empty lists when never set. */
+export function parseDirectorySettings(m: ReadonlyMap<string, string>): DirectorySettings {
+  return { sessionTags: parseList(m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(m.get(TRANSITIVE_TAGS_KEY)) };
+}
+
 /** Reads both settings in one query (empty lists when never set). */
 export async function readDirectorySettings(store: Store): Promise<DirectorySettings> {
-  const m = await store.settings.getMany([SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY]);
-  return { sessionTags: parseList(m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(m.get(TRANSITIVE_TAGS_KEY)) };
+  return parseDirectorySettings(await store.settings.getMany(directorySettingKeys));
 }
 
 /** Writes the settings given (an undefined field is left as it is). */

@@ -14,6 +14,7 @@ import { SigningKeysRepository } from './repositories/signingKeys.js';
 import { ThrottlesRepository } from './repositories/throttles.js';
 import { EnrollmentTokensRepository } from './repositories/enrollmentTokens.js';
 import { SettingsRepository } from './repositories/settings.js';
+import { EntitlementInputsRepository } from './repositories/entitlementInputs.js';
 
 /** Every repository over one database. Build with `openStore`; close with `store.close()`. */
 export class Store {
@@ -29,6 +30,8 @@ export class Store {
   readonly throttles: ThrottlesRepository;
   readonly enrollmentTokens: EnrollmentTokensRepository;
   readonly settings: SettingsRepository;
+  /** Read-only: a person's groups, mappings, accounts and directory settings in one statement (the SSO hot path). */
+  readonly entitlementInputs: EntitlementInputsRepository;
 
   constructor(readonly db: Kysely<Database>, readonly dialect: Dialect, readonly sqlitePath?: string) {
     this.users = new UsersRepository(db);
@@ -43,6 +46,7 @@ export class Store {
     this.throttles = new ThrottlesRepository(db);
     this.enrollmentTokens = new EnrollmentTokensRepository(db);
     this.settings = new SettingsRepository(db);
+    this.entitlementInputs = new EntitlementInputsRepository(db);
   }
 
   /**

@@ -42,9 +42,8 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
   const audit = {
     at: now.getTime(), type: 'saml.assertion', userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
-    factor: session.authMethod, deviceId: session.deviceId, deviceName: null as string | null,
+    factor: session.authMethod, deviceId: session.deviceId, deviceName: session.deviceName,
   };
-  if (session.deviceId) audit.deviceName = (await ctx.store.devices.findById(session.deviceId))?.name ?? null;
   const roleValues = (attributes: SamlAttribute[]): string[] => attributes.find((a) => a.name === awsAttributeNames.role)?.values ?? [];
   const key = (await keys.get()).active;
   let attributes: SamlAttribute[] | undefined;

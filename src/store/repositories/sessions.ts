@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
+import { toUser, type User } from './users.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -49,6 +50,30 @@ export class SessionsRepository {
   async find(idHash: string): Promise<SessionRecord | undefined> {
     const r = await this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
     return r && toSession(r);
+  }
+
+  /**
+   * The session with its person and the name of the device it was started with, in one statement (the
+   * session check of every request). Undefined when there is no such session or its person is gone.
+   */
+  async findWithUser(idHash: string): Promise<{ session: SessionRecord; user: User; deviceName: string | null } | undefined> {
+    const r = await this.db.selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .leftJoin('mfa_devices', 'mfa_devices.id', 'sessions.device_id')
+      .selectAll('sessions')
+      .select([
+        'users.username', 'users.username_lower', 'users.email', 'users.email_lower', 'users.display_name', 'users.status', 'users.attributes',
+        'users.password_hash', 'users.last_factor', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
+        'mfa_devices.name as device_name',
+      ])
+      .where('sessions.id_hash', '=', idHash)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const user = toUser({
+      id: r.user_id, username: r.username, username_lower: r.username_lower, email: r.email, email_lower: r.email_lower, display_name: r.display_name,
+      status: r.status, attributes: r.attributes, password_hash: r.password_hash, last_factor: r.last_factor, created_at: r.user_created_at, updated_at: r.user_updated_at,
+    });
+    return { session: toSession(r), user, deviceName: r.device_name };
   }
 
   async touch(idHash: string, now: number): Promise<void> {
