@@ -1,6 +1,6 @@
 import type { Kysely, QueryCreator, Selectable } from 'kysely';
 import type { AuditEventsTable, Database } from '../tables.js';
-import { GatehouseError } from '../../errors.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
 import { auditHash } from '../auditChain.js';
 import type { Dialect } from '../createDatabase.js';
@@ -47,43 +47,94 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
   };
 }
 
+/** Most events one group commit writes; the rest wait for the next. */
+const MAX_BATCH = 200;
+
+interface PendingAppend { event: AuditEvent; resolve: (link: ChainLink) => void; reject: (err: unknown) => void }
+
 /**
  * Append-only audit log kept as a hash chain (docs/audit.md): there is no update or delete. Record events
  * through `recordAudit` (src/audit/), which types them; `append` is the storage step under it.
  */
 export class AuditRepository {
+  /** Events waiting for the next group commit (outside a transaction only). */
+  #pending: PendingAppend[] = [];
+  #writing = false;
+
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect) {}
 
   /**
-   * Appends one event at the end of the chain and returns its `seq` and `hash`. Inside `Store.transaction` it
-   * joins that transaction (the event commits or rolls back with the change it records); otherwise it opens
-   * its own. The chain head row is read under a lock (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every
-   * transaction is `BEGIN IMMEDIATE`, which holds the database's write lock), so concurrent writers, in one
-   * process or many, append one after the other. The lock is held until commit: record the event as the last
-   * write of a transaction.
+   * Appends one event at the end of the chain and returns its `seq` and `hash`, once it is committed. Inside
+   * `Store.transaction` it joins that transaction (the event commits or rolls back with the change it records).
+   * Otherwise it is written in a transaction of its own, shared with every other event appended meanwhile by
+   * this process (group commit): while one such transaction is being written, new events queue and go together
+   * in the next, so the chain head's lock is taken once per batch rather than once per event, and a busy node
+   * does not make every other node wait for the lock once per event. An event that cannot be written alone fails
+   * alone: a batch that fails is retried one event at a time (unless the database is out of reach).
+   * The head row is read under a lock (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every transaction is
+   * `BEGIN IMMEDIATE`, which holds the database's write lock), so writers in one process or many append one after
+   * the other. The lock is held until commit: record the event as the last write of a transaction.
    */
   async append(e: AuditEvent): Promise<ChainLink> {
-    return inTransaction(this.db, async (trx) => {
-      let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
-      if (this.dialect === 'postgres') q = q.forUpdate();
-      const head = await q.executeTakeFirst();
-      if (!head) throw new GatehouseError('internal', 'the audit chain head row is missing; run `gatehouse audit verify`');
-      const row = {
-        seq: Number(head.seq) + 1, at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
-        ip: e.ip ?? null, factor: e.factor ?? null, device_id: e.deviceId ?? null, device_name: e.deviceName ?? null,
-        reason: e.reason ?? null, request_id: e.requestId ?? null, detail: JSON.stringify(e.detail ?? {}), prev_hash: head.hash,
-      };
-      const link = { seq: row.seq, hash: auditHash(row, head.hash) };
-      const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values({ ...row, hash: link.hash });
-      if (this.dialect === 'postgres') {
-        // One round trip: PostgreSQL runs both writes of the CTE in one statement.
-        await trx.with('appended', insert).updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
-      } else {
-        await insert(trx).execute();
-        await trx.updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
-      }
-      return link;
+    if (this.db.isTransaction) return (await this.#appendAll(this.db, [e]))[0]!;
+    return new Promise<ChainLink>((resolve, reject) => {
+      this.#pending.push({ event: e, resolve, reject });
+      if (!this.#writing) void this.#drain();
     });
+  }
+
+  /** Writes the queued events, a batch per transaction, until none are left. */
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, MAX_BATCH);
+        try {
+          const links = await inTransaction(this.db, (trx) => this.#appendAll(trx, batch.map((p) => p.event)));
+          batch.forEach((p, i) => p.resolve(links[i]!));
+        } catch (err) {
+          if (batch.length === 1 || isGatehouseError(err, 'database_unavailable')) {
+            for (const p of batch) p.reject(err);
+            continue;
+          }
+          for (const p of batch) {
+            await inTransaction(this.db, (trx) => this.#appendAll(trx, [p.event])).then(([link]) => p.resolve(link!), p.reject);
+          }
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** Appends `events` in order inside `trx`: reads the head under its lock, inserts them all, moves the head once. */
+  async #appendAll(trx: Kysely<Database>, events: readonly AuditEvent[]): Promise<ChainLink[]> {
+    let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (this.dialect === 'postgres') q = q.forUpdate();
+    const head = await q.executeTakeFirst();
+    if (!head) throw new GatehouseError('internal', 'the audit chain head row is missing; run `gatehouse audit verify`');
+    let seq = Number(head.seq);
+    let prevHash = head.hash;
+    const rows = events.map((e) => {
+      seq += 1;
+      const row = {
+        seq, at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
+        ip: e.ip ?? null, factor: e.factor ?? null, device_id: e.deviceId ?? null, device_name: e.deviceName ?? null,
+        reason: e.reason ?? null, request_id: e.requestId ?? null, detail: JSON.stringify(e.detail ?? {}), prev_hash: prevHash,
+      };
+      prevHash = auditHash(row, prevHash);
+      return { ...row, hash: prevHash };
+    });
+    const last = { seq, hash: prevHash };
+    const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values(rows);
+    if (this.dialect === 'postgres') {
+      // One round trip: PostgreSQL runs both writes of the CTE in one statement.
+      await trx.with('appended', insert).updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
+    } else {
+      await insert(trx).execute();
+      await trx.updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
+    }
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 
   /** Newest first. */
