@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
 import { toUser, type User } from './users.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -127,10 +128,8 @@ export class SessionsRepository {
     await this.db.deleteFrom('login_flows').where('id', '=', id).execute();
   }
 
-  /** Removes expired sessions and flows; returns how many rows went. */
+  /** Removes expired sessions and flows, a batch at a time (see deleteExpired); returns how many rows went. */
   async purgeExpired(now: number): Promise<number> {
-    const a = await this.db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst();
-    const b = await this.db.deleteFrom('login_flows').where('expires_at', '<', now).executeTakeFirst();
-    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+    return (await deleteExpired(this.db, { table: 'sessions', key: 'id_hash' }, now)) + (await deleteExpired(this.db, { table: 'login_flows', key: 'id' }, now));
   }
 }
