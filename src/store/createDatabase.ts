@@ -7,6 +7,7 @@ import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
 import { guardPgPool } from './guardPgPool.js';
+import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqliteCheckpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -16,6 +17,8 @@ export interface Db {
   dialect: Dialect;
   /** Absolute path of the SQLite file, when SQLite. */
   sqlitePath?: string;
+  /** SQLite file: the background WAL checkpointer (tests may ask it to run now). */
+  checkpointer?: SqliteCheckpointer;
 }
 
 // PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
@@ -25,10 +28,10 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  * Kysely prepares every query anew; better-sqlite3 statements are reusable (calls are synchronous), so keep
  * them by SQL text. Queries are built from a fixed set of shapes, so the cache stays small; it is bounded anyway.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, onClose?: () => void): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => { onClose?.(); sqlite.close(); },
     prepare: (sql: string) => {
       let st = cache.get(sql);
       if (!st) {
@@ -100,8 +103,9 @@ function createPgPool(url: string, opts: DatabaseOptions): pg.Pool {
 }
 
 /**
- * Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…` (a bounded pool whose
- * connection failures are `database_unavailable` errors, see guardPgPool.ts). Does not migrate.
+ * Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions, checkpoints in a worker thread: see
+ * sqliteCheckpointer.ts) or `postgres://…` (a bounded pool whose connection failures are `database_unavailable`
+ * errors, see guardPgPool.ts). Does not migrate.
  */
 export function createDatabase(url: string, opts: DatabaseOptions = {}): Db {
   const log = logger(opts.onQuery);
@@ -118,8 +122,14 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const dialect = new SqliteWriteDialect({ database: withStatementCache(sqlite) });
-    return { db: new Kysely<Database>({ dialect, ...(log ? { log } : {}) }), dialect: 'sqlite', sqlitePath: path };
+    let checkpointer: SqliteCheckpointer | undefined;
+    if (path !== ':memory:') {
+      // Checkpoints run in a worker thread, not inside whichever request's commit fills the log (sqliteCheckpointer.ts).
+      sqlite.pragma('wal_autocheckpoint = 0');
+      checkpointer = startSqliteCheckpointer(path, { onStopped: () => { if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000'); } });
+    }
+    const dialect = new SqliteWriteDialect({ database: withStatementCache(sqlite, () => void checkpointer?.stop()) });
+    return { db: new Kysely<Database>({ dialect, ...(log ? { log } : {}) }), dialect: 'sqlite', sqlitePath: path, ...(checkpointer ? { checkpointer } : {}) };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }

@@ -4,7 +4,8 @@
  *   `database_unavailable` GatehouseError (503), with the driver's error as its cause (for the log);
  * - a client whose connection failed is never reused: its later queries fail at once (so a rollback does not
  *   wait out a second timeout behind the stuck query) and it is destroyed when released, not pooled again.
- * Errors PostgreSQL answers with (a constraint, a syntax error) pass through unchanged: those are ours.
+ * Errors PostgreSQL answers with (a constraint, a syntax error, a wrong password) pass through unchanged: those
+ * are ours or the configuration's.
  */
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
@@ -30,8 +31,13 @@ export function isConnectionFailure(e: unknown): boolean {
   return driverMessages.test(e.message);
 }
 
+/**
+ * The error for a database out of reach. Its message names the driver's error, for the log and the CLI; HTTP
+ * clients never see it (a 503 is not exposed).
+ */
 function unavailable(cause: unknown): GatehouseError {
-  return new GatehouseError('database_unavailable', 'The database is not answering. Try again in a moment.', { cause });
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new GatehouseError('database_unavailable', `The database is not answering (${why}): check that PostgreSQL is running and reachable at GATEHOUSE_DATABASE_URL (database.url).`, { cause });
 }
 
 function guardClient(client: pg.PoolClient): PostgresPoolClient {
@@ -71,7 +77,8 @@ export function guardPgPool(pool: pg.Pool): PostgresPool {
       try {
         client = await pool.connect();
       } catch (e) {
-        throw unavailable(e);
+        // A wrong password or database name is a configuration error, not an outage: it stays as it is.
+        throw isConnectionFailure(e) ? unavailable(e) : e;
       }
       let w = wrappers.get(client);
       if (!w) {
