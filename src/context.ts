@@ -1,6 +1,7 @@
 import type { Config } from './config/loadConfig.js';
 import { openStore, type Store } from './store/store.js';
 import { SecretBox, loadSecretKey } from './store/secretBox.js';
+import type { DatabaseOptions } from './store/createDatabase.js';
 
 /** Everything the server and the CLI commands share: config, store, secrets box and the clock. */
 export interface AppContext {
@@ -13,9 +14,14 @@ export interface AppContext {
   generatedKeyFile?: string;
 }
 
-/** Opens the database (migrating it) and the secrets key named by `config`. Close with `ctx.store.close()`. */
-export async function createContext(config: Config, opts: { now?: () => Date; migrate?: boolean } = {}): Promise<AppContext> {
-  const store = await openStore(config.database.url, { migrate: opts.migrate !== false });
+/**
+ * Opens the database (migrating it; pool size and timeouts from `config.database`) and the secrets key named by
+ * `config`. `opts.database` adds hooks: `onQuery` after every statement, `onPoolError` for a dropped idle
+ * connection. Close with `ctx.store.close()`.
+ */
+export async function createContext(config: Config, opts: { now?: () => Date; migrate?: boolean; database?: Pick<DatabaseOptions, 'onQuery' | 'onPoolError'> } = {}): Promise<AppContext> {
+  const { poolSize, queryTimeoutMs, connectTimeoutMs } = config.database;
+  const store = await openStore(config.database.url, { poolSize, queryTimeoutMs, connectTimeoutMs, ...opts.database, migrate: opts.migrate !== false });
   try {
     const k = loadSecretKey({ key: config.secrets.key, keyFile: config.secrets.keyFile, sqlitePath: store.sqlitePath });
     const ctx: AppContext = { config, store, secrets: new SecretBox(k.key), now: opts.now ?? (() => new Date()) };

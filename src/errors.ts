@@ -59,6 +59,8 @@ export const errorCodes = {
   expired_token: 400,
   access_denied: 400,
   user_code_invalid: 400,
+  // storage
+  database_unavailable: 503,
   // anything else
   internal: 500,
 } as const satisfies Record<string, number>;

@@ -23,6 +23,9 @@ export const configSchema = z.strictObject({
   }).prefault({}).describe('Management listener: metrics and health checks, apart from the public port'),
   database: z.strictObject({
     url: z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://user@host:port/database').default('sqlite:./data/gatehouse.db').describe('sqlite:<path> for the embedded database (WAL mode), or postgres://user@host:port/db for several nodes.'),
+    poolSize: z.number().int().min(1).max(200).default(10).describe('PostgreSQL: connections one process keeps open at most. Nodes × worker processes × poolSize must stay below the server\'s max_connections (100 by default).'),
+    queryTimeoutMs: z.number().int().min(100).max(600_000).default(5000).describe('PostgreSQL: longest a statement may run (statement_timeout, also applied to a transaction left idle) and the longest wait for its answer. Past it the request fails with 503 database_unavailable instead of hanging. Migrations run without it.'),
+    connectTimeoutMs: z.number().int().min(100).max(600_000).default(5000).describe('PostgreSQL: longest wait for a connection, whether opening a new one or waiting for a free one when all poolSize are busy; past it the request fails with 503 database_unavailable.'),
   }).prefault({}).describe('Storage'),
   secrets: z.strictObject({
     key: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be base64 of exactly 32 random bytes (openssl rand -base64 32)').optional().describe('Base64 of 32 random bytes: encrypts TOTP seeds and signing keys at rest (AES-256-GCM). If unset, a key file is generated beside the SQLite file (development only; refused with PostgreSQL).'),
@@ -99,6 +102,8 @@ export const envNames: Record<string, string> = {
   'management.host': 'GATEHOUSE_MANAGEMENT_HOST',
   'management.port': 'GATEHOUSE_MANAGEMENT_PORT',
   'database.url': 'GATEHOUSE_DATABASE_URL',
+  'database.poolSize': 'GATEHOUSE_DATABASE_POOL_SIZE',
+  'database.queryTimeoutMs': 'GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS',
   'secrets.key': 'GATEHOUSE_SECRET_KEY',
   'secrets.keyFile': 'GATEHOUSE_SECRET_KEY_FILE',
   'saml.entityId': 'GATEHOUSE_ENTITY_ID',

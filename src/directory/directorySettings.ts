@@ -20,10 +20,17 @@ const tagList = z.array(z.string());
 
 const parseList = (key: string, v: string | undefined): string[] => parseJsonColumn({ column: 'settings.value', row: key }, tagList, v, []);
 
+/** The keys of the directory settings in the `settings` table, for reads that fetch them with other rows. */
+export const directorySettingKeys = [SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY] as const;
+
+/** The settings from stored values by key (as `SettingsRepository.getMany` returns them); empty lists when never set. */
+export function parseDirectorySettings(m: ReadonlyMap<string, string>): DirectorySettings {
+  return { sessionTags: parseList(SESSION_TAGS_KEY, m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(TRANSITIVE_TAGS_KEY, m.get(TRANSITIVE_TAGS_KEY)) };
+}
+
 /** Reads both settings in one query (empty lists when never set). */
 export async function readDirectorySettings(store: Store): Promise<DirectorySettings> {
-  const m = await store.settings.getMany([SESSION_TAGS_KEY, TRANSITIVE_TAGS_KEY]);
-  return { sessionTags: parseList(SESSION_TAGS_KEY, m.get(SESSION_TAGS_KEY)), transitiveTags: parseList(TRANSITIVE_TAGS_KEY, m.get(TRANSITIVE_TAGS_KEY)) };
+  return parseDirectorySettings(await store.settings.getMany(directorySettingKeys));
 }
 
 /** Writes the settings given (an undefined field is left as it is). */

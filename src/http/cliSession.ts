@@ -28,7 +28,11 @@ export function cliFactorsUsed(s: CliSession): SecondFactor[] {
   return [s.factor];
 }
 
-/** A CLI session in the shape the AWS Response builder takes (the factor's time is the AuthnInstant). */
-export function awsSignInOf(s: CliSession): AwsSignInSession {
-  return { userId: s.userId, user: s.user, authMethod: s.factor, deviceId: s.deviceId, expiresAt: s.expiresAt, idHash: s.tokenHash, createdAt: s.authenticatedAt };
+/**
+ * A CLI session in the shape the AWS Response builder takes (the factor's time is the AuthnInstant), with the name
+ * of the device it was proved with for the audit event.
+ */
+export async function awsSignInOf(ctx: AppContext, s: CliSession): Promise<AwsSignInSession> {
+  const deviceName = s.deviceId ? (await ctx.store.devices.findById(s.deviceId))?.name ?? null : null;
+  return { userId: s.userId, user: s.user, authMethod: s.factor, deviceId: s.deviceId, deviceName, expiresAt: s.expiresAt, idHash: s.tokenHash, createdAt: s.authenticatedAt };
 }

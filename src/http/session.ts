@@ -6,8 +6,11 @@ import type { User } from '../store/repositories/users.js';
 import { GatehouseError } from '../errors.js';
 import { hashToken, newToken, safeEqual as tokensEqual } from '../auth/tokens.js';
 
-/** A signed-in browser session, loaded from the cookie on each request. */
-export interface WebSession extends SessionRecord { user: User }
+/**
+ * A signed-in browser session, loaded from the cookie on each request, with its person and the name of the
+ * device the session was started (or last stepped up) with, for audit events (null without one).
+ */
+export interface WebSession extends SessionRecord { user: User; deviceName: string | null }
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,26 +38,32 @@ export function cookieOptions(ctx: AppContext, maxAgeSeconds?: number) {
 
 const sessionCookie = (ctx: AppContext): string => cookieName(ctx, ctx.config.session.cookieName);
 
-/** Reads and checks the session cookie: absolute and idle expiry end the session on the server. */
+/**
+ * How long a session's `last_seen_at` may lag behind: its row is written at most this often (not on every
+ * request), so the idle timeout is exact to within this much: 15 s, or 1/30 of a short idle timeout.
+ */
+export function touchIntervalMs(idleSeconds: number): number {
+  return Math.min(15_000, Math.floor((idleSeconds * 1000) / 30));
+}
+
+/**
+ * Reads and checks the session cookie with one query (session, person, device name): absolute and idle expiry
+ * and a disabled or deleted person end the session on the server.
+ */
 export async function loadSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): Promise<WebSession | null> {
   const raw = req.cookies[sessionCookie(ctx)];
   if (!raw) return null;
   const idHash = sha256Hex(raw);
-  const rec = await ctx.store.sessions.find(idHash);
+  const found = await ctx.store.sessions.findWithUser(idHash);
   const now = ctx.now().getTime();
-  if (!rec || rec.expiresAt <= now || rec.lastSeenAt + ctx.config.session.idleSeconds * 1000 <= now) {
-    if (rec) await ctx.store.sessions.delete(idHash);
+  const rec = found?.session;
+  if (!found || !rec || rec.expiresAt <= now || rec.lastSeenAt + ctx.config.session.idleSeconds * 1000 <= now || found.user.status !== 'active') {
+    if (found) await ctx.store.sessions.delete(idHash);
     reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
     return null;
   }
-  const user = await ctx.store.users.findById(rec.userId);
-  if (!user || user.status !== 'active') {
-    await ctx.store.sessions.delete(idHash);
-    reply.clearCookie(sessionCookie(ctx), cookieOptions(ctx));
-    return null;
-  }
-  if (now - rec.lastSeenAt > 15_000) await ctx.store.sessions.touch(idHash, now);
-  return { ...rec, lastSeenAt: now, user };
+  if (now - rec.lastSeenAt > touchIntervalMs(ctx.config.session.idleSeconds)) await ctx.store.sessions.touch(idHash, now);
+  return { ...rec, lastSeenAt: now, user: found.user, deviceName: found.deviceName };
 }
 
 /**
@@ -79,7 +88,9 @@ export async function rotateSession(ctx: AppContext, req: FastifyRequest, reply:
   const ok = await ctx.store.sessions.rotate(s.idHash, sha256Hex(id), { ...patch, csrf }, ctx.now().getTime());
   if (!ok) throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
   reply.setCookie(sessionCookie(ctx), id, cookieOptions(ctx));
-  req.session = { ...s, ...patch, idHash: sha256Hex(id), csrf };
+  const deviceName = patch.deviceId === undefined || patch.deviceId === s.deviceId ? s.deviceName
+    : patch.deviceId === null ? null : (await ctx.store.devices.findById(patch.deviceId))?.name ?? null;
+  req.session = { ...s, ...patch, idHash: sha256Hex(id), csrf, deviceName };
 }
 
 /**

@@ -18,8 +18,12 @@ export interface PageModel {
   [key: string]: unknown;
 }
 
-/** The template engine: output escaped by default (STYLE.md §12); templates get a view model only. */
-const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV === 'production', defaultExtension: '.eta' });
+/**
+ * The template engine: output escaped by default (STYLE.md §12); templates get a view model only. Templates are
+ * read and compiled once, except with NODE_ENV=development (edit a template, reload the page): reading and
+ * compiling one on every request was a large part of an SSO's cost when NODE_ENV was unset (`npm start`).
+ */
+export const eta = new Eta({ views: viewsDir, autoEscape: true, cache: process.env.NODE_ENV !== 'development', defaultExtension: '.eta' });
 
 /** Renders `views/<name>.eta` with its model. */
 export function renderView(name: string, model: PageModel): string {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, PostgresDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent, type SqliteDatabase } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { GatehouseError } from '../errors.js';
@@ -8,6 +8,8 @@ import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
 import { StoreEvents } from './storeEvents.js';
 import type { Dialect } from './dialect.js';
+import { guardPgPool } from './guardPgPool.js';
+import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqliteCheckpointer.js';
 
 export type { Dialect } from './dialect.js';
 
@@ -21,6 +23,8 @@ export interface Db {
   events: StoreEvents;
   /** The connection pool, when PostgreSQL: its counts are the pool metrics. */
   pool?: pg.Pool;
+  /** SQLite file: the background WAL checkpointer (tests may ask it to run now). */
+  checkpointer?: SqliteCheckpointer;
 }
 
 // PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
@@ -30,10 +34,10 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  * Kysely prepares every query anew; better-sqlite3 statements are reusable (calls are synchronous), so keep
  * them by SQL text. Queries are built from a fixed set of shapes, so the cache stays small; it is bounded anyway.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, onClose?: () => void): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => { onClose?.(); sqlite.close(); },
     prepare: (sql: string) => {
       let st = cache.get(sql);
       if (!st) {
@@ -46,15 +50,79 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-/** Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions) or `postgres://…`. Does not migrate. */
-export function createDatabase(url: string): Db {
+/** One executed statement, as `DatabaseOptions.onQuery` receives it. */
+export interface QueryEvent {
+  sql: string;
+  durationMs: number;
+  /** Set when the statement failed. */
+  error?: unknown;
+}
+
+/** How to reach the database; the fields mirror `database.*` in the config. PostgreSQL only, except `onQuery`. */
+export interface DatabaseOptions {
+  /** Connections this process keeps open to PostgreSQL at most (default 10). */
+  poolSize?: number;
+  /**
+   * Longest a statement may take, in ms: PostgreSQL's statement_timeout and idle_in_transaction_session_timeout
+   * (so a node that stops halfway through a transaction does not hold its locks), and the wait for the answer
+   * on our side. 0 = no limit (migrations). Default 5000.
+   */
+  queryTimeoutMs?: number;
+  /** Longest wait for a connection, in ms: opening one, or a free one when all `poolSize` are busy. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Called for an idle pooled connection that failed (the pool drops it); without it such errors are ignored. */
+  onPoolError?: (err: Error) => void;
+  /** Called after every statement (both databases): for counting queries and timing them. */
+  onQuery?: (e: QueryEvent) => void;
+}
+
+/** Defaults of {@link DatabaseOptions}, the same as the config's. */
+export const databaseDefaults = { poolSize: 10, queryTimeoutMs: 5000, connectTimeoutMs: 5000 } as const;
+
+/** Kysely's log hook: every statement goes to the store's observers (metrics) and to `onQuery` when given. */
+function logger(events: StoreEvents, onQuery: DatabaseOptions['onQuery']): (e: LogEvent) => void {
+  return (e) => {
+    events.log(e);
+    onQuery?.({ sql: e.query.sql, durationMs: e.queryDurationMillis, ...(e.level === 'error' ? { error: e.error } : {}) });
+  };
+}
+
+/**
+ * A node-postgres pool with the limits of `opts`. Every wait is bounded: connecting, queueing for a free
+ * connection, and each statement (server-side statement_timeout, client-side query_timeout a little later so
+ * that the server's own error normally arrives first). TCP keep-alive finds connections that died silently.
+ */
+function createPgPool(url: string, opts: DatabaseOptions): pg.Pool {
+  const queryTimeout = opts.queryTimeoutMs ?? databaseDefaults.queryTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? databaseDefaults.poolSize,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? databaseDefaults.connectTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(queryTimeout > 0 ? {
+      statement_timeout: queryTimeout,
+      idle_in_transaction_session_timeout: queryTimeout,
+      query_timeout: queryTimeout + 250,
+    } : {}),
+  });
+  // An idle client whose server went away emits 'error' on the pool; unhandled, that would end the process.
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  return pool;
+}
+
+/**
+ * Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions, checkpoints in a worker thread: see
+ * sqliteCheckpointer.ts) or `postgres://…` (a bounded pool whose connection failures are `database_unavailable`
+ * errors, see guardPgPool.ts). Does not migrate.
+ */
+export function createDatabase(url: string, opts: DatabaseOptions = {}): Db {
   const events = new StoreEvents();
+  const log = logger(events, opts.onQuery);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    // An idle connection that PostgreSQL ends (restart, administrator) is dropped by the pool, and the next query
-    // opens a new one; without a listener, the pool's 'error' event would end the process.
-    pool.on('error', () => {});
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: events.log }), dialect: 'postgres', events, pool };
+    const pool = createPgPool(url, opts);
+    const dialect = new PostgresDialect({ pool: guardPgPool(pool) });
+    return { db: new Kysely<Database>({ dialect, log }), dialect: 'postgres', events, pool };
   }
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
@@ -65,7 +133,14 @@ export function createDatabase(url: string): Db {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteWriteDialect({ database: withStatementCache(sqlite) }), log: events.log }), dialect: 'sqlite', sqlitePath: path, events };
+    let checkpointer: SqliteCheckpointer | undefined;
+    if (path !== ':memory:') {
+      // Checkpoints run in a worker thread, not inside whichever request's commit fills the log (sqliteCheckpointer.ts).
+      sqlite.pragma('wal_autocheckpoint = 0');
+      checkpointer = startSqliteCheckpointer(path, { onStopped: () => { if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000'); } });
+    }
+    const dialect = new SqliteWriteDialect({ database: withStatementCache(sqlite, () => void checkpointer?.stop()) });
+    return { db: new Kysely<Database>({ dialect, log }), dialect: 'sqlite', sqlitePath: path, events, ...(checkpointer ? { checkpointer } : {}) };
   }
   throw new GatehouseError('config_invalid', `database.url (GATEHOUSE_DATABASE_URL): "${url}" is neither sqlite:<path> nor postgres://…`);
 }

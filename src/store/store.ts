@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createDatabase, type Db, type Dialect } from './createDatabase.js';
+import { createDatabase, type DatabaseOptions, type Db, type Dialect } from './createDatabase.js';
 import { migrate } from './migrate.js';
 import type { Database } from './tables.js';
 import { UsersRepository } from './repositories/users.js';
@@ -18,6 +18,7 @@ import { CliTokensRepository } from './repositories/cliTokens.js';
 import { CliCodesRepository } from './repositories/cliCodes.js';
 import { DeviceCodesRepository } from './repositories/deviceCodes.js';
 import { StoreEvents, type StoreObserver } from './storeEvents.js';
+import { EntitlementInputsRepository } from './repositories/entitlementInputs.js';
 
 /** A connection pool's counts (pg.Pool has them). */
 export interface PoolCounts { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } }
@@ -46,6 +47,8 @@ export class Store {
   readonly cliTokens: CliTokensRepository;
   readonly cliCodes: CliCodesRepository;
   readonly deviceCodes: DeviceCodesRepository;
+  /** Read-only: a person's groups, mappings, accounts and directory settings in one statement (the SSO hot path). */
+  readonly entitlementInputs: EntitlementInputsRepository;
 
   /**
    * `events` and `pool` come from `createDatabase`; a transaction's store shares them with the store that opened it.
@@ -67,6 +70,7 @@ export class Store {
     this.cliTokens = new CliTokensRepository(db);
     this.cliCodes = new CliCodesRepository(db);
     this.deviceCodes = new DeviceCodesRepository(db);
+    this.entitlementInputs = new EntitlementInputsRepository(db);
   }
 
   /**
@@ -114,9 +118,28 @@ export class Store {
   }
 }
 
-/** Opens the database at `url`, applies pending migrations, and returns the store. */
-export async function openStore(url: string, opts: { migrate?: boolean } = {}): Promise<Store> {
-  const d: Db = createDatabase(url);
-  if (opts.migrate !== false) await migrate(d);
+/**
+ * Opens the database at `url` with `opts` (pool size, timeouts, hooks), applies pending migrations, and returns
+ * the store. On PostgreSQL migrations run over a connection of their own without the statement timeout (a
+ * migration may rewrite a large table); the store's pool then starts with the limits of `opts`.
+ */
+export async function openStore(url: string, opts: DatabaseOptions & { migrate?: boolean } = {}): Promise<Store> {
+  const { migrate: runMigrations, ...dbOpts } = opts;
+  const d: Db = createDatabase(url, dbOpts);
+  try {
+    if (runMigrations !== false && d.dialect === 'postgres') {
+      const m = createDatabase(url, { ...dbOpts, poolSize: 1, queryTimeoutMs: 0, onQuery: undefined });
+      try {
+        await migrate(m);
+      } finally {
+        await m.db.destroy();
+      }
+    } else if (runMigrations !== false) {
+      await migrate(d);
+    }
+  } catch (e) {
+    await d.db.destroy();
+    throw e;
+  }
   return new Store(d.db, d.dialect, d.sqlitePath, d.events, d.pool);
 }

@@ -116,7 +116,7 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
     const roles = pickCliRoles(ent, refs);
     const { partition, acsUrl } = acsFor(roles);
     try {
-      const { samlResponse } = await issueAwsResponse(ctx, keys, { session: awsSignInOf(s), client: 'cli', entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
+      const { samlResponse } = await issueAwsResponse(ctx, keys, { session: await awsSignInOf(ctx, s), client: 'cli', entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
       metrics.assertions.inc({ sp: 'aws-cli', outcome: 'success' });
       return {
         samlResponse, partition, acsUrl,

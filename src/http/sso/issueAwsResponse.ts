@@ -17,7 +17,7 @@ import { newSamlId } from './samlIds.js';
  * The signed-in person an AWS Response is for: a browser session, or a CLI session (src/auth/cliTokens.ts) shaped
  * like one (`idHash` = the token's hash, `createdAt` = when the factor was proved, `authMethod` = its factor).
  */
-export type AwsSignInSession = Pick<WebSession, 'userId' | 'user' | 'authMethod' | 'deviceId' | 'expiresAt' | 'idHash' | 'createdAt'>;
+export type AwsSignInSession = Pick<WebSession, 'userId' | 'user' | 'authMethod' | 'deviceId' | 'deviceName' | 'expiresAt' | 'idHash' | 'createdAt'>;
 
 export interface AwsSignIn {
   session: AwsSignInSession;
@@ -54,9 +54,8 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   const cap = Math.min(session.expiresAt, now.getTime() + (duration ?? 3600) * 1000);
   const audit = {
     at: now.getTime(), type: 'saml.assertion' as const, userId: session.userId, username: session.user.username, ip: s.ip, requestId: s.requestId,
-    factor: session.authMethod, deviceId: session.deviceId, deviceName: null as string | null,
+    factor: session.authMethod, deviceId: session.deviceId, deviceName: session.deviceName,
   };
-  if (session.deviceId) audit.deviceName = (await ctx.store.devices.findById(session.deviceId))?.name ?? null;
   const roleValues = (attributes: SamlAttribute[]): string[] => attributes.find((a) => a.name === awsAttributeNames.role)?.values ?? [];
   const key = (await keys.get()).active;
   let attributes: SamlAttribute[] | undefined;

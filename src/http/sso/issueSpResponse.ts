@@ -37,7 +37,7 @@ export interface PendingAuthn {
 export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp: ServiceProvider, p: PendingAuthn, s: WebSession, meta: { ip: string; requestId: string }): Promise<{ response: BuiltResponse; ok: boolean }> {
   const now = ctx.now();
   const key = (await keys.get()).active;
-  const deviceName = s.deviceId ? (await ctx.store.devices.findById(s.deviceId))?.name ?? null : null;
+  const deviceName = s.deviceName;
   const audit = { at: now.getTime(), type: 'saml.assertion' as const, userId: s.userId, username: s.user.username, ip: meta.ip, requestId: meta.requestId, factor: s.authMethod, deviceId: s.deviceId, deviceName };
   try {
     let subject;

@@ -23,8 +23,10 @@ export interface RoleMapping {
   sourceIps: string[];
 }
 
-const toAccount = (r: Selectable<AwsAccountsTable>): AwsAccount => ({ id: r.id, alias: r.alias, partition: r.partition, providerName: r.provider_name, region: r.region });
-const toMapping = (r: Selectable<RoleMappingsTable>): RoleMapping => ({
+/** An `aws_accounts` row as an AwsAccount. */
+export const toAccount = (r: Selectable<AwsAccountsTable>): AwsAccount => ({ id: r.id, alias: r.alias, partition: r.partition, providerName: r.provider_name, region: r.region });
+/** A `role_mappings` row as a RoleMapping. */
+export const toMapping = (r: Selectable<RoleMappingsTable>): RoleMapping => ({
   id: r.id, groupId: r.group_id, accountId: r.account_id, roleName: r.role_name,
   sessionDuration: r.session_duration === null ? null : Number(r.session_duration), requireFactor: parseColumn({ column: 'role_mappings.require_factor', row: r.id }, requiredFactorColumn, r.require_factor),
   sourceIps: parseJsonColumn({ column: 'role_mappings.source_ips', row: r.id }, stringArray, r.source_ips, []),

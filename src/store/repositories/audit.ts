@@ -1,8 +1,8 @@
-import type { Kysely, QueryCreator, Selectable } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type Selectable } from 'kysely';
 import type { AuditEventsTable, Database } from '../tables.js';
-import { GatehouseError } from '../../errors.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
-import { auditHash } from '../auditChain.js';
+import { auditHash, type ChainedColumns } from '../auditChain.js';
 import { jsonObject, parseJsonColumn } from '../json.js';
 import type { Dialect } from '../dialect.js';
 
@@ -55,6 +55,31 @@ export function toStoredEvent(r: AuditRow): StoredAuditEvent {
 
 /** Hears of each appended event (StoreEvents; the metrics count sign-ins, assertions and lockouts from them). */
 export interface AuditListener { audit(e: AuditEvent): void }
+type ChainRow = ChainedColumns & { outcome: AuditEvent['outcome']; prev_hash: string; hash: string };
+
+const headMissing = (): GatehouseError => new GatehouseError('internal', 'the audit chain head row is missing; run `gatehouse audit verify`');
+
+/** The rows of `events` chained on after `head`, and the head after them. */
+function chainRows(events: readonly AuditEvent[], head: ChainLink): { rows: ChainRow[]; last: ChainLink } {
+  let seq = head.seq;
+  let prevHash = head.hash;
+  const rows = events.map((e) => {
+    seq += 1;
+    const row = {
+      seq, at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
+      ip: e.ip ?? null, factor: e.factor ?? null, device_id: e.deviceId ?? null, device_name: e.deviceName ?? null,
+      reason: e.reason ?? null, request_id: e.requestId ?? null, detail: JSON.stringify(e.detail ?? {}), prev_hash: prevHash,
+    };
+    prevHash = auditHash(row, prevHash);
+    return { ...row, hash: prevHash };
+  });
+  return { rows, last: { seq, hash: prevHash } };
+}
+
+/** Most events one group commit writes; the rest wait for the next. */
+const MAX_BATCH = 200;
+
+interface PendingAppend { event: AuditEvent; resolve: (link: ChainLink) => void; reject: (err: unknown) => void }
 
 /**
  * Append-only audit log kept as a hash chain (docs/audit.md): there is no update or delete. Record events
@@ -62,41 +87,119 @@ export interface AuditListener { audit(e: AuditEvent): void }
  * by nothing else in src/ (test/unit/layering.test.ts checks it).
  */
 export class AuditRepository {
+  /** Events waiting for the next group commit (outside a transaction only). */
+  #pending: PendingAppend[] = [];
+  #writing = false;
+  /** PostgreSQL: the chain head as this process last wrote or read it. A stale one only costs a retry. */
+  #knownHead: ChainLink | undefined;
+
   /** `events` hears of each appended event (the metrics count sign-ins, assertions and lockouts from them). */
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly events?: AuditListener) {}
 
   /**
-   * Appends one event at the end of the chain and returns its `seq` and `hash`. Inside `Store.transaction` it
-   * joins that transaction (the event commits or rolls back with the change it records); otherwise it opens
-   * its own. The chain head row is read under a lock (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every
-   * transaction is `BEGIN IMMEDIATE`, which holds the database's write lock), so concurrent writers, in one
-   * process or many, append one after the other. The lock is held until commit: record the event as the last
-   * write of a transaction.
+   * Appends one event at the end of the chain and returns its `seq` and `hash`, once it is committed. Inside
+   * `Store.transaction` it joins that transaction (the event commits or rolls back with the change it records).
+   * Otherwise it is written in a transaction of its own, shared with every other event appended meanwhile by
+   * this process (group commit): while one such transaction is being written, new events queue and go together
+   * in the next, so the chain head's lock is taken once per batch rather than once per event, and a busy node
+   * does not make every other node wait for the lock once per event. An event that cannot be written alone fails
+   * alone: a batch that fails is retried one event at a time (unless the database is out of reach).
+   * In a transaction the head row is read under a lock (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite every
+   * transaction is `BEGIN IMMEDIATE`, which holds the database's write lock), so writers in one process or many
+   * append one after the other; the lock is held until commit: record the event as the last write of a
+   * transaction. A group commit on PostgreSQL takes no lock across round trips: one statement moves the head
+   * only if it is still where this process last saw it, and inserts the batch only if it did (compare-and-set);
+   * when another writer got there first it reads the head again and retries, and after three misses it falls
+   * back to the locking transaction. So no writer waits for another node's event loop while holding the head.
    */
   async append(e: AuditEvent): Promise<ChainLink> {
-    const link = await inTransaction(this.db, async (trx) => {
-      let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
-      if (this.dialect === 'postgres') q = q.forUpdate();
-      const head = await q.executeTakeFirst();
-      if (!head) throw new GatehouseError('internal', 'the audit chain head row is missing; run `gatehouse audit verify`');
-      const row = {
-        seq: Number(head.seq) + 1, at: e.at, type: e.type, outcome: e.outcome, user_id: e.userId ?? null, username: e.username ?? null,
-        ip: e.ip ?? null, factor: e.factor ?? null, device_id: e.deviceId ?? null, device_name: e.deviceName ?? null,
-        reason: e.reason ?? null, request_id: e.requestId ?? null, detail: JSON.stringify(e.detail ?? {}), prev_hash: head.hash,
-      };
-      const link = { seq: row.seq, hash: auditHash(row, head.hash) };
-      const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values({ ...row, hash: link.hash });
-      if (this.dialect === 'postgres') {
-        // One round trip: PostgreSQL runs both writes of the CTE in one statement.
-        await trx.with('appended', insert).updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
-      } else {
-        await insert(trx).execute();
-        await trx.updateTable('audit_chain_head').set(link).where('id', '=', 1).execute();
-      }
-      return link;
-    });
+    const link = this.db.isTransaction
+      ? (await this.#appendLocked(this.db, [e]))[0]!
+      : await new Promise<ChainLink>((resolve, reject) => {
+        this.#pending.push({ event: e, resolve, reject });
+        if (!this.#writing) void this.#drain();
+      });
     this.events?.audit(e);
     return link;
+  }
+
+  /** Writes the queued events, a batch per transaction, until none are left. */
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, MAX_BATCH);
+        try {
+          const links = await this.#appendBatch(batch.map((p) => p.event));
+          batch.forEach((p, i) => p.resolve(links[i]!));
+        } catch (err) {
+          if (batch.length === 1 || isGatehouseError(err, 'database_unavailable')) {
+            for (const p of batch) p.reject(err);
+            continue;
+          }
+          for (const p of batch) {
+            await this.#appendBatch([p.event]).then(([link]) => p.resolve(link!), p.reject);
+          }
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** One group commit: compare-and-set on PostgreSQL (falling back to the lock), a write transaction on SQLite. */
+  async #appendBatch(events: readonly AuditEvent[]): Promise<ChainLink[]> {
+    if (this.dialect === 'postgres') {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const head = this.#knownHead ?? (await this.head());
+        if (!head) throw headMissing();
+        const { rows, last } = chainRows(events, head);
+        if (await this.#insertIfHeadIs(head, rows, last)) {
+          this.#knownHead = last;
+          return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
+        }
+        this.#knownHead = undefined;
+      }
+    }
+    const links = await inTransaction(this.db, (trx) => this.#appendLocked(trx, events));
+    this.#knownHead = links.at(-1);
+    return links;
+  }
+
+  /**
+   * PostgreSQL, one statement, no transaction around it: moves the head from `head` to `last` and inserts `rows`
+   * only if the head is still at `head`. False when another writer moved it first (nothing written).
+   */
+  async #insertIfHeadIs(head: ChainLink, rows: readonly ChainRow[], last: ChainLink): Promise<boolean> {
+    const values = sql.join(rows.map((r) => sql`(${r.seq}::bigint, ${r.at}::bigint, ${r.type}::text, ${r.outcome}::text, ${r.user_id}::text,
+      ${r.username}::text, ${r.ip}::text, ${r.factor}::text, ${r.device_id}::text, ${r.device_name}::text, ${r.reason}::text,
+      ${r.request_id}::text, ${r.detail}::text, ${r.prev_hash}::text, ${r.hash}::text)`));
+    const result = await sql`
+      with moved as (
+        update audit_chain_head set seq = ${last.seq}, hash = ${last.hash} where id = 1 and seq = ${head.seq} and hash = ${head.hash} returning id
+      )
+      insert into audit_events (seq, at, type, outcome, user_id, username, ip, factor, device_id, device_name, reason, request_id, detail, prev_hash, hash)
+      select * from (values ${values}) as v(seq, at, type, outcome, user_id, username, ip, factor, device_id, device_name, reason, request_id, detail, prev_hash, hash)
+      where exists (select 1 from moved)`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0) === rows.length;
+  }
+
+  /** Appends `events` in order inside `trx`: reads the head under its lock, inserts them all, moves the head once. */
+  async #appendLocked(trx: Kysely<Database>, events: readonly AuditEvent[]): Promise<ChainLink[]> {
+    let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (this.dialect === 'postgres') q = q.forUpdate();
+    const found = await q.executeTakeFirst();
+    if (!found) throw headMissing();
+    const { rows, last } = chainRows(events, { seq: Number(found.seq), hash: found.hash });
+    const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values(rows);
+    if (this.dialect === 'postgres') {
+      // One round trip: PostgreSQL runs both writes of the CTE in one statement.
+      await trx.with('appended', insert).updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
+    } else {
+      await insert(trx).execute();
+      await trx.updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
+    }
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }
 
   /** Newest first. */

@@ -10,7 +10,8 @@ export interface Group {
   createdAt: number;
 }
 
-function toGroup(r: Selectable<GroupsTable>): Group {
+/** A `groups` row as a Group. */
+export function toGroup(r: Selectable<GroupsTable>): Group {
   return { id: r.id, name: r.name, description: r.description, tags: parseJsonColumn({ column: 'groups.tags', row: r.id }, stringRecord, r.tags, {}), createdAt: Number(r.created_at) };
 }
 

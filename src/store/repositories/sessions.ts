@@ -2,6 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Factor } from '../../auth/factors.js';
 import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
 import { factorColumn, factorList, jsonObject, parseColumn, parseJsonColumn } from '../json.js';
+import { toUser, type User } from './users.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -56,6 +58,30 @@ export class SessionsRepository {
     return r && toSession(r);
   }
 
+  /**
+   * The session with its person and the name of the device it was started with, in one statement (the
+   * session check of every request). Undefined when there is no such session or its person is gone.
+   */
+  async findWithUser(idHash: string): Promise<{ session: SessionRecord; user: User; deviceName: string | null } | undefined> {
+    const r = await this.db.selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .leftJoin('mfa_devices', 'mfa_devices.id', 'sessions.device_id')
+      .selectAll('sessions')
+      .select([
+        'users.username', 'users.username_lower', 'users.email', 'users.email_lower', 'users.display_name', 'users.status', 'users.attributes',
+        'users.password_hash', 'users.last_factor', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
+        'mfa_devices.name as device_name',
+      ])
+      .where('sessions.id_hash', '=', idHash)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const user = toUser({
+      id: r.user_id, username: r.username, username_lower: r.username_lower, email: r.email, email_lower: r.email_lower, display_name: r.display_name,
+      status: r.status, attributes: r.attributes, password_hash: r.password_hash, last_factor: r.last_factor, created_at: r.user_created_at, updated_at: r.user_updated_at,
+    });
+    return { session: toSession(r), user, deviceName: r.device_name };
+  }
+
   async touch(idHash: string, now: number): Promise<void> {
     await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
   }
@@ -107,10 +133,8 @@ export class SessionsRepository {
     await this.db.deleteFrom('login_flows').where('id', '=', id).execute();
   }
 
-  /** Removes expired sessions and flows; returns how many rows went. */
+  /** Removes expired sessions and flows, a batch at a time (see deleteExpired); returns how many rows went. */
   async purgeExpired(now: number): Promise<number> {
-    const a = await this.db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst();
-    const b = await this.db.deleteFrom('login_flows').where('expires_at', '<', now).executeTakeFirst();
-    return Number(a.numDeletedRows) + Number(b.numDeletedRows);
+    return (await deleteExpired(this.db, { table: 'sessions', key: 'id_hash' }, now)) + (await deleteExpired(this.db, { table: 'login_flows', key: 'id' }, now));
   }
 }

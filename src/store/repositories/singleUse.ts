@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../tables.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 /** Single-use items (AuthnRequest IDs, WebAuthn challenges, CLI codes, enrollment links). */
 export class SingleUseRepository {
@@ -33,8 +34,8 @@ export class SingleUseRepository {
     return this.consume(`saml-answer:${sp}:${requestId}`, expiresAt, now);
   }
 
+  /** Removes expired keys, a batch at a time (see deleteExpired); returns how many went. */
   async purgeExpired(now: number): Promise<number> {
-    const r = await this.db.deleteFrom('single_use').where('expires_at', '<', now).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return deleteExpired(this.db, { table: 'single_use', key: 'key' }, now);
   }
 }

@@ -28,7 +28,8 @@ export interface NewUser {
   passwordHash?: string | null;
 }
 
-function toUser(r: Selectable<UsersTable>): User {
+/** A `users` row as a User. */
+export function toUser(r: Selectable<UsersTable>): User {
   return {
     id: r.id, username: r.username, email: r.email, displayName: r.display_name, status: r.status,
     attributes: parseJsonColumn({ column: 'users.attributes', row: r.id }, stringRecord, r.attributes, {}), passwordHash: r.password_hash,
