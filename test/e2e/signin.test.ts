@@ -180,7 +180,7 @@ describe('sign-in in Chromium', { timeout: 180_000 }, () => {
     }
     await shot('login-failed');
     await signInWithPassword('mallory-target', 'not the right password');
-    assert.match((await alertText()) ?? '', /Too many attempts\. Wait 1 seconds/);
+    assert.match((await alertText()) ?? '', /Too many attempts\. Wait 1 second /);
     await shot('login-backoff');
     for (let i = 0; i < 2; i++) {
       t.clock.advance(60_000);

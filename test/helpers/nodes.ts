@@ -12,6 +12,8 @@
  *   const page = await browser.get(a, '/login');           // cookies follow the browser, not the node
  *   await browser.post(b, '/login/password', { _csrf: csrfFrom(page.text), username, password });
  */
+import { startManagementServer } from '../../src/http/managementServer.js';
+import { databaseAnswers } from '../../src/http/routes/health.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/loadConfig.js';
@@ -29,6 +31,8 @@ export interface Node {
   ctx: AppContext;
   /** Where this node listens: http://127.0.0.1:<port>. */
   url: string;
+  /** Its management listener (/healthz, /readyz, /metrics), as `gatehouse serve` runs it: http://127.0.0.1:<port>. */
+  management: { url: string };
   close(): Promise<void>;
 }
 
@@ -59,6 +63,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 export async function startNode(o: StartNodeOptions): Promise<Node> {
   const base: Record<string, unknown> = {
     server: { host: '127.0.0.1', port: 0, baseUrl: PUBLIC_URL, logLevel: 'silent' },
+    management: { host: '127.0.0.1', port: 0 },
     database: { url: o.databaseUrl },
     secrets: { key: o.secretKey },
     auth: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } },
@@ -69,9 +74,19 @@ export async function startNode(o: StartNodeOptions): Promise<Node> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const management = await startManagementServer(config, app.log, {
+    metrics: async () => ({ contentType: 'text/plain', text: '' }),
+    readiness: async () => {
+      const database = await databaseAnswers(ctx.store, app.log);
+      return { ready: database, detail: { database: ctx.store.dialect, databaseAnswers: database } };
+    },
+  });
+  const maddr = management.server.address();
+  const mport = typeof maddr === 'object' && maddr ? maddr.port : 0;
   return {
-    name: o.name ?? `node-${port}`, app, ctx, url: `http://127.0.0.1:${port}`,
+    name: o.name ?? `node-${port}`, app, ctx, url: `http://127.0.0.1:${port}`, management: { url: `http://127.0.0.1:${mport}` },
     close: async () => {
+      await management.close();
       await app.close();
       await ctx.store.close();
     },

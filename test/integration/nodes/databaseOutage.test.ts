@@ -72,7 +72,7 @@ describe('PostgreSQL going away under load', { timeout: 120_000 }, () => {
       while (performance.now() < until) out.push(await next());
     };
     const probe = (path: string) => async (): Promise<Outcome> => {
-      const page = await new Browser(hangAfterMs).get(node, path);
+      const page = await new Browser(hangAfterMs).get(path === '/readyz' ? node.management : node, path);
       await sleep(50);
       return { what: path, status: page.status, ms: page.ms, page };
     };
@@ -83,7 +83,7 @@ describe('PostgreSQL going away under load', { timeout: 120_000 }, () => {
   const readyAgainWithin = async (ms: number): Promise<number> => {
     const started = performance.now();
     while (performance.now() - started < ms) {
-      if ((await new Browser(hangAfterMs).get(node, '/readyz')).status === 200) return performance.now() - started;
+      if ((await new Browser(hangAfterMs).get(node.management, '/readyz')).status === 200) return performance.now() - started;
       await sleep(100);
     }
     assert.fail(`/readyz did not turn green within ${ms} ms`);
