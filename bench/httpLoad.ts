@@ -14,9 +14,10 @@ import { totpCodeAt, totpStep } from '../src/auth/totp.js';
 const gatehouse = new URL('../bin/gatehouse.js', import.meta.url).pathname;
 
 /** True when `gatehouse serve` has a `--workers` option (node:cluster; issue 12). */
+let hasWorkers: boolean | undefined;
 export function serveHasWorkers(): boolean {
-  const r = spawnSync(process.execPath, [gatehouse, 'serve', '--help'], { encoding: 'utf8' });
-  return /--workers\b/.test(r.stdout ?? '');
+  hasWorkers ??= /--workers\b/.test(spawnSync(process.execPath, [gatehouse, 'serve', '--help'], { encoding: 'utf8' }).stdout ?? '');
+  return hasWorkers;
 }
 
 async function freePort(): Promise<number> {
@@ -50,15 +51,17 @@ function childrenOf(pid: number): number[] {
 
 /**
  * Starts `gatehouse serve` on a free loopback port over `databaseUrl` (already prepared) and waits until
- * /readyz answers. `workers` adds `--workers <n>` (only when serveHasWorkers()).
+ * /readyz answers on its management port. One worker unless `workers` says otherwise (`--workers <n>`, only when
+ * serveHasWorkers()).
  */
 export async function startBenchServer(o: { databaseUrl: string; secretKey: string; workers?: string; nodeArgs?: string[] }): Promise<BenchServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), gatehouse, 'serve', ...(o.workers ? ['--workers', o.workers] : [])], {
+  const managementPort = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), gatehouse, 'serve', ...(serveHasWorkers() ? ['--workers', o.workers ?? '1'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, GATEHOUSE_DATABASE_URL: o.databaseUrl, GATEHOUSE_SECRET_KEY: o.secretKey, GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: 'http://localhost:8080', GATEHOUSE_LOG_LEVEL: 'silent',
+      GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_BASE_URL: 'http://localhost:8080', GATEHOUSE_LOG_LEVEL: 'silent',
       // The sign-in driver sends each person's own address in X-Forwarded-For, as a load balancer would.
       GATEHOUSE_TRUST_PROXY: 'true',
     },
@@ -68,7 +71,7 @@ export async function startBenchServer(o: { databaseUrl: string; secretKey: stri
   exited.catch(() => undefined);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ok = await Promise.race([fetch(`${url}/readyz`).then((r) => r.ok, () => false), exited]);
+    const ok = await Promise.race([fetch(`http://127.0.0.1:${managementPort}/readyz`).then((r) => r.ok, () => false), exited]);
     if (ok) break;
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error('gatehouse serve did not become ready within 60 s'); }
     await new Promise((r) => setTimeout(r, 100));
