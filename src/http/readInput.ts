@@ -1,7 +1,7 @@
 /**
  * Request input (form body, JSON body, query string, path parameters) read through a zod schema at the edge of
  * each route: a field sent twice, too long, of the wrong type or missing is a 400 `validation_failed` whose
- * message names the field, never a 500 (STYLE.md "Stop doing these": no `schema.parse(req.body)`).
+ * message names the field, never a 500 (STYLE.md "Stop doing these": no throwing parse of request input).
  */
 import { z } from 'zod';
 import { GatehouseError, type PublicFieldError } from '../errors.js';
@@ -36,7 +36,7 @@ export function choiceField<const T extends string>(values: readonly T[]) {
 export const objectField = z.record(z.string(), z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') });
 
 /**
- * Reads `value` (req.body, req.query or req.params) with `schema` (STYLE.md §10: never `schema.parse(req.body)`).
+ * Reads `value` (req.body, req.query or req.params) with `schema` (STYLE.md §10: never a throwing parse of request input).
  * Throws GatehouseError('validation_failed') naming each bad field ("role: must be given once; relay_state: must be
  * at most 2048 characters"), with the same list as public detail, so a client can correct exactly those fields.
  * A body that is not an object at all is read as an empty one, so its fields are reported missing; an error about
