@@ -345,9 +345,11 @@ for (const kind of bothDatabases) {
       assert.deepEqual(await store.deviceCodes.poll('nope', now), { outcome: 'unknown' });
 
       const approval = { userId: 'u1', factor: 'totp' as const, deviceId: 'd1', authenticatedAt: now - 10, sessionExpiresAt: now + 9000 };
+      // A second person who approves the same code at the same moment (a real row: user_id is a foreign key).
+      await store.users.create({ id: 'u-device-rival', username: 'device-rival' }, now);
       const decided = await Promise.all([
         store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval }),
-        store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval: { ...approval, userId: 'someone-else' } }),
+        store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'approved', approval: { ...approval, userId: 'u-device-rival' } }),
         store.deviceCodes.decide('BCDFGHJK', now + 1, { status: 'denied', userId: 'u1' }),
       ]);
       assert.equal(decided.filter(Boolean).length, 1, 'decided once');
