@@ -58,11 +58,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+/** Deep merge of config overrides: objects merge key by key, anything else in `b` replaces. */
+export function mergeOverrides(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' ? merge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' ? mergeOverrides(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
   }
   return out;
 }
@@ -81,7 +82,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
     secrets: { key: randomBytes(32).toString('base64') },
     auth: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } },
   };
-  const config = loadConfig({ env: {}, overrides: merge(base, opts.overrides ?? {}) });
+  const config = loadConfig({ env: {}, overrides: mergeOverrides(base, opts.overrides ?? {}) });
   const ctx = await createContext(config, { now: () => new Date(clock.now()) });
   const app = await buildApp(ctx, { logger: false });
   if (opts.listen) await app.listen({ host: '127.0.0.1', port });

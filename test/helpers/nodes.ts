@@ -12,6 +12,7 @@
  *   const page = await browser.get(a, '/login');           // cookies follow the browser, not the node
  *   await browser.post(b, '/login/password', { _csrf: csrfFrom(page.text), username, password });
  */
+import { mergeOverrides } from './app.js';
 import { startManagementServer } from '../../src/http/managementServer.js';
 import { databaseAnswers } from '../../src/http/routes/health.js';
 import { randomBytes } from 'node:crypto';
@@ -50,15 +51,6 @@ export interface StartNodeOptions {
 
 export const newSecretKey = (): string => randomBytes(32).toString('base64');
 
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' ? merge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
-  }
-  return out;
-}
-
 /** Starts one node on an existing (possibly shared) database and listens on 127.0.0.1. Does not drop the database. */
 export async function startNode(o: StartNodeOptions): Promise<Node> {
   const base: Record<string, unknown> = {
@@ -68,7 +60,7 @@ export async function startNode(o: StartNodeOptions): Promise<Node> {
     secrets: { key: o.secretKey },
     auth: { argon2: { memoryCost: 8192, timeCost: 1, parallelism: 1 } },
   };
-  const config = loadConfig({ env: {}, overrides: merge(base, o.overrides ?? {}) });
+  const config = loadConfig({ env: {}, overrides: mergeOverrides(base, o.overrides ?? {}) });
   const ctx = await createContext(config, { now: () => new Date(o.clock.now()), ...(o.onQuery ? { database: { onQuery: o.onQuery } } : {}) });
   const app = await buildApp(ctx, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
