@@ -35,6 +35,8 @@ export const errorCodes = {
   device_limit: 409,
   password_rejected: 400,
   forbidden: 403,
+  reauth_required: 403,
+  api_token_invalid: 401,
   // SAML and AWS
   saml_request_invalid: 400,
   saml_unknown_sp: 400,
@@ -92,6 +94,8 @@ export interface PublicDetails {
   validation_failed: PublicFieldError[];
   /** The factor the person must confirm first (a CLI starts a browser step-up for it). */
   mfa_required: { requireFactor: RequiredFactor };
+  /** Where to confirm a second factor again (a browser page), and how recent it must be. */
+  reauth_required: { reauthUrl: string; maxAgeSeconds: number };
 }
 
 /** A code whose errors may carry `publicDetail`. */
@@ -100,7 +104,7 @@ export type PublicDetailCode = keyof PublicDetails;
 /** The public detail an error of code `C` may carry (`never` for every other code). */
 export type PublicDetail<C extends ErrorCode> = C extends PublicDetailCode ? PublicDetails[C] : never;
 
-const publicDetailSet = { aws_lint_failed: true, too_many_attempts: true, validation_failed: true, mfa_required: true } as const satisfies Record<PublicDetailCode, true>;
+const publicDetailSet = { aws_lint_failed: true, too_many_attempts: true, validation_failed: true, mfa_required: true, reauth_required: true } as const satisfies Record<PublicDetailCode, true>;
 
 /** The codes whose errors may carry `publicDetail` (the keys of {@link PublicDetails}). */
 export const publicDetailCodes = Object.keys(publicDetailSet) as readonly PublicDetailCode[];

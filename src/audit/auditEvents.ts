@@ -33,6 +33,11 @@ const keyId = z.string();
 const cliVia = z.enum(['terminal', 'browser', 'device']);
 const clientName = z.string();
 const ref = z.string();
+/**
+ * An admin change: who (`by`), through which surface (`via`: console, api-session, api-token:<id>, cli) and the
+ * changed thing as it was and as it is (`before` absent for a creation, `after` absent for a removal).
+ */
+const change = { by, via: z.string().optional(), before: z.unknown().optional(), after: z.unknown().optional() };
 
 export const auditEvents = {
   'login.password': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose, ...stepFailure }) },
@@ -98,6 +103,9 @@ export const auditEvents = {
   'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
   'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable() }) },
   'keys.retired': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId }) },
+  'admin.token_created': { outcomes: ['success'], person: false, device: false, detail: z.object(change) },
+  'admin.token_revoked': { outcomes: ['success'], person: false, device: false, detail: z.object(change) },
+  'admin.token_refused': { outcomes: ['failure'], person: true, device: false, detail: z.object({ tokenId: z.string(), reason: z.string() }) },
 } as const satisfies Record<string, AuditEventSpec>;
 
 /** An audit event type, e.g. `login.mfa`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredFactors } from '../auth/factors.js';
 
 /**
  * The configuration schema: every option has a default and a description. docs/configuration.md is
@@ -78,6 +79,9 @@ export const configSchema = z.strictObject({
   admin: z.strictObject({
     group: z.string().default('gatehouse-admins').describe('Members of this group may use /admin and /api/v1/admin. The first-run admin is put in it.'),
     firstUsername: z.string().default('admin').describe('Username of the first admin created on an empty database.'),
+    requireFactor: z.enum(['any', ...requiredFactors]).default('any').describe('The second factor an admin must have signed in (or stepped up) with to use /admin and /api/v1/admin: any second factor, or one factor by name (webauthn: a security key or passkey). A session signed in with a weaker factor is asked to step up.'),
+    reauthSeconds: z.number().int().min(60).max(86400).default(900).describe('Sensitive admin changes (device and MFA resets, role mapping changes, signing key rotation, API token creation) need a second factor confirmed within this many seconds; an older session is sent through re-authentication and back.'),
+    tokenMaxDays: z.number().int().min(1).max(3650).default(365).describe('Longest lifetime an admin API token may be given, in days.'),
   }).prefault({}).describe('Administration'),
   lockout: z.strictObject({
     backoffAfter: z.number().int().min(1).default(5).describe('Failures after which each further attempt is delayed exponentially.'),

@@ -13,6 +13,7 @@ import { createMetrics, instrumentStore, type Metrics } from './metrics.js';
 import { logOptions } from './logging.js';
 import { registerLivenessRoute } from './routes/health.js';
 import { registerRoutes } from './routes/index.js';
+import { registerOpenApi } from './api/openapi.js';
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public');
 /** Paths that never read the session cookie; the CLI API authenticates with its bearer token only. */
@@ -61,6 +62,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const stopInstrumenting = instrumentStore(metrics, ctx.store);
   app.addHook('onClose', async () => { stopInstrumenting(); });
   registerLivenessRoute(app);
+  await registerOpenApi(app, ctx);
   await registerRoutes(app, ctx, metrics);
   return app;
 }

@@ -74,13 +74,13 @@ export async function startSession(ctx: AppContext, reply: FastifyReply, s: { us
   const id = randomId();
   const now = ctx.now().getTime();
   const csrf = randomId(24);
-  await ctx.store.sessions.create({ idHash: sha256Hex(id), userId: s.userId, factors: s.factors, authMethod: s.authMethod, deviceId: s.deviceId, csrf, createdAt: now, lastSeenAt: now, expiresAt: now + ctx.config.session.absoluteSeconds * 1000 });
+  await ctx.store.sessions.create({ idHash: sha256Hex(id), userId: s.userId, factors: s.factors, authMethod: s.authMethod, deviceId: s.deviceId, csrf, createdAt: now, lastSeenAt: now, expiresAt: now + ctx.config.session.absoluteSeconds * 1000, authenticatedAt: now });
   reply.setCookie(sessionCookie(ctx), id, cookieOptions(ctx));
   return csrf;
 }
 
 /** Gives the current session a new id (and CSRF token) after a step such as step-up or device change. */
-export async function rotateSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId'>> = {}): Promise<void> {
+export async function rotateSession(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId' | 'authenticatedAt'>> = {}): Promise<void> {
   const s = req.session;
   if (!s) throw new GatehouseError('session_required', 'Please sign in.');
   const id = randomId();

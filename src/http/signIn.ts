@@ -76,7 +76,7 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
   const user = await ctx.store.users.findById(flow.userId);
   if (user) await forgetFailures(ctx.store, user.username);
   if (purpose === 'step-up' && req.session) {
-    await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
+    await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId, authenticatedAt: ctx.now().getTime() });
     return flow.pending.returnTo;
   }
   if (req.session) await endSession(ctx, req, reply);

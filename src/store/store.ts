@@ -15,6 +15,7 @@ import { ThrottlesRepository } from './repositories/throttles.js';
 import { EnrollmentTokensRepository } from './repositories/enrollmentTokens.js';
 import { SettingsRepository } from './repositories/settings.js';
 import { CliTokensRepository } from './repositories/cliTokens.js';
+import { AdminApiTokensRepository } from './repositories/adminApiTokens.js';
 import { CliCodesRepository } from './repositories/cliCodes.js';
 import { DeviceCodesRepository } from './repositories/deviceCodes.js';
 import { StoreEvents, type StoreObserver } from './storeEvents.js';
@@ -45,6 +46,7 @@ export class Store {
   readonly enrollmentTokens: EnrollmentTokensRepository;
   readonly settings: SettingsRepository;
   readonly cliTokens: CliTokensRepository;
+  readonly adminApiTokens: AdminApiTokensRepository;
   readonly cliCodes: CliCodesRepository;
   readonly deviceCodes: DeviceCodesRepository;
   /** Read-only: a person's groups, mappings, accounts and directory settings in one statement (the SSO hot path). */
@@ -68,6 +70,7 @@ export class Store {
     this.enrollmentTokens = new EnrollmentTokensRepository(db);
     this.settings = new SettingsRepository(db);
     this.cliTokens = new CliTokensRepository(db);
+    this.adminApiTokens = new AdminApiTokensRepository(db);
     this.cliCodes = new CliCodesRepository(db);
     this.deviceCodes = new DeviceCodesRepository(db);
     this.entitlementInputs = new EntitlementInputsRepository(db);

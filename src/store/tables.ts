@@ -89,6 +89,21 @@ export interface RecoveryCodesTable {
   created_at: number;
 }
 
+/** Bearer tokens of the admin REST API (only their SHA-256 is stored). */
+export interface AdminApiTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  /** 'read' or 'write'. */
+  scope: string;
+  /** The admin who created it (users.id); the token acts as that person, while they remain an admin. */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie's random id. */
   id_hash: string;
@@ -101,6 +116,8 @@ export interface SessionsTable {
   created_at: number;
   last_seen_at: number;
   expires_at: number;
+  /** When the person last proved a second factor in this session (sign-in or step-up); null on rows from before 006. */
+  authenticated_at: number | null;
 }
 
 export interface LoginFlowsTable {
@@ -291,4 +308,5 @@ export interface Database {
   cli_tokens: CliTokensTable;
   cli_codes: CliCodesTable;
   cli_device_codes: CliDeviceCodesTable;
+  admin_api_tokens: AdminApiTokensTable;
 }

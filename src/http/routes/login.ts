@@ -95,10 +95,11 @@ async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow
 
 // ---- steps ---------------------------------------------------------------------------------------------
 
-/** A step-up flow belongs to the session that started it, and allows only the factor it asked for. */
+/** A step-up flow belongs to the session that started it, and allows only the factor it asked for (any, for a re-authentication). */
 function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: SecondFactor): void {
   if (flow.data.purpose !== 'step-up') return;
-  if (req.session?.idHash !== flow.data.sessionHash || flow.data.stepUpFactor !== factor) {
+  const asked = flow.data.stepUpFactor;
+  if (req.session?.idHash !== flow.data.sessionHash || (asked !== undefined && asked !== factor)) {
     throw new GatehouseError('flow_invalid', 'This confirmation does not belong to your session. Start again.');
   }
 }
@@ -204,14 +205,17 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
     const q = queryOf(req);
-    const factor: RequiredFactor = isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
-    const has = isDeviceFactor(factor) && (await listUsableDevices(ctx, session.userId, factor)).length > 0;
+    // reauth=1: an admin confirms a second factor again (admin.requireFactor; `any` = whichever they have).
+    const policy = ctx.config.admin.requireFactor;
+    const factor: RequiredFactor | undefined = q.reauth === '1' ? (policy === 'any' ? undefined : policy)
+      : isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
+    const has = factor === undefined || (isDeviceFactor(factor) && (await listUsableDevices(ctx, session.userId, factor)).length > 0);
     if (!has) {
       throw new GatehouseError('enrollment_required', `This needs a registered ${factorFacts[factor].label.noun}, and you have none. Add one on your account page first.`);
     }
     const flow = await startFlow(ctx, { purpose: 'step-up', state: 'mfa', userId: session.userId, returnTo: q.return_to, factorsDone: ['password'], data: { stepUpFactor: factor, sessionHash: session.idHash } });
     setFlowCookie(ctx, reply, flow);
-    return reply.redirect(`/login/mfa?factor=${factor}`, 303);
+    return reply.redirect(factor ? `/login/mfa?factor=${factor}` : '/login/mfa', 303);
   });
 
   /** Sign out: the session ends on the server (its id stops working at once), then back to /login. */

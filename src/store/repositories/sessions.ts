@@ -16,6 +16,8 @@ export interface SessionRecord {
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  /** When the person last proved a second factor in this session (sign-in or step-up). */
+  authenticatedAt: number;
 }
 
 export interface FlowRecord {
@@ -35,6 +37,7 @@ const toSession = (r: Selectable<SessionsTable>): SessionRecord => ({
   idHash: r.id_hash, userId: r.user_id, factors: parseJsonColumn({ column: 'sessions.factors', row: `of user ${r.user_id}` }, factorList, r.factors, []),
   authMethod: parseColumn({ column: 'sessions.auth_method', row: `of user ${r.user_id}` }, factorColumn, r.auth_method), deviceId: r.device_id,
   csrf: r.csrf, createdAt: Number(r.created_at), lastSeenAt: Number(r.last_seen_at), expiresAt: Number(r.expires_at),
+  authenticatedAt: Number(r.authenticated_at ?? r.created_at),
 });
 const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
   id: r.id, state: r.state, userId: r.user_id, factorsDone: parseJsonColumn({ column: 'login_flows.factors_done' }, factorList, r.factors_done, []),
@@ -46,10 +49,11 @@ const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
 export class SessionsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(s: SessionRecord): Promise<void> {
+  /** A new session; `authenticatedAt` defaults to `createdAt` (the sign-in that started it). */
+  async create(s: Omit<SessionRecord, 'authenticatedAt'> & { authenticatedAt?: number }): Promise<void> {
     await this.db.insertInto('sessions').values({
       id_hash: s.idHash, user_id: s.userId, factors: JSON.stringify(s.factors), auth_method: s.authMethod, device_id: s.deviceId,
-      csrf: s.csrf, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
+      csrf: s.csrf, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, authenticated_at: s.authenticatedAt ?? s.createdAt,
     }).execute();
   }
 
@@ -87,12 +91,13 @@ export class SessionsRepository {
   }
 
   /** Moves a session to a new id (rotation); the old id stops working at once. */
-  async rotate(oldHash: string, newHash: string, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId' | 'csrf'>>, now: number): Promise<boolean> {
+  async rotate(oldHash: string, newHash: string, patch: Partial<Pick<SessionRecord, 'factors' | 'authMethod' | 'deviceId' | 'csrf' | 'authenticatedAt'>>, now: number): Promise<boolean> {
     const set: Record<string, unknown> = { id_hash: newHash, last_seen_at: now };
     if (patch.factors) set.factors = JSON.stringify(patch.factors);
     if (patch.authMethod !== undefined) set.auth_method = patch.authMethod;
     if (patch.deviceId !== undefined) set.device_id = patch.deviceId;
     if (patch.csrf !== undefined) set.csrf = patch.csrf;
+    if (patch.authenticatedAt !== undefined) set.authenticated_at = patch.authenticatedAt;
     const r = await this.db.updateTable('sessions').set(set).where('id_hash', '=', oldHash).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }

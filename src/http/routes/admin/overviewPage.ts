@@ -4,20 +4,18 @@
  * file, the CLI or the admin API.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../context.js';
-import { GatehouseError } from '../../errors.js';
-import { listKeys } from '../../keys/signingKeyService.js';
-import { lockedPeople } from '../../auth/lockout.js';
-import { isAdmin, pageSession, pageUser } from '../guards.js';
-import { sendPage } from '../signIn.js';
+import type { AppContext } from '../../../context.js';
+import { listKeys } from '../../../keys/signingKeyService.js';
+import { lockedPeople } from '../../../auth/lockout.js';
+import { adminPageActor } from '../../adminAuth.js';
+import { sendAdminPage } from '../../adminPage.js';
 
 const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
 
-export async function registerAdminPageRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerAdminOverviewPage(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/admin', async (req, reply) => {
-    const session = await pageSession(ctx, req, reply);
-    if (!session) return reply;
-    if (!(await isAdmin(ctx, session.userId))) throw new GatehouseError('forbidden', 'Only administrators may open this page.');
+    const actor = await adminPageActor(ctx, req, reply, { access: 'read' });
+    if (!actor) return reply;
     const now = ctx.now().getTime();
     const [users, groups, accounts, mappings, memberships, sps, keys, locked, events] = await Promise.all([
       ctx.store.users.list(), ctx.store.groups.list(), ctx.store.accounts.list(), ctx.store.accounts.listMappings(), ctx.store.groups.memberships(),
@@ -25,8 +23,8 @@ export async function registerAdminPageRoutes(app: FastifyInstance, ctx: AppCont
     ]);
     const accountAlias = new Map(accounts.map((a) => [a.id, a.alias]));
     const memberCount = (groupId: string) => memberships.filter((m) => m.groupId === groupId).length;
-    return sendPage(reply, 'admin', {
-      title: 'Administration', csrf: session.csrf, user: await pageUser(ctx, session),
+    return sendAdminPage(ctx, reply, actor, 'admin', 'overview', {
+      title: 'Administration',
       users: users.map((u) => ({ username: u.username, email: u.email ?? '', status: u.status, locked: locked.lockedUntil(u.username) !== undefined, created: when(u.createdAt) })),
       groups: groups.map((g) => ({
         name: g.name, members: memberCount(g.id), tags: Object.entries(g.tags).map(([k, v]) => `${k}=${v}`).join(', '),

@@ -1,0 +1,18 @@
+/**
+ * The admin console (/admin, server-rendered pages) and the admin REST API (/api/v1/admin, JSON): both call the
+ * same change functions in src/admin, so every change is one audit event whichever surface made it.
+ * One line per resource.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../context.js';
+import { registerAdminOverviewPage } from './overviewPage.js';
+import { registerPeopleApi } from './peopleApi.js';
+import { registerServiceProvidersApi } from './serviceProvidersApi.js';
+import { registerTokensApi } from './tokensApi.js';
+
+export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await registerAdminOverviewPage(app, ctx);
+  await registerPeopleApi(app, ctx);
+  await registerServiceProvidersApi(app, ctx);
+  await registerTokensApi(app, ctx);
+}
