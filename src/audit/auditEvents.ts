@@ -49,6 +49,7 @@ export const auditEvents = {
   'device.removed': { outcomes: ['success'], person: true, device: true, detail: none },
   'recovery.issued': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
   'recovery.regenerated': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
+  'user.time_zone_changed': { outcomes: ['success'], person: true, device: false, detail: z.object({ by, before: z.string().nullable(), after: z.string().nullable() }) },
   'lockout.locked': { outcomes: ['info'], person: true, device: false, detail: z.object({ key: z.string(), failures: z.number(), lockedUntil: z.number() }) },
   'lockout.cleared': { outcomes: ['success'], person: true, device: false, detail: z.object({ by: by.nullable() }) },
   logout: { outcomes: ['success'], person: true, device: false, detail: none },

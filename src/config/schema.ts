@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { requiredFactors } from '../auth/factors.js';
+import { isTimeZone, timeZoneRule } from '../time/timeZone.js';
 
 /**
  * The configuration schema: every option has a default and a description. docs/configuration.md is
@@ -91,6 +92,9 @@ export const configSchema = z.strictObject({
     baseDelayMs: z.number().int().min(0).default(1000).describe('First back-off delay; doubles with each further failure.'),
     addressFactor: z.number().int().min(1).default(5).describe('A client address may fail this many times as often as one person before back-off and lock (many people can share one office address).'),
   }).prefault({}).describe('Lockout and throttling'),
+  ui: z.strictObject({
+    timeZone: z.string().refine(isTimeZone, timeZoneRule).default('UTC').describe('IANA time zone in which pages show times to people who have not chosen their own (on /account, or `time_zone` in the directory file). Every time also shows its UTC value on hover.'),
+  }).prefault({}).describe('Pages'),
 });
 
 export type ParsedConfig = z.output<typeof configSchema>;

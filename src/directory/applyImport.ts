@@ -80,11 +80,12 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
         const v = c.values;
         if (c.op === '+') {
           const id = randomUUID();
-          await tx.users.create({ id, username: c.username, email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, passwordHash: passwordHash ?? null }, now);
+          await tx.users.create({ id, username: c.username, email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, passwordHash: passwordHash ?? null, timeZone: v.timeZone ?? null }, now);
           users.set(c.username.toLowerCase(), id);
         } else {
           await tx.users.update(userId(c.username), {
             email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, ...(passwordHash !== undefined ? { passwordHash } : {}),
+            ...(v.timeZone !== undefined ? { timeZone: v.timeZone } : {}),
           }, now);
           if (v.status === 'disabled') await tx.cliTokens.revokeForUser(userId(c.username), now);
         }

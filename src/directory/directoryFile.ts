@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { normaliseTotpSecret } from '../auth/totp.js';
 import { GatehouseError } from '../errors.js';
 import { requiredFactors } from '../auth/factors.js';
+import { isTimeZone, timeZoneRule } from '../time/timeZone.js';
 import { isValidAccountId, isValidSamlProviderName } from '../aws/arn.js';
 import { maxSessionDurationSeconds, minSessionDurationSeconds } from '../aws/lintAwsAssertion.js';
 import { isValidRegion, partitions } from '../aws/partitions.js';
@@ -88,6 +89,8 @@ export const userSchema = z.strictObject({
   username: z.string().refine((u) => usernamePattern.test(u), 'must be 1–128 letters, digits or ._@+=,- starting with a letter or digit'),
   email: z.email('must be an email address').optional(),
   display_name: z.string().min(1).max(256).optional(),
+  /** The person's time zone for pages; absent: keep what the database has (the person may choose it on /account). */
+  time_zone: z.string().refine(isTimeZone, timeZoneRule).optional(),
   password: z.string().min(1, 'must not be empty').optional(),
   password_hash: z.string().refine((h) => argon2idPattern.test(h), 'must be an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)').optional(),
   attributes: z.record(tagKey, z.string()).default({}),

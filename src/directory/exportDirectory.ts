@@ -43,6 +43,7 @@ export function snapshotToDirectory(snap: DirectorySnapshot): DirectoryFileInput
       username: u.username,
       ...(u.email !== null ? { email: u.email } : {}),
       ...(u.displayName !== null ? { display_name: u.displayName } : {}),
+      ...(u.timeZone !== null ? { time_zone: u.timeZone } : {}),
       ...(u.passwordHash !== null ? { password_hash: u.passwordHash } : {}),
       ...(nonEmpty(u.attributes) ? { attributes: u.attributes } : {}),
       ...(memberOf.length > 0 ? { groups: memberOf } : {}),

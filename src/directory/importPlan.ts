@@ -30,6 +30,8 @@ export interface UserFields {
   displayName: string | null;
   status: 'active' | 'disabled';
   attributes: Record<string, string>;
+  /** Undefined when the file leaves it out: the stored time zone (perhaps the person's own choice) stays. */
+  timeZone?: string;
 }
 
 export interface RoleFields {

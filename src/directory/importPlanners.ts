@@ -164,6 +164,7 @@ function userChange(fu: DirectoryUser, have: DbUser | undefined, values: UserFie
   }
   const fields = [
     ...(have.email !== values.email ? ['email'] : []), ...(have.displayName !== values.displayName ? ['display_name'] : []),
+    ...(values.timeZone !== undefined && have.timeZone !== values.timeZone ? ['time_zone'] : []),
     ...(have.status !== values.status ? ['status'] : []), ...(!sameRecord(have.attributes, values.attributes) ? ['attributes'] : []),
     ...(password ? ['password'] : []),
   ];
@@ -200,7 +201,7 @@ export async function planUsers(c: PlanContext, passwordMatches: PlanOptions['pa
   file.users.forEach((fu, i) => {
     const lower = fu.username.toLowerCase();
     const have = dbUsers.get(lower);
-    const values: UserFields = { email: fu.email ?? null, displayName: fu.display_name ?? null, status: fu.status, attributes: fu.attributes };
+    const values: UserFields = { email: fu.email ?? null, displayName: fu.display_name ?? null, status: fu.status, attributes: fu.attributes, ...(fu.time_zone !== undefined ? { timeZone: fu.time_zone } : {}) };
     if (values.email !== null) {
       const owner = snap.users.find((u) => u.email?.toLowerCase() === values.email!.toLowerCase() && u.username.toLowerCase() !== lower);
       if (owner) fail(['users', i, 'email'], `email ${values.email} is already the email of user "${owner.username}"${fileUsers.has(owner.username.toLowerCase()) ? ' (change theirs in a separate import first)' : ', who is not in this file'}`);

@@ -25,6 +25,13 @@ export function formError(e: unknown): GatehouseError | undefined {
   return isGatehouseError(e) && formErrorCodes.includes(e.code) ? e : undefined;
 }
 
+/** The refused fields of a `validation_failed` error, by field name (what views/partials/field.eta shows next to each). */
+export function fieldErrorsOf(e: GatehouseError): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isGatehouseError(e, 'validation_failed')) for (const f of e.publicDetail ?? []) out[f.field] ??= f.message;
+  return out;
+}
+
 /** Adds Retry-After for a back-off error (forms and JSON alike). */
 export function applyRetryAfter(reply: FastifyReply, e: unknown): void {
   if (isGatehouseError(e, 'too_many_attempts')) {
@@ -45,7 +52,7 @@ export function sendPage(reply: FastifyReply, name: string, model: PageModel, st
 export function sendFormError(reply: FastifyReply, e: GatehouseError, name: string, model: PageModel): FastifyReply {
   applyRetryAfter(reply, e);
   if (wantsJson(reply.request)) return sendError(reply.request, reply, e);
-  return sendPage(reply, name, { ...model, error: e.message }, e.status);
+  return sendPage(reply, name, { ...model, error: e.message, fieldErrors: fieldErrorsOf(e) }, e.status);
 }
 
 /** Lockout and audit facts of a request. */

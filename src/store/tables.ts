@@ -20,6 +20,8 @@ export interface UsersTable {
   password_hash: string | null;
   /** Factor used at the last successful sign-in: offered first next time. */
   last_factor: string | null;
+  /** IANA time zone the person's pages show times in; null: the configured `ui.timeZone` (migration 008). */
+  time_zone: string | null;
   created_at: number;
   updated_at: number;
 }

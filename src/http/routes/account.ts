@@ -18,6 +18,9 @@ import { pageSession, pageUser, requireFullSession, setFlowCookie } from '../gua
 import { formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import type { PageModel } from '../views.js';
 import { choiceField, readInput, textField } from '../readInput.js';
+import { formatTime, readerTimeZone } from '../formatTime.js';
+import { timeZoneChoices } from '../../time/timeZone.js';
+import { setTimeZone } from '../../directory/setTimeZone.js';
 
 /** How long after signing in a person may change devices without typing the password again. */
 const REAUTH_WINDOW_MS = 5 * 60_000;
@@ -26,9 +29,9 @@ const REAUTH_WINDOW_MS = 5 * 60_000;
 const reauthForm = z.object({ password: textField(8192, { allowControls: true }).optional() });
 const addForm = reauthForm.extend({ kind: choiceField(deviceFactors).optional() });
 const deviceParams = z.object({ id: textField(100) });
-const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const timeZoneForm = z.object({ time_zone: textField(64) });
 
-const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.' };
+const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.', 'time-zone': 'Your time zone is saved.' };
 
 /** The notice for `?done=…`: only the page's own keys (`constructor`, `__proto__` and the like are not notices). */
 export function noticeFor(done: unknown): string | null {
@@ -46,26 +49,32 @@ async function requireRecentAuth(ctx: AppContext, req: FastifyRequest, s: WebSes
   await reauthenticate(ctx, s.user, password ?? '', stepMeta(req));
 }
 
-function deviceRow(d: DeviceView) {
-  return {
-    ...d, createdIso: new Date(d.createdAt).toISOString(), createdText: when(d.createdAt),
-    lastUsedIso: d.lastUsedAt ? new Date(d.lastUsedAt).toISOString() : null, lastUsedText: d.lastUsedAt ? when(d.lastUsedAt) : null,
-  };
+/** A device for the page, its times in the person's time zone. */
+function deviceRow(ctx: AppContext, s: WebSession, d: DeviceView) {
+  const zone = readerTimeZone(s.user, ctx.config.ui.timeZone);
+  return { ...d, created: formatTime(d.createdAt, zone), lastUsed: d.lastUsedAt ? formatTime(d.lastUsedAt, zone) : null };
+}
+
+/** The time zone select: the default (`ui.timeZone`), then every zone (the person's own first when it is an alias). */
+function timeZoneField(ctx: AppContext, s: WebSession) {
+  const own = s.user.timeZone;
+  const zones = own && !timeZoneChoices().includes(own) ? [own, ...timeZoneChoices()] : timeZoneChoices();
+  return { value: own ?? '', options: [{ value: '', label: `Default (${ctx.config.ui.timeZone})` }, ...zones.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))] };
 }
 
 async function accountModel(ctx: AppContext, s: WebSession): Promise<PageModel> {
-  const devices = (await listDevices(ctx, s.userId)).map(deviceRow);
+  const devices = (await listDevices(ctx, s.userId)).map((d) => deviceRow(ctx, s, d));
   return {
     title: 'Your account', csrf: s.csrf, user: await pageUser(ctx, s), devices, remainingCodes: await ctx.store.devices.remainingRecoveryCodes(s.userId),
     needPassword: !isFresh(ctx, s), canAdd: devices.length < ctx.config.auth.maxDevices, maxDevices: ctx.config.auth.maxDevices,
-    deviceChoices: deviceFactors.map((f) => ({ value: f, label: factorFacts[f].label.name })),
+    deviceChoices: deviceFactors.map((f) => ({ value: f, label: factorFacts[f].label.name })), timeZone: timeZoneField(ctx, s),
   };
 }
 
 async function findOwnDevice(ctx: AppContext, s: WebSession, id: string) {
   const device = (await listDevices(ctx, s.userId)).find((d) => d.id === id);
   if (!device) throw new GatehouseError('not_found', 'No such device on your account.');
-  return deviceRow(device);
+  return deviceRow(ctx, s, device);
 }
 
 export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContext, _metrics: Metrics): Promise<void> {
@@ -120,6 +129,17 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: AppContex
       }, { req }));
       return reply.redirect('/account?done=removed', 303);
     }, page);
+  });
+
+  /** The time zone of the person's pages ('' = the default); audited with before and after. */
+  app.post('/account/time-zone', async (req, reply) => {
+    const s = await requireFullSession(ctx, req);
+    checkCsrf(req, s.csrf);
+    return withFormErrors(reply, s, async () => {
+      const { time_zone: zone } = readInput(timeZoneForm, req.body);
+      await setTimeZone(ctx, s.user, zone === '' ? null : zone, s.user.username, req);
+      return reply.redirect('/account?done=time-zone', 303);
+    });
   });
 
   /** New recovery codes, shown once in this response; the old ones stop working. */

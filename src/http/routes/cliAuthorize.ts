@@ -14,6 +14,7 @@ import { checkCsrf, type WebSession } from '../session.js';
 import { pageSession, pageUser, requireFullSession } from '../guards.js';
 import { choiceField, readInput, textField } from '../readInput.js';
 import { sendPage } from '../signIn.js';
+import { formatTime, readerTimeZone } from '../formatTime.js';
 import { defaultCsp } from '../plugins/securityHeaders.js';
 import { clientNameField } from './cliApi.js';
 
@@ -33,7 +34,6 @@ const authorizeForm = z.object({ ...authorizeFields, decision: choiceField(['app
 type AuthorizeRequest = z.output<typeof authorizeQuery>;
 
 const factorNames = { webauthn: 'a security key or passkey', totp: 'an authenticator app', recovery: 'a recovery code' } as const;
-const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /** The redirect URI, which must be a loopback callback (`validation_failed` naming it otherwise). */
 function checkRedirect(uri: string): LoopbackRedirect {
@@ -73,7 +73,7 @@ export async function registerCliAuthorizeRoutes(app: FastifyInstance, ctx: AppC
     allowRedirectTo(reply, redirect);
     return sendPage(reply, 'cli-authorize', {
       title: 'Sign in to the AWS CLI', csrf: session.csrf, user: await pageUser(ctx, session),
-      username: session.user.username, clientName: q.client_name, port: redirect.port, whenText: when(now), whenIso: new Date(now).toISOString(),
+      username: session.user.username, clientName: q.client_name, port: redirect.port, asked: formatTime(now, readerTimeZone(session.user, ctx.config.ui.timeZone)),
       factorText: factor ? factorNames[factor] : '', hours,
       fields: { redirect_uri: q.redirect_uri, code_challenge: q.code_challenge, code_challenge_method: q.code_challenge_method, state: q.state, client_name: q.client_name, ...(q.factor ? { factor: q.factor } : {}) },
     });

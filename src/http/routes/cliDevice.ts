@@ -15,10 +15,10 @@ import { checkCsrf, type WebSession } from '../session.js';
 import { clientIp, pageSession, pageUser, requireFullSession } from '../guards.js';
 import { choiceField, readInput, textField } from '../readInput.js';
 import { sendFormError, sendPage } from '../signIn.js';
+import { formatTime, readerTimeZone } from '../formatTime.js';
 
 const linkQuery = z.object({ user_code: textField(32).optional() });
 const codeForm = z.object({ user_code: textField(32), decision: choiceField(['approve', 'deny']).optional() });
-const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /** Errors the page shows next to its form (a wrong or used code, back-off). */
 function pageError(e: unknown): GatehouseError | undefined {
@@ -27,7 +27,9 @@ function pageError(e: unknown): GatehouseError | undefined {
 
 export async function registerCliDeviceRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const base = async (s: WebSession) => ({ title: 'Sign in to the AWS CLI on another computer', csrf: s.csrf, user: await pageUser(ctx, s), username: s.user.username });
-  const confirmModel = (code: DeviceCode) => ({ mode: 'confirm', userCode: formatUserCode(code.userCode), clientName: code.clientName, whenText: when(code.createdAt), whenIso: new Date(code.createdAt).toISOString() });
+  const confirmModel = (s: WebSession, code: DeviceCode) => ({
+    mode: 'confirm', userCode: formatUserCode(code.userCode), clientName: code.clientName, asked: formatTime(code.createdAt, readerTimeZone(s.user, ctx.config.ui.timeZone)),
+  });
   const sendEntry = async (reply: FastifyReply, s: WebSession, typed: string, e?: GatehouseError) => {
     const model = { ...(await base(s)), mode: 'enter', typed };
     return e ? sendFormError(reply, e, 'cli-device', model) : sendPage(reply, 'cli-device', model);
@@ -49,7 +51,7 @@ export async function registerCliDeviceRoutes(app: FastifyInstance, ctx: AppCont
     try {
       if (!form.decision) {
         const code = await findDeviceLogin(ctx, session, form.user_code, meta);
-        return sendPage(reply, 'cli-device', { ...(await base(session)), ...confirmModel(code) });
+        return sendPage(reply, 'cli-device', { ...(await base(session)), ...confirmModel(session, code) });
       }
       const code = await decideDeviceLogin(ctx, session, form.user_code, form.decision, meta);
       const notice = form.decision === 'approve'

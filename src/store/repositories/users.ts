@@ -14,6 +14,8 @@ export interface User {
   passwordHash: string | null;
   /** The factor of the last complete sign-in: offered first next time. */
   lastFactor: Factor | null;
+  /** IANA time zone for the person's pages; null: the configured `ui.timeZone`. */
+  timeZone: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -26,6 +28,7 @@ export interface NewUser {
   status?: 'active' | 'disabled';
   attributes?: Record<string, string>;
   passwordHash?: string | null;
+  timeZone?: string | null;
 }
 
 /** A `users` row as a User. */
@@ -33,7 +36,7 @@ export function toUser(r: Selectable<UsersTable>): User {
   return {
     id: r.id, username: r.username, email: r.email, displayName: r.display_name, status: r.status,
     attributes: parseJsonColumn({ column: 'users.attributes', row: r.id }, stringRecord, r.attributes, {}), passwordHash: r.password_hash,
-    lastFactor: lastFactorColumn.parse(r.last_factor), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+    lastFactor: lastFactorColumn.parse(r.last_factor), timeZone: r.time_zone ?? null, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   };
 }
 
@@ -46,7 +49,7 @@ export class UsersRepository {
       id: u.id, username: u.username, username_lower: u.username.toLowerCase(), email: u.email ?? null,
       email_lower: u.email ? u.email.toLowerCase() : null, display_name: u.displayName ?? null,
       status: u.status ?? 'active', attributes: JSON.stringify(u.attributes ?? {}), password_hash: u.passwordHash ?? null,
-      last_factor: null, created_at: now, updated_at: now,
+      last_factor: null, time_zone: u.timeZone ?? null, created_at: now, updated_at: now,
     } as const;
     await this.db.insertInto('users').values(row).execute();
     return toUser(row);
@@ -81,7 +84,7 @@ export class UsersRepository {
     return Number(r.n);
   }
 
-  async update(id: string, patch: Partial<Pick<User, 'email' | 'displayName' | 'status' | 'attributes' | 'passwordHash' | 'lastFactor'>>, now: number): Promise<void> {
+  async update(id: string, patch: Partial<Pick<User, 'email' | 'displayName' | 'status' | 'attributes' | 'passwordHash' | 'lastFactor' | 'timeZone'>>, now: number): Promise<void> {
     const set: Partial<Selectable<UsersTable>> = { updated_at: now };
     if (patch.email !== undefined) { set.email = patch.email; set.email_lower = patch.email ? patch.email.toLowerCase() : null; }
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
@@ -89,6 +92,7 @@ export class UsersRepository {
     if (patch.attributes !== undefined) set.attributes = JSON.stringify(patch.attributes);
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.lastFactor !== undefined) set.last_factor = patch.lastFactor;
+    if (patch.timeZone !== undefined) set.time_zone = patch.timeZone;
     await this.db.updateTable('users').set(set).where('id', '=', id).execute();
   }
 

@@ -29,7 +29,7 @@ describe('account', () => {
     const page = await a.get('/account').expect(200);
     assert.match(page.text, /Old phone/);
     assert.match(page.text, /Authenticator app/);
-    assert.match(page.text, /<time datetime="[^"]+">\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC<\/time>/);
+    assert.match(page.text, /<time datetime="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z" title="\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC">\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC<\/time>/);
     assert.match(page.text, /You have <strong>10<\/strong> unused recovery codes/);
   });
 
