@@ -52,7 +52,7 @@ export function sendPage(reply: FastifyReply, name: string, model: PageModel, st
 export function sendFormError(reply: FastifyReply, e: GatehouseError, name: string, model: PageModel): FastifyReply {
   applyRetryAfter(reply, e);
   if (wantsJson(reply.request)) return sendError(reply.request, reply, e);
-  return sendPage(reply, name, { ...model, error: e.message, fieldErrors: fieldErrorsOf(e) }, e.status);
+  return sendPage(reply, name, { ...model, error: e.message, errorCode: e.code, fieldErrors: fieldErrorsOf(e) }, e.status);
 }
 
 /** Lockout and audit facts of a request. */

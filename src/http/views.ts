@@ -15,6 +15,8 @@ export interface PageModel {
   error?: string | null;
   /** A notice to announce (role=status). */
   notice?: string | null;
+  /** The code of `error` (a form shown again), so a page can tell which of its fields the error is about. */
+  errorCode?: string | null;
   /** Per form field (by its name): why it was refused, for views/partials/field.eta (`error`). */
   fieldErrors?: Record<string, string>;
   [key: string]: unknown;

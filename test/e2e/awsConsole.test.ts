@@ -46,10 +46,10 @@ describe('browser: portal → AWS console', () => {
     await page.waitForURL(`${t.url}/`);
     await page.getByRole('heading', { name: 'AWS accounts' }).waitFor();
     await screenshot(page, 'saml-02-portal');
-    const stepUp = page.getByRole('link', { name: /Verify with your security key/ });
+    const stepUp = page.getByRole('link', { name: 'Verify with your security key for Admin in prod', exact: true });
     assert.equal(await stepUp.count(), 1);
 
-    await page.getByRole('button', { name: 'Open the AWS console as ReadOnly in prod' }).click();
+    await page.getByRole('button', { name: 'Open console as ReadOnly in prod', exact: true }).click();
     await page.waitForURL('https://signin.aws.amazon.com/saml');
     await screenshot(page, 'saml-03-aws-stand-in');
     assert.equal(captured.length, 1);

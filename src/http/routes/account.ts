@@ -52,7 +52,7 @@ async function requireRecentAuth(ctx: AppContext, req: FastifyRequest, s: WebSes
 /** A device for the page, its times in the person's time zone. */
 function deviceRow(ctx: AppContext, s: WebSession, d: DeviceView) {
   const zone = readerTimeZone(s.user, ctx.config.ui.timeZone);
-  return { ...d, created: formatTime(d.createdAt, zone), lastUsed: d.lastUsedAt ? formatTime(d.lastUsedAt, zone) : null };
+  return { ...d, kindNoun: factorFacts[d.kind].label.noun, created: formatTime(d.createdAt, zone), lastUsed: d.lastUsedAt ? formatTime(d.lastUsedAt, zone) : null };
 }
 
 /** The time zone select: the default (`ui.timeZone`), then every zone (the person's own first when it is an alias). */

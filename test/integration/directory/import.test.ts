@@ -63,7 +63,7 @@ for (const kind of bothDatabases) {
       assert.equal(alice.email, 'alice@example.com');
       assert.equal(alice.displayName, 'Alice Example');
       assert.deepEqual(alice.attributes, { CostCenter: 'CC-1234' });
-      assert.equal(alice.timeZone, 'Europe/Berlin');
+      assert.equal(alice.timeZone, null, 'no time_zone in the file: the configured ui.timeZone applies');
       assert.match(alice.passwordHash!, /^\$argon2id\$/);
       assert.equal(await verifyPassword(alice.passwordHash!, 'correct horse battery staple'), true);
       const [device] = await ctx.store.devices.listForUser(alice.id);
@@ -109,10 +109,10 @@ for (const kind of bothDatabases) {
     });
 
     const brokenFiles: [string, string, RegExp][] = [
-      ['unknown group', exampleText.replace('groups: [platform-admins]', 'groups: [platform-admins, auditors]'), /^bad\.yaml:18: unknown group "auditors"/m],
+      ['unknown group', exampleText.replace('groups: [platform-admins]', 'groups: [platform-admins, auditors]'), /^bad\.yaml:17: unknown group "auditors"/m],
       ['bad account id', exampleText.replace('"111122223333"', '"1111222233"'), /^bad\.yaml:4: id: must be exactly 12 digits/m],
       ['bad ARN characters in a role name', exampleText.replace('role: ReadOnly', 'role: "Read Only*"'), /^bad\.yaml:10: role: must be an IAM role name/m],
-      ['duplicate user', `${exampleText}  - username: ALICE\n    email: other@example.com\n`, /^bad\.yaml:20: duplicate user "ALICE"/m],
+      ['duplicate user', `${exampleText}  - username: ALICE\n    email: other@example.com\n`, /^bad\.yaml:19: duplicate user "ALICE"/m],
     ];
     for (const [name, text, expected] of brokenFiles) {
       it(`a broken file (${name}) is refused whole with line and reason; the database is unchanged`, async () => {
@@ -128,19 +128,22 @@ for (const kind of bothDatabases) {
       });
     }
 
-    it('time_zone: a file without it keeps the person\'s own choice, another one changes it, export carries it, a bad one is refused with its line', async () => {
+    it('time_zone: a file sets it, export carries it, a file without it keeps the person\'s own choice, a bad one is refused with its line', async () => {
       const zoneOfAlice = async () => (await ctx.store.users.findByUsername('alice'))!.timeZone;
+      const withZone = exampleText.replace('    display_name: Alice Example\n', '    display_name: Alice Example\n    time_zone: Europe/Berlin\n');
+      assert.match(withZone, /^ {4}time_zone: Europe\/Berlin$/m);
+      const set = await importDirectory(ctx, parse(withZone), { mode: 'import' });
+      assert.deepEqual(set.plan.changes.map((c) => c.text), ['~ user alice time_zone']);
+      assert.equal(await zoneOfAlice(), 'Europe/Berlin');
+      const exported = await exportText(ctx);
+      assert.match(exported, /^ {4}time_zone: Europe\/Berlin$/m);
+      assert.deepEqual((await importDirectory(ctx, parse(exported), { mode: 'apply' })).plan.changes, [], 'the export round-trips');
       assert.equal(await setTimeZone(ctx, (await ctx.store.users.findByUsername('alice'))!, 'Asia/Tokyo', 'alice'), true);
-      const withoutZone = exampleText.replace(/^ {4}time_zone: .*\n/m, '');
-      assert.doesNotMatch(withoutZone, /time_zone/);
-      assert.deepEqual((await importDirectory(ctx, parse(withoutZone), { mode: 'apply' })).plan.changes, []);
+      assert.deepEqual((await importDirectory(ctx, parse(exampleText), { mode: 'apply' })).plan.changes, [], 'no time_zone in the file: nothing to change');
       assert.equal(await zoneOfAlice(), 'Asia/Tokyo');
       assert.match(await exportText(ctx), /^ {4}time_zone: Asia\/Tokyo$/m);
-      const back = await importDirectory(ctx, parse(exampleText), { mode: 'import' });
-      assert.deepEqual(back.plan.changes.map((c) => c.text), ['~ user alice time_zone']);
-      assert.equal(await zoneOfAlice(), 'Europe/Berlin');
       const before = await exportText(ctx);
-      await assert.rejects(async () => importDirectory(ctx, parse(exampleText.replace('time_zone: Europe/Berlin', 'time_zone: Europe/Atlantis'), 'tz.yaml'), { mode: 'import' }), (e) => {
+      await assert.rejects(async () => importDirectory(ctx, parse(withZone.replace('time_zone: Europe/Berlin', 'time_zone: Europe/Atlantis'), 'tz.yaml'), { mode: 'import' }), (e) => {
         assert.ok(isGatehouseError(e, 'directory_invalid'));
         assert.match(e.message, /^tz\.yaml:15: time_zone: must be an IANA time zone such as Europe\/Berlin/m);
         return true;

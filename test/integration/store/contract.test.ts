@@ -30,6 +30,21 @@ for (const kind of bothDatabases) {
       assert.equal(await store.users.count(), 1);
     });
 
+    it('users: a time zone is stored, kept by other updates, cleared with null, and read with a session', async () => {
+      await store.users.create({ id: 'u-tz', username: 'tz-person', timeZone: 'America/Sao_Paulo' }, now);
+      assert.equal((await store.users.findById('u-tz'))?.timeZone, 'America/Sao_Paulo');
+      await store.users.update('u-tz', { displayName: 'TZ' }, now);
+      assert.equal((await store.users.findByUsername('tz-person'))?.timeZone, 'America/Sao_Paulo', 'an update without it keeps it');
+      await store.users.update('u-tz', { timeZone: 'Asia/Kathmandu' }, now);
+      await store.sessions.create({ idHash: 'tz-session', userId: 'u-tz', factors: ['password', 'totp'], authMethod: 'totp', deviceId: null, csrf: 'c', createdAt: now, lastSeenAt: now, expiresAt: now + 60_000 });
+      assert.equal((await store.sessions.findWithUser('tz-session'))?.user.timeZone, 'Asia/Kathmandu');
+      await store.users.update('u-tz', { timeZone: null }, now);
+      assert.equal((await store.users.findById('u-tz'))?.timeZone, null);
+      assert.equal((await store.users.list()).find((x) => x.id === 'u-tz')?.timeZone, null);
+      await store.sessions.delete('tz-session');
+      await store.users.delete('u-tz');
+    });
+
     it('groups and memberships: add twice changes nothing, groupsOf lists by name', async () => {
       await store.groups.create({ id: 'g1', name: 'platform-admins', tags: { Team: 'platform' } }, now);
       await store.groups.create({ id: 'g2', name: 'auditors' }, now);
@@ -377,7 +392,7 @@ for (const kind of bothDatabases) {
       const fresh = await openStore(tdb.url, { migrate: false });
       try {
         const applied = await fresh.migrate();
-        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure']);
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '008_time_zone']);
         assert.deepEqual(await fresh.migrate(), []);
         await fresh.ping();
       } finally {

@@ -13,7 +13,7 @@ const empty: DirectorySnapshot = { settings: { sessionTags: [], transitiveTags: 
 /** The database after importing the example (as applyImport would leave it). */
 const imported: DirectorySnapshot = {
   settings: { sessionTags: ['CostCenter', 'Team'], transitiveTags: ['CostCenter'] },
-  users: [{ id: 'u1', username: 'alice', email: 'alice@example.com', displayName: 'Alice Example', status: 'active', attributes: { CostCenter: 'CC-1234' }, passwordHash: HASH, lastFactor: null, timeZone: 'Europe/Berlin', createdAt: 1, updatedAt: 1 }],
+  users: [{ id: 'u1', username: 'alice', email: 'alice@example.com', displayName: 'Alice Example', status: 'active', attributes: { CostCenter: 'CC-1234' }, passwordHash: HASH, lastFactor: null, timeZone: null, createdAt: 1, updatedAt: 1 }],
   groups: [{ id: 'g1', name: 'platform-admins', description: null, tags: { Team: 'platform' }, createdAt: 1 }],
   memberships: [{ userId: 'u1', groupId: 'g1' }],
   accounts: [{ id: '111122223333', alias: 'prod', partition: 'aws', providerName: 'Gatehouse', region: null }],
