@@ -42,6 +42,7 @@ export const auditEvents = {
   'enroll.totp': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose }) },
   'enroll.webauthn': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose }) },
   'device.removed': { outcomes: ['success'], person: true, device: true, detail: none },
+  'device.renamed': { outcomes: ['success'], person: true, device: true, detail: z.object({ before: z.string(), after: z.string() }) },
   'recovery.issued': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
   'recovery.regenerated': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
   'lockout.locked': { outcomes: ['info'], person: true, device: false, detail: z.object({ key: z.string(), failures: z.number(), lockedUntil: z.number() }) },
