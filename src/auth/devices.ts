@@ -166,18 +166,24 @@ export interface DeviceRename { device: MfaDevice; before: string; after: string
 /**
  * Renames one of the person's confirmed devices (the name cleaned as at enrollment: 1–64 characters, no control
  * characters) and runs `record` in the same transaction. A name that does not change is not a change: nothing is
- * written or recorded. Throws `not_found` for a device that is not the person's, `validation_failed` for a bad name.
+ * written or recorded. The rename is a compare-and-set on the name read, so `before` is the name it really replaced
+ * even when renames race. Throws `not_found` for a device that is not the person's, `validation_failed` for a bad name.
  */
 export async function renameDevice(ctx: AppContext, user: User, deviceId: string, rawName: unknown, record?: RecordChange<DeviceRename>): Promise<DeviceRename> {
+  const after = cleanDeviceName(rawName, '');
+  if (after === '') throw new GatehouseError('validation_failed', `Give the device a name of 1 to ${DEVICE_NAME_MAX} characters.`);
   return withTransaction(ctx, async (tx) => {
-    const device = (await tx.store.devices.listForUser(user.id, { confirmedOnly: true })).find((d) => d.id === deviceId);
-    if (!device) throw new GatehouseError('not_found', 'No such device on your account.');
-    const change = { device, before: device.name, after: cleanDeviceName(rawName, '') };
-    if (change.after === '') throw new GatehouseError('validation_failed', `Give the device a name of 1 to ${DEVICE_NAME_MAX} characters.`);
-    if (change.after === change.before) return change;
-    await tx.store.devices.rename(device.id, change.after);
-    await record?.(tx, change);
-    return change;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const device = (await tx.store.devices.listForUser(user.id, { confirmedOnly: true })).find((d) => d.id === deviceId);
+      if (!device) throw new GatehouseError('not_found', 'No such device on your account.');
+      const change = { device, before: device.name, after };
+      if (after === device.name) return change;
+      if (await tx.store.devices.renameFrom(device.id, device.name, after)) {
+        await record?.(tx, change);
+        return change;
+      }
+    }
+    throw new GatehouseError('conflict', 'The device was renamed at the same time somewhere else. Try again.');
   });
 }
 

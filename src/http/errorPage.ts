@@ -41,7 +41,10 @@ export function nextSteps(o: { code: ErrorCode; signedIn: boolean; flow?: FlowGl
   const steps: NextStep[] = [];
   const open = o.flow && !o.flow.expired ? continueAt[o.flow.state] : undefined;
   if (open && (o.code === 'mfa_required' || o.code === 'enrollment_required')) steps.push(open);
-  if (restartCodes.includes(o.code)) steps.push({ href: loginUrl(o.flow?.returnTo ?? '/'), label: 'Start again' });
+  if (restartCodes.includes(o.code)) {
+    const back = o.flow?.returnTo ?? '/';
+    steps.push({ href: back === '/' ? '/login' : loginUrl(back), label: o.code === 'session_required' ? 'Sign in' : 'Start again' });
+  }
   steps.push({ href: '/', label: 'Back to the portal' });
   if (o.signedIn) steps.push({ href: '/account', label: 'Your account' });
   return steps.filter((s, i) => steps.findIndex((t) => t.href === s.href) === i);

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { WebSession } from '../session.js';
 import { recordAudit } from '../../audit/recordAudit.js';
-import { issueRecoveryCodes, RECOVERY_CODES_LOW } from '../../auth/devices.js';
+import { issueRecoveryCodes, RECOVERY_CODE_COUNT, RECOVERY_CODES_LOW } from '../../auth/devices.js';
 import { safeReturnTo } from '../../auth/flow/returnTo.js';
 import { checkCsrf } from '../session.js';
 import { pageSession, pageUser, requireFullSession } from '../guards.js';
@@ -31,7 +31,7 @@ export function recoveryCodesModel(codes: readonly string[], o: { username: stri
 export async function registerRecoveryCodeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const confirmModel = async (s: WebSession) => ({
     title: 'Make new recovery codes', csrf: s.csrf, user: await pageUser(ctx, s),
-    remainingCodes: await ctx.store.devices.remainingRecoveryCodes(s.userId), needPassword: !isFresh(ctx, s),
+    remainingCodes: await ctx.store.devices.remainingRecoveryCodes(s.userId), needPassword: !isFresh(ctx, s), count: RECOVERY_CODE_COUNT,
   });
 
   /** Asks before new recovery codes replace the old ones (the POST below does it). */
