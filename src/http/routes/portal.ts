@@ -29,12 +29,14 @@ function portalModel(roles: readonly EntitledRole[], has: readonly DeviceFactor[
     let a = accounts.get(r.account.id);
     if (!a) accounts.set(r.account.id, (a = { id: r.account.id, alias: r.account.alias, partition: r.account.partition, roles: [] }));
     const required = r.requireFactor ?? strongestRequiredFactor;
+    const ask = stepUpFactor(has, required);
     a.roles.push({
       key: roleKey(r), roleName: r.roleName, sessionDuration: r.sessionDuration, requireFactor: r.requireFactor, allowedNow: r.allowedNow,
       requireFactorNoun: r.requireFactor ? factorFacts[r.requireFactor].label.noun : null,
       blockedReason: r.allowedNow ? null : (r.reason ?? null),
       stepUpUrl: `/login/step-up?factor=${required}&return_to=${encodeURIComponent(returnTo)}`,
-      add: stepUpFactor(has, required) ? null : { label: factorFacts[required].label.add, href: addDeviceHref(required, returnTo) },
+      verifyNoun: factorFacts[ask ?? required].label.noun,
+      add: ask ? null : { label: factorFacts[required].label.add, href: addDeviceHref(required, returnTo) },
     });
     if (r.allowedNow) allowedByPartition.set(r.account.partition, (allowedByPartition.get(r.account.partition) ?? 0) + 1);
   }
