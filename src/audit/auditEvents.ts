@@ -47,6 +47,7 @@ export const auditEvents = {
   'enroll.totp': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose }) },
   'enroll.webauthn': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose }) },
   'device.removed': { outcomes: ['success'], person: true, device: true, detail: none },
+  'device.renamed': { outcomes: ['success'], person: true, device: true, detail: z.object({ before: z.string(), after: z.string() }) },
   'recovery.issued': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
   'recovery.regenerated': { outcomes: ['success'], person: true, device: false, detail: z.object({ count: z.number() }) },
   'user.time_zone_changed': { outcomes: ['success'], person: true, device: false, detail: z.object({ by, before: z.string().nullable(), after: z.string().nullable() }) },

@@ -32,6 +32,8 @@ export const DEVICE_NAME_MAX = 64;
 export type RecordChange<T> = (tx: AppContext, changed: T) => Promise<unknown>;
 
 export const RECOVERY_CODE_COUNT = 10;
+/** At or below this many unused recovery codes, pages urge the person to make new ones. */
+export const RECOVERY_CODES_LOW = 3;
 
 /** A device name as the owner typed it: trimmed, inner white space collapsed, 1–64 characters; `fallback` when empty. */
 function cleanDeviceName(raw: unknown, fallback: string): string {
@@ -51,8 +53,12 @@ export async function checkDeviceLimit(ctx: AppContext, userId: string): Promise
   }
 }
 
-/** What the TOTP enrollment page shows: the secret as text and as a server-rendered QR code. */
-export interface TotpEnrollment { deviceId: string; secret: string; uri: string; qrSvg: string }
+/**
+ * What the TOTP enrollment page shows: the secret as text, as an `otpauth://` URI (a tap-to-add link on a phone)
+ * and as a server-rendered QR code. `replaced` is true when this new seed replaced an earlier enrollment that was
+ * never finished: whatever the person scanned then will never work, and the page tells them to delete it.
+ */
+export interface TotpEnrollment { deviceId: string; secret: string; uri: string; qrSvg: string; replaced: boolean }
 
 /**
  * Starts (or resumes, when `deviceId` names the person's unconfirmed TOTP device) a TOTP enrollment: a new
@@ -61,8 +67,10 @@ export interface TotpEnrollment { deviceId: string; secret: string; uri: string;
  */
 export async function beginTotpEnrollment(ctx: AppContext, user: User, deviceId?: string): Promise<TotpEnrollment> {
   let device = deviceId ? await ctx.store.devices.findById(deviceId) : undefined;
+  let replaced = false;
   if (!device || device.userId !== user.id || device.confirmed || device.kind !== factorName.totp || !device.secretEnc) {
     await checkDeviceLimit(ctx, user.id);
+    replaced = (await ctx.store.devices.listForUser(user.id)).some((d) => !d.confirmed && d.kind === factorName.totp);
     await ctx.store.devices.deleteUnconfirmed(user.id);
     const id = randomUUID();
     const secret = generateTotpSecret();
@@ -74,7 +82,7 @@ export async function beginTotpEnrollment(ctx: AppContext, user: User, deviceId?
   }
   const secret = ctx.secrets.openText(device.secretEnc!, device.id);
   const uri = totpUri({ issuer: ctx.config.auth.totpIssuer, account: user.username, secret });
-  return { deviceId: device.id, secret, uri, qrSvg: await totpQrSvg(uri) };
+  return { deviceId: device.id, secret, uri, qrSvg: await totpQrSvg(uri), replaced };
 }
 
 /**
@@ -149,6 +157,33 @@ export async function removeDevice(ctx: AppContext, user: User, deviceId: string
     await tx.store.devices.delete(device.id);
     await record?.(tx, device);
     return device;
+  });
+}
+
+/** A device's name before and after a rename. */
+export interface DeviceRename { device: MfaDevice; before: string; after: string }
+
+/**
+ * Renames one of the person's confirmed devices (the name cleaned as at enrollment: 1–64 characters, no control
+ * characters) and runs `record` in the same transaction. A name that does not change is not a change: nothing is
+ * written or recorded. The rename is a compare-and-set on the name read, so `before` is the name it really replaced
+ * even when renames race. Throws `not_found` for a device that is not the person's, `validation_failed` for a bad name.
+ */
+export async function renameDevice(ctx: AppContext, user: User, deviceId: string, rawName: unknown, record?: RecordChange<DeviceRename>): Promise<DeviceRename> {
+  const after = cleanDeviceName(rawName, '');
+  if (after === '') throw new GatehouseError('validation_failed', `Give the device a name of 1 to ${DEVICE_NAME_MAX} characters.`);
+  return withTransaction(ctx, async (tx) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const device = (await tx.store.devices.listForUser(user.id, { confirmedOnly: true })).find((d) => d.id === deviceId);
+      if (!device) throw new GatehouseError('not_found', 'No such device on your account.');
+      const change = { device, before: device.name, after };
+      if (after === device.name) return change;
+      if (await tx.store.devices.renameFrom(device.id, device.name, after)) {
+        await record?.(tx, change);
+        return change;
+      }
+    }
+    throw new GatehouseError('conflict', 'The device was renamed at the same time somewhere else. Try again.');
   });
 }
 

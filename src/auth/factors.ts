@@ -23,6 +23,8 @@ export interface FactorLabel {
   readonly heading: string;
   /** One sentence on what it is (enrollment choices). */
   readonly hint: string;
+  /** What a person without it is invited to do (a role that needs it, a step-up): "Add a security key". */
+  readonly add: string;
 }
 
 /** What one factor is. */
@@ -44,13 +46,14 @@ export interface FactorFacts {
 export const factorFacts = {
   password: {
     step: 'first', device: false, phishingResistant: false, authMethod: null, meets: [],
-    label: { name: 'Password', noun: 'password', use: 'Use your password', heading: 'Sign in', hint: 'The password of your account.' },
+    label: { name: 'Password', noun: 'password', use: 'Use your password', heading: 'Sign in', hint: 'The password of your account.', add: 'Set a password' },
   },
   totp: {
     step: 'second', device: true, phishingResistant: false, authMethod: 'totp', meets: ['totp'],
     label: {
       name: 'Authenticator app', noun: 'authenticator app', use: 'Use your authenticator app', heading: 'Enter your code',
       hint: 'An app on your phone such as Google Authenticator, Microsoft Authenticator or 1Password shows a new 6-digit code every 30 seconds.',
+      add: 'Add an authenticator app',
     },
   },
   webauthn: {
@@ -58,6 +61,7 @@ export const factorFacts = {
     label: {
       name: 'Security key or passkey', noun: 'security key', use: 'Use your security key or passkey', heading: 'Use your security key',
       hint: 'A USB or NFC key (such as a YubiKey), or a passkey on this device.',
+      add: 'Add a security key',
     },
   },
   recovery: {
@@ -65,6 +69,7 @@ export const factorFacts = {
     label: {
       name: 'Recovery code', noun: 'recovery code', use: 'Use a recovery code', heading: 'Use a recovery code',
       hint: 'One of the codes you saved when you set up two-step verification; each works once.',
+      add: 'Make recovery codes',
     },
   },
 } as const satisfies { readonly [F in Factor]: FactorFacts };
@@ -121,6 +126,16 @@ export const factorName = Object.fromEntries(factors.map((f) => [f, f])) as { re
 /** True when having used `used` meets a role's requirement `required` (a security key also meets `require: totp`). */
 export function meetsRequirement(used: Factor, required: RequiredFactor): boolean {
   return (factorFacts[used].meets as readonly Factor[]).includes(required);
+}
+
+/**
+ * What a step-up for `required` asks for, given the device factors the person has (`has`): `required` itself when
+ * they have it, else another of theirs that meets it (phishing-resistant first); undefined when none does, and the
+ * person must first add a device ("Add a security key", `factorFacts[required].label.add`).
+ */
+export function stepUpFactor(has: readonly DeviceFactor[], required: RequiredFactor): DeviceFactor | undefined {
+  const meeting = deviceFactors.filter((f) => has.includes(f) && meetsRequirement(f, required));
+  return meeting.find((f) => f === required) ?? meeting.find((f) => factorFacts[f].phishingResistant) ?? meeting[0];
 }
 
 /** The `PrincipalTag:AuthMethod` value of a session completed with `factor`; undefined for a first factor or a non-factor. */

@@ -44,7 +44,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(formbody);
   await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', cacheControl: false, setHeaders: (res) => { res.header('cache-control', 'public, max-age=300'); } });
   registerSecurityHeaders(app, { hsts: ctx.config.secureCookies });
-  registerErrorHandler(app);
+  registerErrorHandler(app, ctx);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

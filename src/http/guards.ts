@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { GatehouseError } from '../errors.js';
 import { isFirstFactor, isSecondFactor } from '../auth/factors.js';
-import { loadFlow } from '../auth/flow/storedFlow.js';
+import { EXPIRED_FLOW_KEPT_MS, loadFlow } from '../auth/flow/storedFlow.js';
 import { loginUrl } from '../auth/flow/returnTo.js';
 import type { LoginFlow } from '../auth/flow/types.js';
 import { cookieName, cookieOptions, safeEqual, type WebSession } from './session.js';
@@ -20,9 +20,12 @@ export function flowCookieName(ctx: AppContext): string {
   return cookieName(ctx, FLOW_COOKIE);
 }
 
-/** Hands the flow's (new) token to the browser. HttpOnly, SameSite=Lax, lives as long as the flow. */
+/**
+ * Hands the flow's (new) token to the browser. HttpOnly, SameSite=Lax; lives as long as the flow is kept
+ * (EXPIRED_FLOW_KEPT_MS after it expired), so that a late answer hears that the sign-in timed out.
+ */
 export function setFlowCookie(ctx: AppContext, reply: FastifyReply, flow: LoginFlow): void {
-  reply.setCookie(flowCookieName(ctx), flow.token, cookieOptions(ctx, Math.max(1, Math.ceil((flow.expiresAt - ctx.now().getTime()) / 1000))));
+  reply.setCookie(flowCookieName(ctx), flow.token, cookieOptions(ctx, Math.max(1, Math.ceil((flow.expiresAt + EXPIRED_FLOW_KEPT_MS - ctx.now().getTime()) / 1000))));
 }
 
 export function clearFlowCookie(ctx: AppContext, reply: FastifyReply): void {

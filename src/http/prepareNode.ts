@@ -1,6 +1,7 @@
 import type { Config } from '../config/loadConfig.js';
 import { createContext, type AppContext } from '../context.js';
 import { firstRun } from './firstRun.js';
+import { EXPIRED_FLOW_KEPT_MS } from '../auth/flow/storedFlow.js';
 
 interface Log {
   info: (msg: string) => void;
@@ -28,14 +29,14 @@ export async function prepareNode(config: Config, log: Log): Promise<AppContext>
 }
 
 /**
- * Deletes expired sessions, login flows, single-use keys and CLI sessions and codes every 10 minutes (any node may do it; one process
+ * Deletes expired sessions, login flows (an hour after they expired: EXPIRED_FLOW_KEPT_MS), single-use keys and CLI sessions and codes every 10 minutes (any node may do it; one process
  * per node does). Returns the function that stops it.
  */
 export function startPurge(ctx: AppContext, log: Log & { warn: (o: object | string, msg?: string) => void }): () => void {
   const purge = setInterval(() => {
     const now = ctx.now().getTime();
     const { sessions, singleUse, cliTokens, cliCodes, deviceCodes } = ctx.store;
-    Promise.all([sessions.purgeExpired(now), singleUse.purgeExpired(now), Promise.all([cliTokens, cliCodes, deviceCodes].map((r) => r.purgeExpired(now)))])
+    Promise.all([sessions.purgeExpired(now, EXPIRED_FLOW_KEPT_MS), singleUse.purgeExpired(now), Promise.all([cliTokens, cliCodes, deviceCodes].map((r) => r.purgeExpired(now)))])
       .then(([a, b, c]) => { if (a + b + c.reduce((x, y) => x + y, 0) > 0) log.debug({ sessionsAndFlows: a, singleUse: b, cli: c }, 'purged expired rows'); })
       .catch((err: unknown) => log.warn({ err }, 'purging expired rows failed'));
   }, 600_000);

@@ -65,7 +65,8 @@ export function stepMeta(req: FastifyRequest): StepMeta {
  * - login / setup: a NEW session (the old one, if any, ends) with the flow's factors (password + the factor
  *   used), the person's last device factor remembered; → the flow's return path;
  * - step-up: the same session rotated to a new id with the factor added; → the return path;
- * - add-device: nothing more (the session stays) → /account.
+ * - add-device: nothing more (the session stays) → /account, which offers to go on to the flow's return path
+ *   when one other than /account was given (a role or a step-up that needed the new device).
  * A login, setup or step-up that is done is a complete sign-in: only then is the person's failure counter
  * cleared (`forgetFailures`); a single factor never clears it (issue 7).
  */
@@ -76,7 +77,10 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
   await discardFlow(ctx, flow);
   clearFlowCookie(ctx, reply);
   const purpose = flow.data.purpose;
-  if (purpose === 'add-device') return '/account?done=added';
+  if (purpose === 'add-device') {
+    const back = flow.pending.returnTo;
+    return back === '/account' ? '/account?done=added' : `/account?${new URLSearchParams({ done: 'added', return_to: back }).toString()}`;
+  }
   if (purpose === 'step-up' && (!req.session || req.session.idHash !== flow.data.sessionHash)) {
     throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
   }

@@ -167,6 +167,9 @@ describe('sign-in in Chromium', { timeout: 180_000 }, () => {
     await shot('mfa-recovery');
     await page.getByLabel('Recovery code', { exact: true }).fill(recoveryCodes[0]!);
     await page.getByRole('button', { name: 'Verify' }).click();
+    await page.waitForURL(/\/account\/recovery-used\?return_to=%2F$/);
+    assert.match(await page.locator('main').innerText(), /You have 9 recovery codes left/);
+    await page.getByRole('link', { name: 'Continue' }).click();
     await page.waitForURL(`${t.url}/`);
     const ev = (await t.ctx.store.audit.list({ type: 'login.recovery' }))[0];
     assert.equal(ev?.outcome, 'success');

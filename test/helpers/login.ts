@@ -14,9 +14,13 @@ import assert from 'node:assert/strict';
 import type { Agent } from 'supertest';
 import { totpCodeAt, totpStep } from '../../src/auth/totp.js';
 
-/** The CSRF value of the first form (hidden `_csrf`) or WebAuthn form (`data-csrf`) in a page. */
+/**
+ * The CSRF value of the page's first form (hidden `_csrf`) or WebAuthn form (`data-csrf`) in its main part, else
+ * the top menu's sign-out form. (On an add-device page the menu carries the session's value, the form the flow's.)
+ */
 export function csrfFrom(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html) ?? /data-csrf="([^"]+)"/.exec(html);
+  const main = html.slice(Math.max(0, html.indexOf('<main')));
+  const m = /name="_csrf" value="([^"]+)"/.exec(main) ?? /data-csrf="([^"]+)"/.exec(main) ?? /name="_csrf" value="([^"]+)"/.exec(html);
   assert.ok(m?.[1], 'no CSRF value in the page');
   return m[1];
 }

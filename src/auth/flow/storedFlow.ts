@@ -48,16 +48,45 @@ export async function startFlow(ctx: AppContext, opts: {
   return toLoginFlow(token, rec);
 }
 
-/** Loads the flow the client's token names: `flow_invalid` when there is none, `flow_expired` when it ran out. */
+/**
+ * How long an expired flow is kept (and its cookie outlives it), so that coming back to its page says that the
+ * sign-in timed out, and after how long, rather than that the page is unknown. The periodic purge removes it after.
+ */
+export const EXPIRED_FLOW_KEPT_MS = 60 * 60_000;
+
+/** "15 minutes", "1 minute", "90 seconds", "2 hours": a configured duration in words. */
+export function durationText(seconds: number): string {
+  const [n, unit] = seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : seconds % 60 === 0 ? [seconds / 60, 'minute'] : [seconds, 'second'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Loads the flow the client's token names: `flow_invalid` when there is none, `flow_expired` (saying after how
+ * long) when it ran out. An expired flow stays stored (see EXPIRED_FLOW_KEPT_MS) but can never be used again.
+ */
 export async function loadFlow(ctx: AppContext, token: string | undefined | null): Promise<LoginFlow> {
   if (!token) throw new GatehouseError('flow_invalid', 'This sign-in page is no longer valid. Start again.');
   const rec = await ctx.store.sessions.findFlow(hashToken(token));
   if (!rec) throw new GatehouseError('flow_invalid', 'This sign-in page is no longer valid (it was used already or replaced). Start again.');
   if (rec.expiresAt <= ctx.now().getTime()) {
-    await ctx.store.sessions.deleteFlow(rec.id);
-    throw new GatehouseError('flow_expired', 'Signing in took too long and this page has expired. Start again.');
+    throw new GatehouseError('flow_expired', `Sign-in timed out after ${durationText(ctx.config.auth.flowTtlSeconds)}. Start again.`);
   }
   return toLoginFlow(token, rec);
+}
+
+/** What an error page may know of the client's flow (live or expired) to offer the next step. */
+export interface FlowGlance { state: FlowState; purpose: FlowPurpose; returnTo: string; expired: boolean; enrollingTotp: boolean }
+
+/** A look at the flow `token` names, expired or not, without using it (undefined when there is none). */
+export async function glanceAtFlow(ctx: AppContext, token: string | undefined | null): Promise<FlowGlance | undefined> {
+  if (!token) return undefined;
+  const rec = await ctx.store.sessions.findFlow(hashToken(token));
+  if (!rec) return undefined;
+  const flow = toLoginFlow(token, rec);
+  return {
+    state: flow.state, purpose: flow.data.purpose, returnTo: flow.pending.returnTo, expired: flow.expiresAt <= ctx.now().getTime(),
+    enrollingTotp: typeof flow.data.enrollDeviceId === 'string',
+  };
 }
 
 /** Throws `flow_invalid` unless the flow is in one of `states` (a skipped or repeated step). */

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatehouseError, isGatehouseError, publicDetailCodes, type ErrorCode, type PublicFieldError } from '../../errors.js';
+import type { AppContext } from '../../context.js';
 import { renderView } from '../views.js';
+import { errorPageExtras, type ErrorPageExtras } from '../errorPage.js';
 
 /** Whether the client wants JSON: API paths, or an Accept header that prefers JSON over HTML. */
 export function wantsJson(req: FastifyRequest): boolean {
@@ -50,31 +52,39 @@ function detailLines(err: GatehouseError): { name: string; message: string }[] {
   return [];
 }
 
+/** The HTML error page's title for an error of `status`. */
+function errorTitle(err: GatehouseError): string {
+  if (err.status >= 500) return 'Something went wrong';
+  return err.code === 'flow_expired' ? 'Sign-in timed out' : err.code === 'not_found' ? 'Page not found' : 'Request refused';
+}
+
 /**
  * Sends an error as JSON or as the HTML error page. Clients see the code, the message (or, unexposed, a
- * generic text), the request id and the public detail (`publicDetailOf`); never `detail`.
+ * generic text), the request id and the public detail (`publicDetailOf`); never `detail`. The page also gets
+ * `extras` (errorPage.ts: the menu, the next steps); without them it offers the portal only.
  */
-export function sendError(req: FastifyRequest, reply: FastifyReply, err: GatehouseError): FastifyReply {
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: GatehouseError, extras?: ErrorPageExtras): FastifyReply {
   const message = err.expose ? err.message : `Something went wrong on our side. Quote request id ${req.id} to your administrator.`;
   const publicDetail = publicDetailOf(err);
   reply.status(err.status);
   if (wantsJson(req)) {
     return reply.send({ error: { code: err.code, message, requestId: req.id, ...(publicDetail !== undefined ? { detail: publicDetail } : {}) } });
   }
-  const restart = err.code === 'flow_expired' || err.code === 'flow_invalid' || err.code === 'csrf_invalid' || err.code === 'session_required';
   return reply.type('text/html; charset=utf-8').send(renderView('error', {
-    title: err.status >= 500 ? 'Something went wrong' : 'Request refused', code: err.code, message, requestId: req.id, restart,
-    details: detailLines(err),
+    title: errorTitle(err), code: err.code, message, requestId: req.id, details: detailLines(err),
+    steps: [{ href: '/', label: 'Back to the portal' }], note: null, ...extras,
   }));
 }
 
 /** One error handler for the whole app (STYLE.md §6): `detail` and the cause go to the log only. */
-export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((e, req, reply) => {
+export function registerErrorHandler(app: FastifyInstance, ctx: AppContext): void {
+  const send = async (req: FastifyRequest, reply: FastifyReply, err: GatehouseError) =>
+    sendError(req, reply, err, wantsJson(req) ? undefined : await errorPageExtras(ctx, req, err.code));
+  app.setErrorHandler(async (e, req, reply) => {
     const err = toGatehouseError(e);
     if (err.status >= 500) req.log.error({ err: e, code: err.code, detail: err.detail }, 'request failed');
     else req.log.info({ code: err.code, detail: err.detail, publicDetail: err.publicDetail }, err.message);
-    return sendError(req, reply, err);
+    return send(req, reply, err);
   });
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, new GatehouseError('not_found', `No page at ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler(async (req, reply) => send(req, reply, new GatehouseError('not_found', `No page at ${req.url.split('?')[0]}`)));
 }

@@ -10,6 +10,7 @@ import type { AppContext } from '../../context.js';
 import { GatehouseError } from '../../errors.js';
 import { codeChallengePattern, issueAuthorizationCode, parseLoopbackRedirect, recordAuthorizeCancelled, type LoopbackRedirect } from '../../auth/cliCodes.js';
 import { strongestFactor } from '../../auth/cliTokens.js';
+import { meetsRequirement } from '../../auth/factors.js';
 import { checkCsrf, type WebSession } from '../session.js';
 import { pageSession, pageUser, requireFullSession } from '../guards.js';
 import { choiceField, readInput, textField } from '../readInput.js';
@@ -42,10 +43,9 @@ function checkRedirect(uri: string): LoopbackRedirect {
   return r;
 }
 
-/** True when the session proved the factor the CLI asked for (`totp` is met by a security key too). */
+/** True when the session proved the factor the CLI asked for (`totp` is met by a security key too: `meetsRequirement`). */
 function hasFactor(s: WebSession, factor: AuthorizeRequest['factor']): boolean {
-  if (!factor) return true;
-  return factor === 'webauthn' ? s.factors.includes('webauthn') : s.factors.includes('totp') || s.factors.includes('webauthn');
+  return !factor || s.factors.some((f) => meetsRequirement(f, factor));
 }
 
 /** The page's CSP lets its form's redirect go to the CLI's loopback address (browsers check form-action on redirects). */

@@ -18,9 +18,12 @@ import type { LoginFlow } from '../../auth/flow/types.js';
 import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, finishWebauthnEnrollment, issueRecoveryCodes } from '../../auth/devices.js';
 import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf } from '../session.js';
-import { checkCsrfHeader, currentFlow, setFlowCookie } from '../guards.js';
+import { checkCsrfHeader, currentFlow, pageUser, setFlowCookie } from '../guards.js';
 import { finishFlow, formError, sendFormError, sendPage } from '../signIn.js';
 import { objectField, readInput, textField } from '../readInput.js';
+import type { PageModel } from '../views.js';
+import { DELETE_SCANNED_ENTRY } from '../errorPage.js';
+import { recoveryCodesModel } from './recoveryCodes.js';
 
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -78,6 +81,15 @@ async function afterEnrollment(ctx: AppContext, req: FastifyRequest, reply: Fast
   return finishFlow(ctx, req, reply, done);
 }
 
+/**
+ * The fields every enrollment page has: the flow's CSRF value for its own form (`flowCsrf`) and, when a signed-in
+ * person adds a device from /account, the top menu (with the session's CSRF value for signing out) and the way back.
+ */
+async function enrollPageFields(ctx: AppContext, req: FastifyRequest, flow: LoginFlow): Promise<Omit<PageModel, 'title'>> {
+  const s = flow.data.purpose === 'add-device' ? req.session : null;
+  return { flowCsrf: flow.csrf, ...(s ? { user: await pageUser(ctx, s), csrf: s.csrf, backHref: '/account' } : {}) };
+}
+
 function groupSecret(secret: string): string {
   return secret.replace(/(.{4})/g, '$1 ').trim();
 }
@@ -89,13 +101,19 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     const flow = await currentFlow(ctx, req);
     const user = await enrollingUser(ctx, req, flow);
     const choices = deviceFactors.map((f) => ({ href: `/login/enroll/${f}`, name: factorFacts[f].label.name, hint: factorFacts[f].label.hint }));
-    return sendPage(reply, 'enroll', { title: 'Set up two-step verification', site: ctx.config.auth.rpName, username: user.username, choices, cancelHref: flow.data.purpose === 'add-device' ? '/account' : '/login' });
+    return sendPage(reply, 'enroll', {
+      title: 'Set up two-step verification', site: ctx.config.auth.rpName, username: user.username, choices, cancelHref: flow.data.purpose === 'add-device' ? '/account' : '/login',
+      ...(await enrollPageFields(ctx, req, flow)),
+    });
   });
 
   const totpPage = async (req: FastifyRequest, reply: FastifyReply, flow: LoginFlow, user: User, error?: GatehouseError) => {
     const e = await beginTotpEnrollment(ctx, user, flow.data.enrollDeviceId);
     if (e.deviceId !== flow.data.enrollDeviceId) await advanceFlow(ctx, flow, { data: { enrollDeviceId: e.deviceId } }, { rotate: false });
-    const model = { title: 'Set up an authenticator app', csrf: flow.csrf, qrSvg: e.qrSvg, secretGroups: groupSecret(e.secret), name: str(bodyOf(req).name) || factorFacts.totp.label.name };
+    const model = {
+      title: 'Set up an authenticator app', ...(await enrollPageFields(ctx, req, flow)), qrSvg: e.qrSvg, uri: e.uri, secretGroups: groupSecret(e.secret),
+      name: str(bodyOf(req).name) || factorFacts.totp.label.name, notice: e.replaced && !error ? `This is a new QR code. ${DELETE_SCANNED_ENTRY}` : null,
+    };
     return error ? sendFormError(reply, error, 'enroll-totp', model) : sendPage(reply, 'enroll-totp', model);
   };
 
@@ -130,7 +148,7 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/login/enroll/webauthn', async (req, reply) => {
     const flow = await currentFlow(ctx, req);
     await enrollingUser(ctx, req, flow);
-    return sendPage(reply, 'enroll-webauthn', { title: 'Add a security key or passkey', csrf: flow.csrf, name: 'Security key' });
+    return sendPage(reply, 'enroll-webauthn', { title: 'Add a security key or passkey', ...(await enrollPageFields(ctx, req, flow)), name: 'Security key' });
   });
 
   app.post('/login/enroll/webauthn/options', async (req) => {
@@ -165,7 +183,11 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
     const flow = await currentFlow(ctx, req);
     requireState(flow, 'recovery-codes');
     const codes = JSON.parse(ctx.secrets.openText(flow.data.recoveryCodesSealed ?? '', codesAad(flow.userId ?? ''))) as string[];
-    return sendPage(reply, 'recovery-codes', { title: 'Save your recovery codes', csrf: flow.csrf, codes, continueAction: '/login/recovery-codes' });
+    const user = await ctx.store.users.findById(flow.userId ?? '');
+    return sendPage(reply, 'recovery-codes', {
+      title: 'Save your recovery codes', ...(await enrollPageFields(ctx, req, flow)), continueAction: '/login/recovery-codes',
+      ...recoveryCodesModel(codes, { username: user?.username ?? '', site: ctx.config.auth.rpName, now: ctx.now().getTime() }),
+    });
   });
 
   app.post('/login/recovery-codes', async (req, reply) => {

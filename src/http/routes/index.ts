@@ -5,6 +5,7 @@ import { SigningKeyCache } from '../sso/signingKeyCache.js';
 import { registerLoginRoutes } from './login.js';
 import { registerEnrollRoutes } from './enroll.js';
 import { registerAccountRoutes } from './account.js';
+import { registerRecoveryCodeRoutes } from './recoveryCodes.js';
 import { registerSetupRoutes } from './setup.js';
 import { registerPortalRoutes } from './portal.js';
 import { registerAwsConsoleRoutes } from './awsConsole.js';
@@ -23,6 +24,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerLoginRoutes(app, ctx, metrics);
   await registerEnrollRoutes(app, ctx, metrics);
   await registerAccountRoutes(app, ctx, metrics);
+  await registerRecoveryCodeRoutes(app, ctx);
   await registerSetupRoutes(app, ctx, metrics);
   await registerPortalRoutes(app, ctx);
   await registerAwsConsoleRoutes(app, ctx, keys, metrics);

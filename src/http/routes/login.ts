@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
 import {
-  factorFacts, factorName, isDeviceFactor, isRequiredFactor, isSecondFactor, secondFactors, strongestRequiredFactor, type RequiredFactor, type SecondFactor,
+  factorFacts, factorName, isDeviceFactor, isRequiredFactor, isSecondFactor, secondFactors, stepUpFactor, strongestRequiredFactor, type RequiredFactor, type SecondFactor,
 } from '../../auth/factors.js';
 import { requireState, startFlow } from '../../auth/flow/storedFlow.js';
 import { runFactorStep } from '../../auth/flow/runFactorStep.js';
@@ -28,6 +28,9 @@ import { checkCsrf, endSession } from '../session.js';
 import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
 import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import { objectField, readInput, textField } from '../readInput.js';
+import { wantsJson } from '../plugins/errorHandler.js';
+import { addDeviceHref } from './account.js';
+import { recoveryUsedHref } from './recoveryCodes.js';
 
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -145,7 +148,10 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     return sendMfaPage(ctx, reply, flow, queryOf(req).factor);
   });
 
-  /** TOTP and recovery code: form posts that finish the flow or show the MFA page again with the error. */
+  /**
+   * TOTP and recovery code: form posts that finish the flow or show the MFA page again with the error. After a
+   * recovery code, the person first sees how many codes remain (`recoveryUsedHref`), then goes on.
+   */
   const formFactorStep = (factor: CodeFactor) => async (req: FastifyRequest, reply: FastifyReply) => {
     const flow = await currentFlow(ctx, req);
     checkCsrf(req, flow.csrf);
@@ -155,7 +161,8 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
       const { code } = readInput(codeForm, req.body);
       const { flow: done } = await runFactorStep(ctx, flow, factor, { code }, stepMeta(req));
       count(factor, 'success');
-      return reply.redirect(await finishFlow(ctx, req, reply, done), 303);
+      const next = await finishFlow(ctx, req, reply, done);
+      return reply.redirect(factor === factorName.recovery ? recoveryUsedHref(next) : next, 303);
     } catch (e) {
       count(factor, 'failure');
       const fe = formError(e);
@@ -200,6 +207,8 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
   /**
    * Step-up: a signed-in person confirms one more factor (`factor=` a factor a role may require; otherwise the
    * strongest), e.g. for a role that needs a security key; the session is then rotated with that factor added.
+   * The person is asked for a device of theirs that meets it (`stepUpFactor`); one without any is not sent into a
+   * step-up that cannot succeed but shown "Add a security key", which leads to /account and back here.
    */
   app.get('/login/step-up', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
@@ -207,11 +216,16 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     const q = queryOf(req);
     // reauth=1: an admin confirms a second factor again (admin.requireFactor; `any` = whichever they have).
     const policy = ctx.config.admin.requireFactor;
-    const factor: RequiredFactor | undefined = q.reauth === '1' ? (policy === 'any' ? undefined : policy)
-      : isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
-    const has = factor === undefined || (isDeviceFactor(factor) && (await listUsableDevices(ctx, session.userId, factor)).length > 0);
-    if (!has) {
-      throw new GatehouseError('enrollment_required', `This needs a registered ${factorFacts[factor].label.noun}, and you have none. Add one on your account page first.`);
+    const reauthAny = q.reauth === '1' && policy === 'any';
+    const required: RequiredFactor = q.reauth === '1' && policy !== 'any' ? policy : isRequiredFactor(q.factor) ? q.factor : strongestRequiredFactor;
+    const factor = reauthAny ? undefined : stepUpFactor((await listUsableDevices(ctx, session.userId)).map((d) => d.kind), required);
+    if (!reauthAny && !factor) {
+      const { name, noun, add } = factorFacts[required].label;
+      if (wantsJson(req)) throw new GatehouseError('enrollment_required', `This needs a registered ${noun}, and you have none. Add one on your account page first.`);
+      return sendPage(reply, 'add-factor', {
+        title: add, csrf: session.csrf, user: await pageUser(ctx, session), heading: add, what: name.toLowerCase(),
+        addHref: addDeviceHref(required, safeReturnTo(q.return_to)),
+      }, 403);
     }
     const flow = await startFlow(ctx, { purpose: 'step-up', state: 'mfa', userId: session.userId, returnTo: q.return_to, factorsDone: ['password'], data: { stepUpFactor: factor, sessionHash: session.idHash } });
     setFlowCookie(ctx, reply, flow);

@@ -138,8 +138,11 @@ export class SessionsRepository {
     await this.db.deleteFrom('login_flows').where('id', '=', id).execute();
   }
 
-  /** Removes expired sessions and flows, a batch at a time (see deleteExpired); returns how many rows went. */
-  async purgeExpired(now: number): Promise<number> {
-    return (await deleteExpired(this.db, { table: 'sessions', key: 'id_hash' }, now)) + (await deleteExpired(this.db, { table: 'login_flows', key: 'id' }, now));
+  /**
+   * Removes expired sessions, and flows expired more than `keepFlowsMs` ago, a batch at a time (see deleteExpired);
+   * returns how many rows went. (An expired flow is kept a while so that its page can say it timed out.)
+   */
+  async purgeExpired(now: number, keepFlowsMs = 0): Promise<number> {
+    return (await deleteExpired(this.db, { table: 'sessions', key: 'id_hash' }, now)) + (await deleteExpired(this.db, { table: 'login_flows', key: 'id' }, now - keepFlowsMs));
   }
 }

@@ -18,10 +18,11 @@ for (const db of ['sqlite', 'postgres'] as const) describe(`AWS console sign-in 
 
   const open = (form: Record<string, string>) => t.agent.post('/aws/console').type('form').send({ _csrf: t.csrf, ...form });
 
-  it('portal lists accounts and roles, with a security-key step-up for the role that needs one', async () => {
+  it('portal lists accounts and roles; the role that needs a security key offers to add one (alice has none)', async () => {
     const page = await t.agent.get('/').expect(200);
     for (const s of ['prod', 'staging', 'gov', 'china', 'ReadOnly', 'Developer', 'GovReadOnly', '111122223333']) assert.match(page.text, new RegExp(s));
-    assert.match(page.text, /href="\/login\/step-up\?factor=webauthn&amp;return_to=%2F"/);
+    assert.match(page.text, /href="\/account\?add=webauthn&amp;return_to=%2F#add-device"[^>]*>Add a security key</);
+    assert.doesNotMatch(page.text, /\/login\/step-up/, 'no step-up that cannot succeed');
     assert.match(page.text, /Choose a role at AWS/);
     assert.doesNotMatch(page.text, /name="role" value="111122223333\/Admin"/);
   });
