@@ -152,6 +152,33 @@ export async function removeDevice(ctx: AppContext, user: User, deviceId: string
   });
 }
 
+/** A device's name before and after a rename. */
+export interface DeviceRename { device: MfaDevice; before: string; after: string }
+
+/**
+ * Renames one of the person's confirmed devices (the name cleaned as at enrollment: 1–64 characters, no control
+ * characters) and runs `record` in the same transaction. A name that does not change is not a change: nothing is
+ * written or recorded. The rename is a compare-and-set on the name read, so `before` is the name it really replaced
+ * even when renames race. Throws `not_found` for a device that is not the person's, `validation_failed` for a bad name.
+ */
+export async function renameDevice(ctx: AppContext, user: User, deviceId: string, rawName: unknown, record?: RecordChange<DeviceRename>): Promise<DeviceRename> {
+  const after = cleanDeviceName(rawName, '');
+  if (after === '') throw new GatehouseError('validation_failed', `Give the device a name of 1 to ${DEVICE_NAME_MAX} characters.`);
+  return withTransaction(ctx, async (tx) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const device = (await tx.store.devices.listForUser(user.id, { confirmedOnly: true })).find((d) => d.id === deviceId);
+      if (!device) throw new GatehouseError('not_found', 'No such device on your account.');
+      const change = { device, before: device.name, after };
+      if (after === device.name) return change;
+      if (await tx.store.devices.renameFrom(device.id, device.name, after)) {
+        await record?.(tx, change);
+        return change;
+      }
+    }
+    throw new GatehouseError('conflict', 'The device was renamed at the same time somewhere else. Try again.');
+  });
+}
+
 /**
  * A new set of recovery codes (10), replacing any earlier set (and `record` in the same transaction). Only
  * hashes are stored; the caller shows the returned codes once and never logs them.

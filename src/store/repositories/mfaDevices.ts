@@ -96,6 +96,12 @@ export class MfaDevicesRepository {
     await this.db.updateTable('mfa_devices').set({ name }).where('id', '=', deviceId).execute();
   }
 
+  /** Renames the device only if it is still called `from` (compare-and-set); false when another change came first. */
+  async renameFrom(deviceId: string, from: string, to: string): Promise<boolean> {
+    const r = await this.db.updateTable('mfa_devices').set({ name: to }).where('id', '=', deviceId).where('name', '=', from).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async delete(deviceId: string): Promise<void> {
     await this.db.deleteFrom('mfa_devices').where('id', '=', deviceId).execute();
   }
