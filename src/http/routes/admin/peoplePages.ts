@@ -13,7 +13,8 @@ import { adminPageActor, type AdminActor } from '../../adminAuth.js';
 import { sendAdminPage } from '../../adminPage.js';
 import { formatTime, readerTimeZone } from '../../formatTime.js';
 import { choiceField, readInput, textField } from '../../readInput.js';
-import { GatehouseError, isGatehouseError, type ErrorCode } from '../../../errors.js';
+import type { GatehouseError} from '../../../errors.js';
+import { isGatehouseError, type ErrorCode } from '../../../errors.js';
 import { fieldErrorsOf } from '../../signIn.js';
 import { userParams } from './peopleApi.js';
 
