@@ -13,8 +13,7 @@ import { adminPageActor, type AdminActor } from '../../adminAuth.js';
 import { sendAdminPage } from '../../adminPage.js';
 import { formatTime, readerTimeZone } from '../../formatTime.js';
 import { choiceField, readInput, textField } from '../../readInput.js';
-import type { GatehouseError} from '../../../errors.js';
-import { isGatehouseError, type ErrorCode } from '../../../errors.js';
+import { isGatehouseError, type ErrorCode, type GatehouseError } from '../../../errors.js';
 import { fieldErrorsOf } from '../../signIn.js';
 import { userParams } from './peopleApi.js';
 
@@ -59,7 +58,8 @@ export function formRefusal(e: unknown, field?: (e: GatehouseError) => string | 
   const fields = fieldErrorsOf(e);
   const named = field?.(e);
   if (named && !fields[named]) fields[named] = e.message;
-  return { message: e.message, fields, status: e.status };
+  const message = e.code === 'validation_failed' && Object.keys(fields).length > 0 ? 'Check the fields marked below.' : e.message;
+  return { message, fields, status: e.status };
 }
 
 const zoneOf = (ctx: AppContext, actor: AdminActor) => readerTimeZone(actor.session!.user, ctx.config.ui.timeZone);

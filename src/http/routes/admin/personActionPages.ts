@@ -13,6 +13,7 @@ import { issueEnrollmentLink } from '../../../auth/enrollmentLink.js';
 import { findPerson, setPersonPassword, setPersonStatus, updatePerson } from '../../../admin/people.js';
 import { findGroup, setMembership } from '../../../admin/memberships.js';
 import { findPersonDevice, removePersonDevice, renamePersonDevice } from '../../../admin/personDevices.js';
+import { describePerson } from '../../../admin/findPeople.js';
 import type { User } from '../../../store/repositories/users.js';
 import { adminPageActor, type AdminActor, type AdminNeeds } from '../../adminAuth.js';
 import { sendAdminPage } from '../../adminPage.js';
@@ -22,6 +23,8 @@ import { choiceField, readInput, textField } from '../../readInput.js';
 import { formRefusal, personPath, sendPersonPage } from './peoplePages.js';
 import { userParams } from './peopleApi.js';
 
+/** The person of every route here (their device, when the path names one, is read by `deviceOf`). */
+const personParams = z.object(userParams.shape);
 const deviceParams = userParams.extend({ deviceId: textField(64) });
 const detailsForm = z.object({ email: textField(320).optional(), displayName: textField(256).optional() });
 const passwordForm = z.object({ mode: choiceField(['generate', 'type']), password: textField(1024, { allowControls: true }).optional() });
@@ -43,7 +46,7 @@ interface Confirmation {
  * (`samePage`: a confirmation or rename page), or to the person's page.
  */
 async function actorAndPerson(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, needs: AdminNeeds & { samePage?: boolean }): Promise<{ actor: AdminActor; user: User } | undefined> {
-  const username = readInput(userParams, req.params, 'path').username;
+  const username = readInput(personParams, req.params, 'path').username;
   const returnTo = req.method === 'GET' || needs.samePage ? req.url : personPath(username);
   const actor = await adminPageActor(ctx, req, reply, { access: needs.access, sensitive: needs.sensitive, returnTo });
   if (!actor) return undefined;
@@ -137,20 +140,25 @@ export async function registerPersonActionPages(app: FastifyInstance, ctx: AppCo
     }
   });
 
-  const resetMfaConfirmation = (user: User): Confirmation => ({
-    heading: `Reset the MFA of ${user.username}?`,
-    lines: [
-      'Every device and every recovery code of theirs is removed, and their browser sessions and command-line sessions end.',
-      ctx.config.auth.enrollAtFirstLogin
-        ? 'Their next sign-in, after the password, asks them to set up a new device. You can also send them an invitation link.'
-        : 'They cannot sign in until they set up a new device with an invitation link: make one on their page afterwards.',
-    ],
-    action: `${personPath(user.username)}/reset-mfa`, button: 'Reset MFA',
-  });
+  const resetMfaConfirmation = async (user: User): Promise<Confirmation> => {
+    const { devices, recoveryCodes } = await describePerson(ctx, user);
+    const have = devices.length === 0 ? 'no device' : `${devices.length === 1 ? 'one device' : `${devices.length} devices`} (${devices.map((d) => d.name).join(', ')})`;
+    return {
+      heading: `Reset the MFA of ${user.username}?`,
+      lines: [
+        `They have ${have} and ${recoveryCodes} unused recovery code${recoveryCodes === 1 ? '' : 's'}.`,
+        'Every device and every recovery code of theirs is removed, and their browser sessions and command-line sessions end.',
+        ctx.config.auth.enrollAtFirstLogin
+          ? 'Their next sign-in, after the password, asks them to set up a new device. You can also send them an invitation link.'
+          : 'They cannot sign in until they set up a new device with an invitation link: make one on their page afterwards.',
+      ],
+      action: `${personPath(user.username)}/reset-mfa`, button: 'Reset MFA',
+    };
+  };
   app.get(`${base}/reset-mfa`, async (req, reply) => {
     const a = await actorAndPerson(ctx, req, reply, { access: 'write', sensitive: true });
     if (!a) return reply;
-    return sendConfirmation(ctx, reply, a.actor, a.user, resetMfaConfirmation(a.user));
+    return sendConfirmation(ctx, reply, a.actor, a.user, await resetMfaConfirmation(a.user));
   });
   app.post(`${base}/reset-mfa`, async (req, reply) => {
     const a = await actorAndPerson(ctx, req, reply, { access: 'write', sensitive: true, samePage: true });
