@@ -147,16 +147,24 @@ export async function forgetFailures(store: Store, username: string): Promise<vo
 }
 
 /**
- * Clears the failure counter and any lock of `username` (what `gatehouse user unlock` and the admin API call)
- * and records a `lockout.cleared` audit event, both in one transaction. Returns true when there was a counter to clear.
+ * Clears the failure counter and any lock of `username` (what the console, the admin API and `gatehouse user
+ * unlock` call) and records a `lockout.cleared` audit event (`before`: the failures and the lock it cleared), both
+ * in one transaction. Returns true when there was a counter to clear.
  */
-export async function clearLock(store: Store, username: string, opts: { now?: number; by?: string; ip?: string; requestId?: string } = {}): Promise<boolean> {
+export async function clearLock(store: Store, username: string, opts: { now?: number; by?: string; via?: string; ip?: string; requestId?: string } = {}): Promise<boolean> {
   return store.transaction(async (tx) => {
-    const existed = await tx.throttles.clear(lockoutKeys(username, '').user);
+    const key = lockoutKeys(username, '').user;
+    const was = await tx.throttles.get(key);
+    const existed = await tx.throttles.clear(key);
     const user = await tx.users.findByUsername(username);
+    const lockedUntil = was?.lockedUntil != null && (opts.now === undefined || was.lockedUntil > opts.now) ? was.lockedUntil : null;
     await recordAudit(tx, {
       at: opts.now, type: 'lockout.cleared', outcome: 'success', userId: user?.id ?? null, username: user?.username ?? username,
-      ip: opts.ip ?? null, requestId: opts.requestId ?? null, reason: existed ? 'cleared' : 'nothing_to_clear', detail: { by: opts.by ?? null },
+      ip: opts.ip ?? null, requestId: opts.requestId ?? null, reason: existed ? 'cleared' : 'nothing_to_clear',
+      detail: {
+        by: opts.by ?? null, ...(opts.via ? { via: opts.via } : {}),
+        ...(existed ? { before: { failures: was?.failures ?? 0, lockedUntil }, after: { failures: 0, lockedUntil: null } } : {}),
+      },
     });
     return existed;
   });

@@ -140,3 +140,17 @@ export function checkPasswordPolicy(password: string, policy: PasswordPolicy = {
     }
   }
 }
+
+/** Letters and digits that cannot be mistaken for one another when read out or copied by hand (no 0/O, 1/l/I). */
+const GENERATED_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/**
+ * A new random password for an admin to hand over once: `groups` groups of 5 characters from a 32-letter alphabet,
+ * joined by `-` (the default, 5 groups, is 125 random bits and 29 characters: longer than any `passwordMinLength`
+ * up to 29). The caller shows it once, hashes it with `hashPassword` and never logs it.
+ */
+export function generatePassword(groups = 5): string {
+  const bytes = randomBytes(groups * 5);
+  const chars = [...bytes].map((b) => GENERATED_ALPHABET[b & 31]!);
+  return Array.from({ length: groups }, (_, i) => chars.slice(i * 5, i * 5 + 5).join('')).join('-');
+}

@@ -10,13 +10,10 @@ import type { Group } from '../../store/repositories/groups.js';
 import { formatRecord, printFields, printJson, printLines, printTable } from '../output.js';
 import { cliActor, collect, parseKeyValues, validate, withContext } from '../withContext.js';
 import { requireUser } from './users.js';
+import { findGroup, setMembership } from '../../admin/memberships.js';
 
 /** The group named exactly `name`, or not_found. */
-export async function requireGroup(ctx: AppContext, name: string): Promise<Group> {
-  const g = await ctx.store.groups.findByName(name);
-  if (!g) throw new GatehouseError('not_found', `no group "${name}"`);
-  return g;
-}
+export const requireGroup = findGroup;
 
 async function describeGroup(ctx: AppContext, g: Group) {
   const users = new Map((await ctx.store.users.list()).map((u) => [u.id, u.username]));
@@ -95,11 +92,7 @@ export function registerGroupCommands(program: Command): void {
       .action(async (name: string, username: string) => withContext(async (ctx) => {
         const g = await requireGroup(ctx, name);
         const u = await requireUser(ctx, username);
-        await ctx.store.transaction(async (tx) => {
-          if (add) await tx.groups.addMember(g.id, u.id);
-          else await tx.groups.removeMember(g.id, u.id);
-          await recordAudit({ ...ctx, store: tx }, { type: add ? 'group.member_added' : 'group.member_removed', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor(), group: g.name } });
-        });
+        await setMembership(ctx, u, g, add, { by: cliActor(), via: 'cli' });
         printLines([add ? `${u.username} is in ${g.name}` : `${u.username} is not in ${g.name}`]);
       }));
   }

@@ -1,26 +1,22 @@
 /** `gatehouse user add|list|show|set-password|disable|enable|unlock|reset-mfa|enrollment-link`. */
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { AppContext } from '../../context.js';
-import { GatehouseError } from '../../errors.js';
-import { recordAudit } from '../../audit/recordAudit.js';
-import { userSchema } from '../../directory/directoryFile.js';
-import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
+import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { clearLock, lockoutKeys } from '../../auth/lockout.js';
 import { resetMfa } from '../../auth/resetMfa.js';
 import { issueEnrollmentLink } from '../../auth/enrollmentLink.js';
+import type { ChangeActor } from '../../admin/changeActor.js';
+import { createPerson, findPerson, setPersonPassword, setPersonStatus } from '../../admin/people.js';
 import type { User } from '../../store/repositories/users.js';
-import type { Group } from '../../store/repositories/groups.js';
 import { formatRecord, formatTime, printFields, printJson, printLines, printTable } from '../output.js';
 import { readNewPassword } from '../readSecret.js';
-import { cliActor, collect, parseKeyValues, validate, withContext } from '../withContext.js';
+import { cliActor, collect, parseKeyValues, withContext } from '../withContext.js';
 
 /** The user named `username` (case-insensitive), or not_found. */
-export async function requireUser(ctx: AppContext, username: string): Promise<User> {
-  const u = await ctx.store.users.findByUsername(username);
-  if (!u) throw new GatehouseError('not_found', `no user "${username}"`);
-  return u;
-}
+export const requireUser = findPerson;
+
+/** The command line as the actor of a change (audit `by` cli:<os user>, `via` cli). */
+const cli = (): ChangeActor => ({ by: cliActor(), via: 'cli' });
 
 async function describeUser(ctx: AppContext, u: User) {
   const groups = await ctx.store.groups.groupsOf(u.id);
@@ -55,26 +51,13 @@ export function registerUserCommands(program: Command): void {
     .option('--disabled', 'create disabled')
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { email?: string; displayName?: string; attribute: string[]; group: string[]; disabled?: boolean; json?: boolean }) => withContext(async (ctx) => {
-      const v = validate(userSchema, {
-        username, email: o.email, display_name: o.displayName, attributes: parseKeyValues(o.attribute, 'attribute'), status: o.disabled ? 'disabled' : 'active',
+      const input = { username, email: o.email, displayName: o.displayName, attributes: parseKeyValues(o.attribute, 'attribute'), groups: o.group, status: o.disabled ? 'disabled' as const : 'active' as const };
+      const created = await createPerson(ctx, input, cli()).catch((e: unknown) => {
+        if (isGatehouseError(e, 'not_found')) throw new GatehouseError('not_found', `${e.message} (create it with: gatehouse group add NAME)`);
+        throw e;
       });
-      if (await ctx.store.users.findByUsername(username)) throw new GatehouseError('conflict', `user "${username}" exists already`);
-      if (v.email && await ctx.store.users.findByLogin(v.email)) throw new GatehouseError('conflict', `email ${v.email} is already used`);
-      const groups: Group[] = [];
-      for (const name of o.group) {
-        const g = await ctx.store.groups.findByName(name);
-        if (!g) throw new GatehouseError('not_found', `no group "${name}" (create it with: gatehouse group add ${name})`);
-        groups.push(g);
-      }
-      const now = ctx.now().getTime();
-      const id = randomUUID();
-      await ctx.store.transaction(async (tx) => {
-        const created = await tx.users.create({ id, username: v.username, email: v.email ?? null, displayName: v.display_name ?? null, status: v.status, attributes: v.attributes }, now);
-        for (const g of groups) await tx.groups.addMember(g.id, id);
-        await recordAudit({ ...ctx, store: tx }, { type: 'user.created', outcome: 'success', userId: created.id, username: created.username, detail: { by: cliActor(), groups: groups.map((g) => g.name) } });
-      });
-      if (o.json) printJson(await describeUser(ctx, await requireUser(ctx, username)));
-      else printLines([`added user ${v.username}; set a password with: gatehouse user set-password ${v.username}`]);
+      if (o.json) printJson(await describeUser(ctx, created));
+      else printLines([`added user ${created.username}; set a password with: gatehouse user set-password ${created.username}, or send them: gatehouse user enrollment-link ${created.username}`]);
     }));
 
   user.command('list')
@@ -128,14 +111,7 @@ export function registerUserCommands(program: Command): void {
     .action(async (username: string) => withContext(async (ctx) => {
       const u = await requireUser(ctx, username);
       const password = await readNewPassword();
-      checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: u.username, email: u.email });
-      const hash = await hashPassword(password, ctx.config.auth.argon2);
-      await ctx.store.transaction(async (tx) => {
-        await tx.users.update(u.id, { passwordHash: hash }, ctx.now().getTime());
-        await tx.sessions.deleteForUser(u.id);
-        await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
-        await recordAudit({ ...ctx, store: tx }, { type: 'user.password_set', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor() } });
-      });
+      await setPersonPassword(ctx, u, { password }, cli());
       printLines([`password of ${u.username} set; their sessions were ended`]);
     }));
 
@@ -145,15 +121,8 @@ export function registerUserCommands(program: Command): void {
       .argument('<username>')
       .action(async (username: string) => withContext(async (ctx) => {
         const u = await requireUser(ctx, username);
-        await ctx.store.transaction(async (tx) => {
-          await tx.users.update(u.id, { status }, ctx.now().getTime());
-          if (status === 'disabled') {
-            await tx.sessions.deleteForUser(u.id);
-            await tx.cliTokens.revokeForUser(u.id, ctx.now().getTime());
-          }
-          await recordAudit({ ...ctx, store: tx }, { type: status === 'disabled' ? 'user.disabled' : 'user.enabled', outcome: 'success', userId: u.id, username: u.username, detail: { by: cliActor() } });
-        });
-        printLines([`${u.username} is ${status}`]);
+        const changed = await setPersonStatus(ctx, u, status, cli());
+        printLines([changed ? `${u.username} is ${status}` : `${u.username} was ${status} already`]);
       }));
   }
 
@@ -162,7 +131,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<username>')
     .action(async (username: string) => withContext(async (ctx) => {
       const u = await requireUser(ctx, username);
-      const existed = await clearLock(ctx.store, u.username, { now: ctx.now().getTime(), by: cliActor() });
+      const existed = await clearLock(ctx.store, u.username, { now: ctx.now().getTime(), by: cliActor(), via: 'cli' });
       printLines([existed ? `${u.username} is unlocked` : `${u.username} was not locked`]);
     }));
 
@@ -172,7 +141,7 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
       const u = await requireUser(ctx, username);
-      const r = await resetMfa(ctx, u, cliActor());
+      const r = await resetMfa(ctx, u, cli());
       if (o.json) { printJson({ username: u.username, ...r }); return; }
       const next = ctx.config.auth.enrollAtFirstLogin
         ? 'they set up a new device at their next sign-in, or with a link from: gatehouse user enrollment-link'
@@ -189,7 +158,7 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
       const u = await requireUser(ctx, username);
-      const link = await issueEnrollmentLink(ctx, u, cliActor());
+      const link = await issueEnrollmentLink(ctx, u, cli());
       if (o.json) { printJson({ username: u.username, url: link.url, expiresAt: new Date(link.expiresAt).toISOString() }); return; }
       printLines([link.url, `one-time link for ${u.username}, valid until ${formatTime(link.expiresAt)}; give it to them only`]);
     }));

@@ -50,14 +50,17 @@ export class GroupsRepository {
     await this.db.deleteFrom('groups').where('id', '=', id).execute();
   }
 
-  /** Adds a membership; adding an existing one changes nothing. */
-  async addMember(groupId: string, userId: string): Promise<void> {
-    await this.db.insertInto('memberships').values({ group_id: groupId, user_id: userId })
-      .onConflict((oc) => oc.columns(['user_id', 'group_id']).doNothing()).execute();
+  /** Adds a membership; adding an existing one changes nothing. True when it was added (atomic: one statement). */
+  async addMember(groupId: string, userId: string): Promise<boolean> {
+    const r = await this.db.insertInto('memberships').values({ group_id: groupId, user_id: userId })
+      .onConflict((oc) => oc.columns(['user_id', 'group_id']).doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async removeMember(groupId: string, userId: string): Promise<void> {
-    await this.db.deleteFrom('memberships').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+  /** Removes a membership; true when there was one to remove. */
+  async removeMember(groupId: string, userId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('memberships').where('group_id', '=', groupId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   /** The groups a user belongs to, by name. */

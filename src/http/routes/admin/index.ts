@@ -7,12 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerPeopleApi } from './peopleApi.js';
+import { registerPeoplePages } from './peoplePages.js';
+import { registerPersonActionPages } from './personActionPages.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
 import { registerTokensApi } from './tokensApi.js';
 
 export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await registerAdminOverviewPage(app, ctx);
   await registerPeopleApi(app, ctx);
+  await registerPeoplePages(app, ctx);
+  await registerPersonActionPages(app, ctx);
   await registerServiceProvidersApi(app, ctx);
   await registerTokensApi(app, ctx);
 }
