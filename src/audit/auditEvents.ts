@@ -67,7 +67,11 @@ export const auditEvents = {
     detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional() }),
   },
   'user.created': { outcomes: ['success'], person: true, device: false, detail: z.object({ by, groups: z.array(z.string()).optional() }) },
-  'user.password_set': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
+  'user.password_set': {
+    outcomes: ['success'], person: true, device: false,
+    detail: z.object({ by, temporary: z.boolean().optional(), sessions: z.number().optional(), cliSessions: z.number().optional() }),
+  },
+  'user.password_changed': { outcomes: ['success'], person: true, device: true, detail: z.object({ temporary: z.boolean(), sessions: z.number(), cliSessions: z.number() }) },
   'user.disabled': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
   'user.enabled': { outcomes: ['success'], person: true, device: false, detail: z.object({ by }) },
   'user.mfa_reset': { outcomes: ['success'], person: true, device: false, detail: z.object({ by, devices: z.number(), recoveryCodes: z.number(), cliSessions: z.number() }) },

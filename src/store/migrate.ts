@@ -4,6 +4,7 @@ import * as m001 from './migrations/001_initial.js';
 import * as m003 from './migrations/003_audit_chain.js';
 import * as m004 from './migrations/004_cli.js';
 import * as m005 from './migrations/005_throttle_previous_failure.js';
+import * as m007 from './migrations/007_people.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
 export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string[]> {
@@ -13,6 +14,7 @@ export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string
       '003_audit_chain': { up: (db) => m003.up(db, store.dialect) },
       '004_cli': { up: (db) => m004.up(db) },
       '005_throttle_previous_failure': { up: (db) => m005.up(db) },
+      '007_people': { up: (db) => m007.up(db) },
     }),
   };
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });

@@ -20,6 +20,10 @@ export interface UsersTable {
   password_hash: string | null;
   /** Factor used at the last successful sign-in: offered first next time. */
   last_factor: string | null;
+  /** 1 when an admin or an import set the password as temporary: the person chooses a new one after the second factor. */
+  password_temporary: number;
+  /** 1 when the person is to be shown new recovery codes once, after their next sign-in (imported TOTP seed, no codes). */
+  recovery_codes_prompt: number;
   created_at: number;
   updated_at: number;
 }

@@ -28,7 +28,10 @@ const addForm = reauthForm.extend({ kind: choiceField(deviceFactors).optional() 
 const deviceParams = z.object({ id: textField(100) });
 const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
-const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.' };
+const notices: Record<string, string> = {
+  added: 'Your new device is ready.', removed: 'The device was removed.',
+  password: 'Your password was changed. You were signed out everywhere else.',
+};
 
 /** The notice for `?done=…`: only the page's own keys (`constructor`, `__proto__` and the like are not notices). */
 export function noticeFor(done: unknown): string | null {

@@ -14,6 +14,7 @@ import { recordAudit } from '../../audit/recordAudit.js';
 import { deviceFactors, factorFacts, factorName, type DeviceFactor } from '../../auth/factors.js';
 import { advanceFlow, requireState } from '../../auth/flow/storedFlow.js';
 import { bindChallenge, expectedChallengeFor } from '../../auth/flow/webauthnChallenge.js';
+import { recoveryCodesOf, showRecoveryCodes } from '../../auth/flow/recoveryCodesStep.js';
 import type { LoginFlow } from '../../auth/flow/types.js';
 import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, finishWebauthnEnrollment, issueRecoveryCodes } from '../../auth/devices.js';
 import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
@@ -25,7 +26,6 @@ import { objectField, readInput, textField } from '../readInput.js';
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
-const codesAad = (userId: string) => `recovery-codes:${userId}`;
 
 /** The device's name as typed (cleanDeviceName decides what is a good name; this only bounds it). */
 const deviceName = textField(1024, { allowControls: true }).optional();
@@ -67,9 +67,8 @@ async function afterEnrollment(ctx: AppContext, req: FastifyRequest, reply: Fast
     const codes = await issueRecoveryCodes(ctx, user.id, (tx, issued) => recordAudit(tx, {
       type: 'recovery.issued', outcome: 'success', userId: user.id, username: user.username, detail: { count: issued.length },
     }, { req }));
-    const next = await advanceFlow(ctx, flow, {
-      state: 'recovery-codes', factorsDone: [...new Set([...flow.factorsDone, device.kind])],
-      data: { completed, recoveryCodesSealed: ctx.secrets.seal(JSON.stringify(codes), codesAad(user.id)) }, clear: ['challenge', 'enrollDeviceId'],
+    const next = await showRecoveryCodes(ctx, flow, codes, {
+      factorsDone: [...new Set([...flow.factorsDone, device.kind])], data: { completed }, clear: ['challenge', 'enrollDeviceId'],
     });
     setFlowCookie(ctx, reply, next);
     return '/login/recovery-codes';
@@ -164,8 +163,7 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/login/recovery-codes', async (req, reply) => {
     const flow = await currentFlow(ctx, req);
     requireState(flow, 'recovery-codes');
-    const codes = JSON.parse(ctx.secrets.openText(flow.data.recoveryCodesSealed ?? '', codesAad(flow.userId ?? ''))) as string[];
-    return sendPage(reply, 'recovery-codes', { title: 'Save your recovery codes', csrf: flow.csrf, codes, continueAction: '/login/recovery-codes' });
+    return sendPage(reply, 'recovery-codes', { title: 'Save your recovery codes', csrf: flow.csrf, codes: recoveryCodesOf(ctx, flow), continueAction: '/login/recovery-codes' });
   });
 
   app.post('/login/recovery-codes', async (req, reply) => {

@@ -6,6 +6,7 @@ import { registerLoginRoutes } from './login.js';
 import { registerEnrollRoutes } from './enroll.js';
 import { registerAccountRoutes } from './account.js';
 import { registerSetupRoutes } from './setup.js';
+import { registerPasswordRoutes } from './password.js';
 import { registerAdminUserRoutes } from './adminUsers.js';
 import { registerPortalRoutes } from './portal.js';
 import { registerAwsConsoleRoutes } from './awsConsole.js';
@@ -26,6 +27,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerEnrollRoutes(app, ctx, metrics);
   await registerAccountRoutes(app, ctx, metrics);
   await registerSetupRoutes(app, ctx, metrics);
+  await registerPasswordRoutes(app, ctx, metrics);
   await registerAdminUserRoutes(app, ctx, metrics);
   await registerPortalRoutes(app, ctx);
   await registerAwsConsoleRoutes(app, ctx, keys, metrics);
