@@ -13,6 +13,8 @@ import { bothDatabases } from '../../helpers/databases.js';
 import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../helpers/users.js';
 import { cookieSet, csrfFrom, loginWithTotp, submitPassword, totpCode } from '../../helpers/login.js';
 import { postJson } from '../../helpers/cliApi.js';
+import { createSoftAuthenticator } from '../../helpers/softAuthenticator.js';
+import { verifyPassword } from '../../../src/auth/password.js';
 import { lockoutKeys } from '../../../src/auth/lockout.js';
 import { setPassword } from '../../../src/auth/setPassword.js';
 import { parseDirectoryFile } from '../../../src/directory/directoryFile.js';
@@ -21,6 +23,7 @@ import { importDirectory } from '../../../src/directory/applyImport.js';
 const NEW_PASSWORD = 'lantern orbit marmalade quietly';
 const TEMPORARY = 'given by the helpdesk 7431';
 const GENERIC = 'Incorrect username, password or code.';
+const json = { accept: 'application/json' };
 const alertText = (html: string) => /role="alert"[^>]*>([^<]+)</.exec(html)?.[1];
 /** The attributes of the <input> with this id. */
 const inputTag = (html: string, id: string) => new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(html)?.[0] ?? '';
@@ -78,6 +81,7 @@ for (const db of bothDatabases) {
       const ev = (await t.ctx.store.audit.list({ type: 'login.password', limit: 1 }))[0];
       assert.deepEqual([ev?.outcome, ev?.reason, ev?.username, ev?.detail.purpose], ['failure', 'wrong_password', 'alice', 'password-change']);
       await a.get('/account').expect(200);
+      await a.post('/logout').type('form').send({ _csrf: csrf }).expect(303);
     });
 
     test('/account/password: a second factor, then the session is rotated, the others end, and the change is audited', async () => {
@@ -117,6 +121,35 @@ for (const db of bothDatabases) {
       assert.equal(alertText(old.text), GENERIC);
       const fresh = await signIn('alice', NEW_PASSWORD);
       assert.equal(fresh.location, '/');
+    });
+
+    test('a security key or a recovery code confirms a change too', async () => {
+      const key = createSoftAuthenticator({ rpId: 'localhost', origin: t.url });
+      const kim = await createTestUser(t.ctx, { username: 'kim', totpSecret: TEST_TOTP_SECRET, recoveryCodes: true });
+      const { agent: a, csrf } = await signIn('kim');
+      await a.post('/account/devices/add').type('form').send({ _csrf: csrf, kind: 'webauthn' }).expect(303);
+      const enroll = await a.get('/login/enroll/webauthn').expect(200);
+      const regOptions = await a.post('/login/enroll/webauthn/options').set(json).set('x-csrf-token', csrfFrom(enroll.text)).send({}).expect(200);
+      await a.post('/login/enroll/webauthn/verify').set(json).set('x-csrf-token', csrfFrom(enroll.text)).send({ response: key.register(regOptions.body), name: 'Blue key' }).expect(200);
+
+      const change = (password: string) => a.post('/account/password').type('form').send({ _csrf: csrf, current_password: TEST_PASSWORD, password, confirm: password }).expect(303);
+      await change(NEW_PASSWORD);
+      const mfa = await a.get('/login/mfa?factor=webauthn').expect(200);
+      const options = await a.post('/login/webauthn/options').set(json).set('x-csrf-token', csrfFrom(mfa.text)).send({}).expect(200);
+      const done = await a.post('/login/webauthn/verify').set(json).set('x-csrf-token', csrfFrom(mfa.text)).send({ response: key.authenticate(options.body) }).expect(200);
+      assert.equal(done.body.redirect, '/account?done=password');
+      const byKey = (await t.ctx.store.audit.list({ type: 'user.password_changed', limit: 1 }))[0];
+      assert.deepEqual([byKey?.username, byKey?.factor, byKey?.deviceName], ['kim', 'webauthn', 'Blue key']);
+
+      const session = csrfFrom((await a.get('/account').expect(200)).text);
+      await a.post('/account/password').type('form').send({ _csrf: session, current_password: NEW_PASSWORD, password: TEST_PASSWORD, confirm: TEST_PASSWORD }).expect(303);
+      const recovery = await a.get('/login/mfa?factor=recovery').expect(200);
+      const byCode = await a.post('/login/recovery').type('form').send({ _csrf: csrfFrom(recovery.text), code: kim.recoveryCodes![0]! });
+      assert.equal(byCode.headers.location, '/account?done=password');
+      const withCode = (await t.ctx.store.audit.list({ type: 'user.password_changed', limit: 1 }))[0];
+      assert.deepEqual([withCode?.username, withCode?.factor], ['kim', 'recovery']);
+      const stored = (await user('kim')).passwordHash!;
+      assert.ok(await verifyPassword(stored, TEST_PASSWORD), 'the second change is stored');
     });
 
     test('a password change whose session ended cannot be finished', async () => {
