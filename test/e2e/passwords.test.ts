@@ -50,6 +50,13 @@ describe('passwords in Chromium', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForURL((u) => u.pathname !== '/login/mfa');
   }
+  /** Fills the form's new password twice (and the current one, when given) and submits it with `button`. */
+  async function submitNewPassword(page: Page, password: string, button: string, current?: string) {
+    if (current !== undefined) await page.getByLabel('Current password').fill(current);
+    await page.getByLabel('New password', { exact: true }).fill(password);
+    await page.getByLabel('New password again').fill(password);
+    await page.getByRole('button', { name: button }).click();
+  }
   async function signOut(page: Page) {
     await page.getByRole('button', { name: /Sign out/ }).click();
     await page.waitForURL(/\/login\?signed_out=1$/);
@@ -80,28 +87,19 @@ describe('passwords in Chromium', { timeout: 180_000 }, () => {
     await page.waitForURL(/\/account\/password$/);
     await shots(page, 'account-password');
 
-    await page.getByLabel('Current password').fill('not my password at all');
-    await page.getByLabel('New password', { exact: true }).fill(CHOSEN);
-    await page.getByLabel('New password again').fill(CHOSEN);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await submitNewPassword(page, CHOSEN, 'Continue', 'not my password at all');
     assert.match((await alertText(page)) ?? '', /^Current password: this is not the password you sign in with/);
     assert.equal(await page.getByLabel('Current password').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'form-error', 'focus moves to the error');
     await shots(page, 'account-password-wrong-current');
 
-    await page.getByLabel('Current password').fill(TEST_PASSWORD);
-    await page.getByLabel('New password', { exact: true }).fill('alice');
-    await page.getByLabel('New password again').fill('alice');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await submitNewPassword(page, 'alice', 'Continue', TEST_PASSWORD);
     assert.equal(await alertText(page), 'New password is too short: use at least 12 characters.');
     assert.equal(await page.getByLabel('New password', { exact: true }).getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByLabel('Current password').getAttribute('aria-invalid'), null);
     await shots(page, 'account-password-weak');
 
-    await page.getByLabel('Current password').fill(TEST_PASSWORD);
-    await page.getByLabel('New password', { exact: true }).fill(CHOSEN);
-    await page.getByLabel('New password again').fill(CHOSEN);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await submitNewPassword(page, CHOSEN, 'Continue', TEST_PASSWORD);
     await page.waitForURL(/\/login\/mfa$/);
     await page.getByRole('heading', { name: 'Confirm it\'s you' }).waitFor();
     await shots(page, 'account-password-confirm');
@@ -130,19 +128,13 @@ describe('passwords in Chromium', { timeout: 180_000 }, () => {
     assert.match(page.url(), /\/login\/new-password$/);
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await shots(page, 'new-password');
-    await page.getByLabel('New password', { exact: true }).fill(TEMPORARY);
-    await page.getByLabel('New password again').fill(TEMPORARY);
-    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await submitNewPassword(page, TEMPORARY, 'Save and continue');
     assert.equal(await alertText(page), 'New password must be different from the temporary password you were given.');
-    await page.getByLabel('New password', { exact: true }).fill('password1234');
-    await page.getByLabel('New password again').fill('password1234');
-    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await submitNewPassword(page, 'password1234', 'Save and continue');
     assert.equal(await alertText(page), 'New password is too common and easy to guess: choose another one.');
     assert.equal(await page.getByLabel('New password', { exact: true }).getAttribute('aria-invalid'), 'true');
     await shots(page, 'new-password-error');
-    await page.getByLabel('New password', { exact: true }).fill(CHOSEN);
-    await page.getByLabel('New password again').fill(CHOSEN);
-    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await submitNewPassword(page, CHOSEN, 'Save and continue');
     await page.waitForURL(`${t.url}/`);
     await signOut(page);
     await signIn(page, 'tess', CHOSEN);
