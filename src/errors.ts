@@ -28,6 +28,7 @@ export const errorCodes = {
   session_required: 401,
   mfa_required: 403,
   enrollment_required: 403,
+  password_change_required: 403,
   factor_rejected: 401,
   totp_replayed: 401,
   webauthn_failed: 401,

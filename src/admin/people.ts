@@ -11,10 +11,11 @@ import { withTransaction, type AppContext } from '../context.js';
 import { GatehouseError } from '../errors.js';
 import { recordAudit } from '../audit/recordAudit.js';
 import { userSchema } from '../directory/directoryFile.js';
-import { checkPasswordPolicy, generatePassword, hashPassword } from '../auth/password.js';
+import { generatePassword, hashPassword } from '../auth/password.js';
 import type { User } from '../store/repositories/users.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { ChangeActor } from './changeActor.js';
+import { checkNewPassword, storePasswordHash } from '../auth/setPassword.js';
 import { findGroup } from './memberships.js';
 
 export type PersonStatus = User['status'];
@@ -170,7 +171,7 @@ export async function setPersonStatus(ctx: AppContext, user: User, status: Perso
 }
 
 /** The new password: one an admin typed, or one Gatehouse makes (`generate`). */
-export type NewPassword = { password: string } | { generate: true };
+export type NewPassword = ({ password: string } | { generate: true }) & { temporary?: boolean };
 
 /**
  * Sets a person's password (the policy of `auth.passwordMinLength`, the blocklist, not their username or email;
@@ -180,17 +181,10 @@ export type NewPassword = { password: string } | { generate: true };
 export async function setPersonPassword(ctx: AppContext, user: User, input: NewPassword, actor: ChangeActor): Promise<{ generated?: string }> {
   const generated = 'generate' in input ? generatePassword(Math.max(5, Math.ceil(ctx.config.auth.passwordMinLength / 5))) : undefined;
   const password = generated ?? ('password' in input ? input.password : '');
-  checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: user.username, email: user.email });
+  checkNewPassword(ctx, user, password);
   const hash = await hashPassword(password, ctx.config.auth.argon2);
-  await withTransaction(ctx, async (tx) => {
-    const now = tx.now().getTime();
-    await tx.store.users.update(user.id, { passwordHash: hash }, now);
-    await tx.store.sessions.deleteForUser(user.id);
-    await tx.store.cliTokens.revokeForUser(user.id, now);
-    await recordAudit(tx, {
-      type: 'user.password_set', outcome: 'success', userId: user.id, username: user.username,
-      detail: { by: actor.by, via: actor.via, generated: generated !== undefined, before: { password: user.passwordHash ? 'set' : 'none' }, after: { password: 'set' } },
-    }, { req: actor.req });
-  });
+  await withTransaction(ctx, (tx) => storePasswordHash(tx, user, hash, {
+    temporary: input.temporary === true, by: actor.by, via: actor.via, generated: generated !== undefined, req: actor.req,
+  }));
   return generated ? { generated } : {};
 }

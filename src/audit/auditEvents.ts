@@ -75,7 +75,11 @@ export const auditEvents = {
   },
   'user.created': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, groups: z.array(z.string()).optional() }) },
   'user.updated': { outcomes: ['success'], person: true, device: false, detail: z.object(change) },
-  'user.password_set': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, generated: z.boolean().optional() }) },
+  'user.password_set': {
+    outcomes: ['success'], person: true, device: false,
+    detail: z.object({ ...change, generated: z.boolean().optional(), temporary: z.boolean().optional(), sessions: z.number().optional(), cliSessions: z.number().optional() }),
+  },
+  'user.password_changed': { outcomes: ['success'], person: true, device: true, detail: z.object({ temporary: z.boolean(), sessions: z.number(), cliSessions: z.number() }) },
   'user.disabled': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, cliSessions: z.number().optional() }) },
   'user.enabled': { outcomes: ['success'], person: true, device: false, detail: z.object(change) },
   'user.mfa_reset': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, devices: z.number(), recoveryCodes: z.number(), cliSessions: z.number() }) },

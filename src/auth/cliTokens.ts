@@ -197,6 +197,9 @@ export async function finishTerminalLogin(ctx: AppContext, flow: LoginFlow, req?
   await discardFlow(ctx, flow);
   const user = await ctx.store.users.findById(flow.userId);
   if (!user || user.status !== 'active') throw new GatehouseError('flow_invalid', 'This sign-in cannot continue. Start again.');
+  if (user.passwordTemporary) {
+    throw new GatehouseError('password_change_required', `Your password is temporary: sign in once in a browser at ${new URL('/login', ctx.config.server.baseUrl).href} and choose a new one, then sign in here again.`);
+  }
   await forgetFailures(ctx.store, user.username);
   const now = ctx.now().getTime();
   if (factor !== 'recovery') await ctx.store.users.update(user.id, { lastFactor: factor }, now);

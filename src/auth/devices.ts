@@ -188,13 +188,15 @@ export async function renameDevice(ctx: AppContext, user: User, deviceId: string
 }
 
 /**
- * A new set of recovery codes (10), replacing any earlier set (and `record` in the same transaction). Only
- * hashes are stored; the caller shows the returned codes once and never logs them.
+ * A new set of recovery codes (10), replacing any earlier set (and `record` in the same transaction); a pending
+ * prompt to save codes (`users.recovery_codes_prompt`) is answered by them. Only hashes are stored; the caller
+ * shows the returned codes once and never logs them.
  */
 export async function issueRecoveryCodes(ctx: AppContext, userId: string, record?: RecordChange<readonly string[]>): Promise<string[]> {
   const codes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
   await withTransaction(ctx, async (tx) => {
     await tx.store.devices.replaceRecoveryCodes(userId, codes.map((c) => ({ id: randomUUID(), hash: hashRecoveryCode(c) })), tx.now().getTime());
+    await tx.store.users.takeRecoveryCodesPrompt(userId);
     await record?.(tx, codes);
   });
   return codes;

@@ -28,7 +28,7 @@ const ARGON2ID = 2 as Algorithm;
 const V0x13 = 1 as Version;
 
 /** The canonical form of a password: Unicode NFKC. Nothing else is changed (no trimming, no case folding). */
-function normalisePassword(password: string): string {
+export function normalisePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
@@ -112,31 +112,35 @@ export interface PasswordPolicy {
   username?: string | null;
   /** The password may not equal the email address (case-insensitive). */
   email?: string | null;
+  /** What the messages call the password (the form field's label, e.g. "New password"). Default "Password". */
+  label?: string;
 }
 
 /**
  * Check a new password against the policy: at least `minLength` code points (after NFKC), not in the
  * built-in blocklist of common passwords, not equal to the username or email (case-insensitive).
- * No composition rules. Throws `password_rejected` with a message the user can act on; returns nothing.
+ * No composition rules. Throws `password_rejected` with a message the user can act on, naming the field by
+ * `policy.label`; returns nothing.
  */
 export function checkPasswordPolicy(password: string, policy: PasswordPolicy = {}): void {
   const minLength = policy.minLength ?? 12;
   const maxLength = policy.maxLength ?? 1024;
+  const label = policy.label ?? 'Password';
   const normalised = normalisePassword(password);
   const length = [...normalised].length;
   if (length < minLength) {
-    throw new GatehouseError('password_rejected', `Password is too short: use at least ${minLength} characters.`, { detail: { reason: 'too_short', minLength } });
+    throw new GatehouseError('password_rejected', `${label} is too short: use at least ${minLength} characters.`, { detail: { reason: 'too_short', minLength } });
   }
   if (length > maxLength) {
-    throw new GatehouseError('password_rejected', `Password is too long: use at most ${maxLength} characters.`, { detail: { reason: 'too_long', maxLength } });
+    throw new GatehouseError('password_rejected', `${label} is too long: use at most ${maxLength} characters.`, { detail: { reason: 'too_long', maxLength } });
   }
   const folded = normalised.toLowerCase();
   if (commonPasswords.has(folded)) {
-    throw new GatehouseError('password_rejected', 'This password is too common and easy to guess: choose another one.', { detail: { reason: 'common' } });
+    throw new GatehouseError('password_rejected', `${label} is too common and easy to guess: choose another one.`, { detail: { reason: 'common' } });
   }
   for (const [field, value] of [['username', policy.username], ['email', policy.email]] as const) {
     if (value && folded === normalisePassword(value).toLowerCase()) {
-      throw new GatehouseError('password_rejected', `Password must not be the same as your ${field}.`, { detail: { reason: `same_as_${field}` } });
+      throw new GatehouseError('password_rejected', `${label} must not be the same as your ${field}.`, { detail: { reason: `same_as_${field}` } });
     }
   }
 }

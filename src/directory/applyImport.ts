@@ -1,7 +1,9 @@
 /**
  * Carries out an import plan (planImport.ts) in one database transaction: a failure anywhere changes
  * nothing. Plaintext passwords are hashed (argon2id) before the transaction starts, so hashing never holds
- * the database; TOTP seeds are sealed with the secrets box (aad = device id) into a confirmed TOTP device.
+ * the database; TOTP seeds are sealed with the secrets box (aad = device id) into a confirmed TOTP device (and a
+ * person without recovery codes is asked to save some after their next sign-in). A changed password of an existing
+ * person goes through `storePasswordHash` (their sessions end; `user.password_set`).
  * An audit event `directory.import` records the file, the mode and the counts.
  */
 import { factorName } from '../auth/factors.js';
@@ -10,6 +12,7 @@ import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
 import { recordAudit } from '../audit/recordAudit.js';
 import { hashPassword, verifyPassword, type PasswordHashParams } from '../auth/password.js';
+import { storePasswordHash } from '../auth/setPassword.js';
 import type { Store } from '../store/store.js';
 import type { ParsedDirectory } from './directoryFile.js';
 import { writeDirectorySettings } from './directorySettings.js';
@@ -24,12 +27,12 @@ type ApplyContext = Pick<AppContext, 'store' | 'secrets' | 'now'>;
 async function hashPlanPasswords(plan: ImportPlan, params: PasswordHashParams): Promise<ImportPlan> {
   const changes = await Promise.all(plan.changes.map(async (c): Promise<Change> => {
     if (c.kind !== 'user' || !c.password || !('plain' in c.password)) return c;
-    return { ...c, password: { hash: await hashPassword(c.password.plain, params) } };
+    return { ...c, password: { hash: await hashPassword(c.password.plain, params), temporary: c.password.temporary } };
   }));
   return { ...plan, changes };
 }
 
-async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Promise<void> {
+async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan, actor: string): Promise<void> {
   const now = ctx.now().getTime();
   const users = new Map((await tx.users.list()).map((u) => [u.username.toLowerCase(), u.id]));
   const groups = new Map((await tx.groups.list()).map((g) => [g.name, g.id]));
@@ -76,18 +79,20 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
         break;
       case 'user': {
         if (c.password && 'plain' in c.password) throw new GatehouseError('internal', 'import plan holds a plaintext password: call hashPlanPasswords first');
-        const passwordHash = c.password?.hash;
+        const password = c.password;
         const v = c.values;
         if (c.op === '+') {
           const id = randomUUID();
-          await tx.users.create({ id, username: c.username, email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, passwordHash: passwordHash ?? null, timeZone: v.timeZone ?? null }, now);
+          await tx.users.create({
+            id, username: c.username, email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes,
+            passwordHash: password?.hash ?? null, passwordTemporary: password?.temporary ?? false, timeZone: v.timeZone ?? null,
+          }, now);
           users.set(c.username.toLowerCase(), id);
         } else {
-          await tx.users.update(userId(c.username), {
-            email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, ...(passwordHash !== undefined ? { passwordHash } : {}),
-            ...(v.timeZone !== undefined ? { timeZone: v.timeZone } : {}),
-          }, now);
-          if (v.status === 'disabled') await tx.cliTokens.revokeForUser(userId(c.username), now);
+          const id = userId(c.username);
+          await tx.users.update(id, { email: v.email, displayName: v.displayName, status: v.status, attributes: v.attributes, ...(v.timeZone !== undefined ? { timeZone: v.timeZone } : {}) }, now);
+          if (password) await storePasswordHash({ ...ctx, store: tx }, { id, username: c.username }, password.hash, { temporary: password.temporary, by: actor });
+          if (v.status === 'disabled') await tx.cliTokens.revokeForUser(id, now);
         }
         break;
       }
@@ -118,6 +123,8 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
           id, userId: uid, kind: factorName.totp, name: c.name, secretEnc: ctx.secrets.seal(c.secret, id), lastStep: null,
           credentialId: null, publicKey: null, counter: null, transports: [], confirmed: true, createdAt: now,
         });
+        // A seed carried over from another IdP comes without recovery codes: ask for them once, after the next sign-in.
+        if ((await tx.devices.remainingRecoveryCodes(uid)) === 0) await tx.users.update(uid, { recoveryCodesPrompt: true }, now);
         break;
       }
     }
@@ -131,7 +138,7 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan): Pro
 export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string } = {}): Promise<void> {
   try {
     await ctx.store.transaction(async (tx) => {
-      await applyChanges(tx, ctx, plan);
+      await applyChanges(tx, ctx, plan, meta.actor ?? 'import');
       const s = summarizePlan(plan);
       await recordAudit({ ...ctx, store: tx }, {
         type: 'directory.import', outcome: 'success',

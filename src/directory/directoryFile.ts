@@ -93,6 +93,8 @@ export const userSchema = z.strictObject({
   time_zone: z.string().refine(isTimeZone, timeZoneRule).optional(),
   password: z.string().min(1, 'must not be empty').optional(),
   password_hash: z.string().refine((h) => argon2idPattern.test(h), 'must be an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)').optional(),
+  /** The person must choose a new password right after the second factor of their first sign-in (see planImport). */
+  password_temporary: z.boolean('must be true or false').optional(),
   attributes: z.record(tagKey, z.string()).default({}),
   groups: z.array(z.string()).default([]),
   status: z.enum(['active', 'disabled'], 'must be active or disabled').default('active'),
@@ -284,6 +286,9 @@ function crossCheck(raw: Record<string, unknown>, report: (path: Path, message: 
       else emails.set(email.toLowerCase(), name ?? '?');
     }
     if (u.password !== undefined && u.password_hash !== undefined) report(['users', i, 'password_hash'], 'give either password or password_hash, not both');
+    if (u.password_temporary === true && u.password === undefined && u.password_hash === undefined) {
+      report(['users', i, 'password_temporary'], 'password_temporary needs the password it is about: give password or password_hash too');
+    }
     const seen = new Set<string>();
     asArray(u.groups).forEach((g, j) => {
       if (typeof g !== 'string') return;

@@ -44,7 +44,7 @@ export function snapshotToDirectory(snap: DirectorySnapshot): DirectoryFileInput
       ...(u.email !== null ? { email: u.email } : {}),
       ...(u.displayName !== null ? { display_name: u.displayName } : {}),
       ...(u.timeZone !== null ? { time_zone: u.timeZone } : {}),
-      ...(u.passwordHash !== null ? { password_hash: u.passwordHash } : {}),
+      ...(u.passwordHash !== null ? { password_hash: u.passwordHash, ...(u.passwordTemporary ? { password_temporary: true } : {}) } : {}),
       ...(nonEmpty(u.attributes) ? { attributes: u.attributes } : {}),
       ...(memberOf.length > 0 ? { groups: memberOf } : {}),
       ...(u.status !== 'active' ? { status: u.status } : {}),

@@ -22,8 +22,11 @@ export interface DirectorySnapshot {
 
 export type ImportMode = 'import' | 'apply';
 
-/** A password to set: plaintext from the file (hashed by applyImport) or an argon2id hash taken as-is. */
-export type PasswordSpec = { plain: string } | { hash: string };
+/**
+ * A password to set: plaintext from the file (hashed by applyImport) or an argon2id hash taken as-is (the stored
+ * hash again when only `temporary` changes); `temporary`: the person chooses a new one at their next sign-in.
+ */
+export type PasswordSpec = ({ plain: string } | { hash: string }) & { temporary: boolean };
 
 export interface UserFields {
   email: string | null;

@@ -141,17 +141,29 @@ export function planRoles({ file, snap }: PlanContext, names: AccountNames): Cha
 
 type DbUser = DirectorySnapshot['users'][number];
 
+/** The password a file user names (plaintext or hash), or undefined; and whether the stored hash is that password. */
+async function filePassword(fu: DirectoryUser, have: DbUser | undefined, passwordMatches: PlanOptions['passwordMatches']): Promise<{ spec: { plain: string } | { hash: string }; same: boolean } | undefined> {
+  if (fu.password_hash !== undefined) return { spec: { hash: fu.password_hash }, same: have?.passwordHash === fu.password_hash };
+  if (fu.password === undefined) return undefined;
+  return { spec: { plain: fu.password }, same: !!have?.passwordHash && await passwordMatches(have.passwordHash, fu.password) };
+}
+
 /**
  * The password each file user should get, in file order: undefined when none is given or the stored one is
- * the same (a hash equal to the stored hash, or a plaintext that verifies against it). Checked concurrently.
+ * the same (a hash equal to the stored hash, or a plaintext that verifies against it) with the same `temporary`.
+ * A temporary password (`password_temporary: true`) is for a first sign-in: it is not set again for someone who
+ * has chosen a password of their own (a stored password that is not temporary), so `apply` can run again and
+ * again. Checked concurrently.
  */
 function plannedPasswords(c: PlanContext, dbUsers: Map<string, DbUser>, passwordMatches: PlanOptions['passwordMatches']): Promise<(PasswordSpec | undefined)[]> {
   return Promise.all(c.file.users.map(async (fu): Promise<PasswordSpec | undefined> => {
     const have = dbUsers.get(fu.username.toLowerCase());
-    if (fu.password_hash !== undefined) return have?.passwordHash === fu.password_hash ? undefined : { hash: fu.password_hash };
-    if (fu.password === undefined) return undefined;
-    if (have?.passwordHash && await passwordMatches(have.passwordHash, fu.password)) return undefined;
-    return { plain: fu.password };
+    const given = await filePassword(fu, have, passwordMatches);
+    if (!given) return undefined;
+    const temporary = fu.password_temporary === true;
+    if (temporary && have?.passwordHash && !have.passwordTemporary) return undefined;
+    if (!given.same) return { ...given.spec, temporary };
+    return have!.passwordTemporary === temporary ? undefined : { hash: have!.passwordHash!, temporary };
   }));
 }
 
@@ -166,7 +178,7 @@ function userChange(fu: DirectoryUser, have: DbUser | undefined, values: UserFie
     ...(have.email !== values.email ? ['email'] : []), ...(have.displayName !== values.displayName ? ['display_name'] : []),
     ...(values.timeZone !== undefined && have.timeZone !== values.timeZone ? ['time_zone'] : []),
     ...(have.status !== values.status ? ['status'] : []), ...(!sameRecord(have.attributes, values.attributes) ? ['attributes'] : []),
-    ...(password ? ['password'] : []),
+    ...(password ? [('hash' in password && password.hash === have.passwordHash) ? 'password_temporary' : 'password'] : []),
   ];
   if (fields.length === 0) return undefined;
   const c: Change = { kind: 'user', op: '~', username: have.username, values, fields, text: `~ user ${have.username}${list(fields)}` };

@@ -43,15 +43,18 @@ export function isFullSession(s: WebSession): boolean {
 }
 
 /**
- * Why there is no usable session: a person in the middle of signing in gets `mfa_required` or
- * `enrollment_required` (they passed the password step only), anyone else `session_required`.
+ * Why there is no usable session: a person in the middle of signing in gets `mfa_required`,
+ * `enrollment_required` or `password_change_required` (a step is left), anyone else `session_required`.
  */
 async function missingSessionError(ctx: AppContext, req: FastifyRequest): Promise<GatehouseError> {
   const token = req.cookies[flowCookieName(ctx)];
   if (token) {
     const flow = await loadFlow(ctx, token).catch(() => undefined);
-    if (flow?.data.purpose !== 'step-up' && flow?.state === 'mfa') return new GatehouseError('mfa_required', 'Finish signing in first: confirm with your second factor at /login/mfa.');
-    if (flow?.state === 'enroll-mfa' || flow?.state === 'recovery-codes') return new GatehouseError('enrollment_required', 'Finish setting up two-step verification first, at /login/enroll.');
+    const ofSession = flow?.data.purpose === 'step-up' || flow?.data.purpose === 'password-change';
+    if (!ofSession && flow?.state === 'mfa') return new GatehouseError('mfa_required', 'Finish signing in first: confirm with your second factor at /login/mfa.');
+    if (flow?.state === 'enroll-mfa') return new GatehouseError('enrollment_required', 'Finish setting up two-step verification first, at /login/enroll.');
+    if (flow?.state === 'recovery-codes') return new GatehouseError('enrollment_required', 'Finish signing in first: save your recovery codes at /login/recovery-codes.');
+    if (flow?.state === 'new-password') return new GatehouseError('password_change_required', 'Finish signing in first: choose a new password at /login/new-password.');
   }
   return new GatehouseError('session_required', 'Please sign in.');
 }

@@ -9,8 +9,10 @@ import { isDeviceFactor } from '../auth/factors.js';
 import { discardFlow } from '../auth/flow/storedFlow.js';
 import type { LoginFlow, StepMeta } from '../auth/flow/types.js';
 import { forgetFailures } from '../auth/lockout.js';
+import { requiredStep } from '../auth/flow/requiredSteps.js';
 import { endSession, rotateSession, startSession } from './session.js';
-import { clearFlowCookie, clientIp } from './guards.js';
+import { clearFlowCookie, clientIp, setFlowCookie } from './guards.js';
+import { finishPasswordChange } from './passwordChange.js';
 import { renderView, type PageModel } from './views.js';
 import { sendError, wantsJson } from './plugins/errorHandler.js';
 
@@ -60,20 +62,43 @@ export function stepMeta(req: FastifyRequest): StepMeta {
   return { ip: clientIp(req), requestId: req.id };
 }
 
+/** Where the browser goes for a flow in `flow.state`: the page of that step. */
+export function pathForState(flow: LoginFlow): string {
+  switch (flow.state) {
+    case 'mfa': return '/login/mfa';
+    case 'enroll-mfa': return '/login/enroll';
+    case 'recovery-codes': return '/login/recovery-codes';
+    case 'new-password': return '/login/new-password';
+    default: return '/login';
+  }
+}
+
+/** True when a flow of this purpose belongs to the session that started it (step-up, password change). */
+export function isSessionFlow(flow: LoginFlow): boolean {
+  return flow.data.purpose === 'step-up' || flow.data.purpose === 'password-change';
+}
+
 /**
  * Turns a `done` flow into its result and returns where to send the browser:
- * - login / setup: a NEW session (the old one, if any, ends) with the flow's factors (password + the factor
- *   used), the person's last device factor remembered; → the flow's return path;
+ * - login / setup: first any step the person still owes (`requiredStep`: a new password for a temporary one,
+ *   recovery codes once), then a NEW session (the old one, if any, ends) with the flow's factors (password + the
+ *   factor used), the person's last device factor remembered; → the flow's return path;
  * - step-up: the same session rotated to a new id with the factor added; → the return path;
+ * - password-change: the new password stored, other sessions ended, this one rotated; → /account;
  * - add-device: nothing more (the session stays) → /account, which offers to go on to the flow's return path
  *   when one other than /account was given (a role or a step-up that needed the new device).
- * A login, setup or step-up that is done is a complete sign-in: only then is the person's failure counter
- * cleared (`forgetFailures`); a single factor never clears it (issue 7).
+ * A login, setup, step-up or password change that is done is a complete sign-in: only then is the person's
+ * failure counter cleared (`forgetFailures`); a single factor never clears it (issue 7).
  */
 export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow): Promise<string> {
   if (flow.state !== 'done' || !flow.userId) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
   const done = flow.data.completed;
   if (!done) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
+  const owed = await requiredStep(ctx, flow, stepMeta(req));
+  if (owed) {
+    setFlowCookie(ctx, reply, owed);
+    return pathForState(owed);
+  }
   await discardFlow(ctx, flow);
   clearFlowCookie(ctx, reply);
   const purpose = flow.data.purpose;
@@ -81,11 +106,15 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
     const back = flow.pending.returnTo;
     return back === '/account' ? '/account?done=added' : `/account?${new URLSearchParams({ done: 'added', return_to: back }).toString()}`;
   }
-  if (purpose === 'step-up' && (!req.session || req.session.idHash !== flow.data.sessionHash)) {
+  if (isSessionFlow(flow) && (!req.session || req.session.idHash !== flow.data.sessionHash)) {
     throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
   }
   const user = await ctx.store.users.findById(flow.userId);
   if (user) await forgetFailures(ctx.store, user.username);
+  if (purpose === 'password-change') {
+    await finishPasswordChange(ctx, req, reply, flow);
+    return '/account?done=password';
+  }
   if (purpose === 'step-up' && req.session) {
     await rotateSession(ctx, req, reply, { factors: [...new Set([...req.session.factors, done.factor])], authMethod: done.factor, deviceId: done.deviceId, authenticatedAt: ctx.now().getTime() });
     return flow.pending.returnTo;

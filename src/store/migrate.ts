@@ -5,6 +5,7 @@ import * as m003 from './migrations/003_audit_chain.js';
 import * as m004 from './migrations/004_cli.js';
 import * as m005 from './migrations/005_throttle_previous_failure.js';
 import * as m006 from './migrations/006_admin.js';
+import * as m007 from './migrations/007_people.js';
 import * as m008 from './migrations/008_time_zone.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
@@ -16,6 +17,7 @@ export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string
       '004_cli': { up: (db) => m004.up(db) },
       '005_throttle_previous_failure': { up: (db) => m005.up(db) },
       '006_admin': { up: (db) => m006.up(db) },
+      '007_people': { up: (db) => m007.up(db) },
       '008_time_zone': { up: (db) => m008.up(db) },
     }),
   };

@@ -22,6 +22,10 @@ export interface UsersTable {
   last_factor: string | null;
   /** IANA time zone the person's pages show times in; null: the configured `ui.timeZone` (migration 008). */
   time_zone: string | null;
+  /** 1 when an admin or an import set the password as temporary: the person chooses a new one after the second factor. */
+  password_temporary: number;
+  /** 1 when the person is to be shown new recovery codes once, after their next sign-in (imported TOTP seed, no codes). */
+  recovery_codes_prompt: number;
   created_at: number;
   updated_at: number;
 }

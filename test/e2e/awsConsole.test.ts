@@ -43,6 +43,8 @@ describe('browser: portal → AWS console', () => {
     await page.waitForURL(/\/login\/mfa/);
     await page.fill('#code', totpCode(TEST_TOTP_SECRET, t.clock.now()));
     await page.click('form[action="/login/totp"] button[type=submit]');
+    await page.waitForURL(/\/login\/recovery-codes$/); // imported with a TOTP seed and no codes: new ones are shown once
+    await page.getByRole('button', { name: /I have saved these codes/ }).click();
     await page.waitForURL(`${t.url}/`);
     await page.getByRole('heading', { name: 'AWS accounts' }).waitFor();
     await screenshot(page, 'saml-02-portal');

@@ -11,7 +11,7 @@
  * 30 s in between (`t.clock.advance(30_000)`) and pass the new `now`.
  */
 import assert from 'node:assert/strict';
-import type { Agent } from 'supertest';
+import type { Agent, Response } from 'supertest';
 import { totpCodeAt, totpStep } from '../../src/auth/totp.js';
 
 /**
@@ -59,12 +59,26 @@ export async function loginWithTotp(agent: Agent, o: { username: string; passwor
   assert.equal(pw.status, 303, `password step: ${pw.status} ${pw.text.slice(0, 300)}`);
   assert.equal(pw.headers.location, '/login/mfa');
   const mfa = await agent.get('/login/mfa?factor=totp').expect(200);
-  const done = await agent.post('/login/totp').type('form').send({ _csrf: csrfFrom(mfa.text), code: totpCode(o.secret, o.now ?? Date.now()) });
-  assert.equal(done.status, 303, `TOTP step: ${done.status} ${done.text.slice(0, 300)}`);
+  const totp = await agent.post('/login/totp').type('form').send({ _csrf: csrfFrom(mfa.text), code: totpCode(o.secret, o.now ?? Date.now()) });
+  assert.equal(totp.status, 303, `TOTP step: ${totp.status} ${totp.text.slice(0, 300)}`);
+  const done = await pastRecoveryCodesPrompt(agent, totp);
   const sessionId = setCookies(done).find((c) => /(^|-)gatehouse_session$/.test(c.name))?.value;
   assert.ok(sessionId, 'the TOTP step sets the session cookie');
   const account = await agent.get('/account').expect(200);
   return { agent, csrf: csrfFrom(account.text), location: done.headers.location as string, sessionId };
+}
+
+/**
+ * A person imported with a TOTP seed and no recovery codes is shown new codes once, right after the second
+ * factor. When `res` leads there, continues past the page as a person who saved them and returns the response
+ * that ends the sign-in (303 to the return path); otherwise returns `res`.
+ */
+export async function pastRecoveryCodesPrompt(agent: Agent, res: Response): Promise<Response> {
+  if (res.headers.location !== '/login/recovery-codes') return res;
+  const page = await agent.get('/login/recovery-codes').expect(200);
+  const done = await agent.post('/login/recovery-codes').type('form').send({ _csrf: csrfFrom(page.text) });
+  assert.equal(done.status, 303, `recovery codes: ${done.status} ${done.text.slice(0, 300)}`);
+  return done;
 }
 
 /** A Set-Cookie header of a response, parsed: value and attributes (lower-case names). */

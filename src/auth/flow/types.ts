@@ -4,19 +4,22 @@
  *   password ──► mfa ──────────────────────────────► done
  *       └─────► enroll-mfa ──► (recovery-codes) ──► done
  *   set-password ──► enroll-mfa …            (setup links: first admin, admin-issued enrollment)
+ *   done ──► new-password ──► done           (required steps before a session, requiredSteps.ts: a temporary
+ *   done ──► recovery-codes ──► done          password; recovery codes for an imported TOTP seed)
  *
  * storedFlow.ts starts, loads, moves and discards a flow; runFactorStep.ts runs one factor step through a
  * strategy; webauthnChallenge.ts binds WebAuthn challenges to a flow; returnTo.ts checks where a flow may end.
  */
 import type { Factor, RequiredFactor, SecondFactor } from '../factors.js';
 
-export const flowStates = ['password', 'set-password', 'mfa', 'enroll-mfa', 'recovery-codes', 'done'] as const;
+export const flowStates = ['password', 'set-password', 'mfa', 'enroll-mfa', 'recovery-codes', 'new-password', 'done'] as const;
 export type FlowState = (typeof flowStates)[number];
 /**
  * What a flow is for: signing in, one more factor for a session, a setup link, adding a device from /account,
- * or re-authentication (never stored: `reauthenticate`).
+ * changing the password from /account (current password, then a second factor), or re-authentication (never
+ * stored: `reauthenticate`).
  */
-export type FlowPurpose = 'login' | 'step-up' | 'setup' | 'add-device' | 'reauth';
+export type FlowPurpose = 'login' | 'step-up' | 'setup' | 'add-device' | 'password-change' | 'reauth';
 
 /** What happens when the flow is done. Other surfaces (SAML, CLI) may add their own fields. */
 export interface FlowPending {
@@ -32,7 +35,7 @@ export interface FlowData {
   purpose: FlowPurpose;
   /** step-up: the factor asked for. */
   stepUpFactor?: RequiredFactor;
-  /** step-up, add-device: the session (id hash) the flow belongs to. */
+  /** step-up, add-device, password-change: the session (id hash) the flow belongs to. */
   sessionHash?: string;
   /** setup: the hash of the one-time link's token (consumed when the password step passes). */
   setupTokenHash?: string;
@@ -42,6 +45,8 @@ export interface FlowData {
   challenge?: { key: string; expiresAt: number; ceremony: 'register' | 'authenticate' };
   /** recovery-codes: the new codes, sealed with the secrets box (aad = 'recovery-codes:' + userId). */
   recoveryCodesSealed?: string;
+  /** password-change: the new password's argon2id hash, sealed (aad = 'new-password:' + userId), stored when the second factor passes. */
+  newPasswordSealed?: string;
   /** What completed the flow's second step (for the session when done). */
   completed?: { factor: SecondFactor; deviceId: string | null; deviceName: string | null };
 }

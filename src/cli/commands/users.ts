@@ -18,6 +18,9 @@ export const requireUser = findPerson;
 /** The command line as the actor of a change (audit `by` cli:<os user>, `via` cli). */
 const cli = (): ChangeActor => ({ by: cliActor(), via: 'cli' });
 
+/** `set`, `temporary` (to be replaced at the next sign-in) or `none`. */
+const passwordState = (u: { hasPassword: boolean; passwordTemporary: boolean }): string => (!u.hasPassword ? 'none' : u.passwordTemporary ? 'temporary' : 'set');
+
 async function describeUser(ctx: AppContext, u: User) {
   const groups = await ctx.store.groups.groupsOf(u.id);
   const devices = await ctx.store.devices.listForUser(u.id);
@@ -31,7 +34,7 @@ async function describeUser(ctx: AppContext, u: User) {
   const now = ctx.now().getTime();
   return {
     id: u.id, username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes,
-    hasPassword: u.passwordHash !== null, groups: groups.map((g) => g.name),
+    hasPassword: u.passwordHash !== null, passwordTemporary: u.passwordTemporary, groups: groups.map((g) => g.name),
     devices: devices.map((d) => ({ id: d.id, kind: d.kind, name: d.name, confirmed: d.confirmed, flagged: d.flagged, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt })),
     roles, lockedUntil: throttle?.lockedUntil && throttle.lockedUntil > now ? throttle.lockedUntil : null, failures: throttle?.failures ?? 0,
     createdAt: u.createdAt, updatedAt: u.updatedAt,
@@ -71,12 +74,12 @@ export function registerUserCommands(program: Command): void {
       const rows = [];
       for (const u of users) {
         const devices = await ctx.store.devices.listForUser(u.id, { confirmedOnly: true });
-        rows.push({ username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes, hasPassword: u.passwordHash !== null, groups: groupsOf(u.id), mfaDevices: devices.length });
+        rows.push({ username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes, hasPassword: u.passwordHash !== null, passwordTemporary: u.passwordTemporary, groups: groupsOf(u.id), mfaDevices: devices.length });
       }
       if (o.json) { printJson(rows); return; }
       printTable(rows, [
         { header: 'USERNAME', value: (r) => r.username }, { header: 'EMAIL', value: (r) => r.email }, { header: 'NAME', value: (r) => r.displayName },
-        { header: 'STATUS', value: (r) => r.status }, { header: 'PASSWORD', value: (r) => (r.hasPassword ? 'set' : 'none') },
+        { header: 'STATUS', value: (r) => r.status }, { header: 'PASSWORD', value: passwordState },
         { header: 'MFA', value: (r) => r.mfaDevices }, { header: 'GROUPS', value: (r) => r.groups.join(',') || '-' },
       ], 'no users');
     }));
@@ -90,7 +93,7 @@ export function registerUserCommands(program: Command): void {
       if (o.json) { printJson(d); return; }
       printFields([
         ['username', d.username], ['id', d.id], ['email', d.email], ['display name', d.displayName], ['status', d.status],
-        ['password', d.hasPassword ? 'set' : 'none'], ['attributes', formatRecord(d.attributes)], ['groups', d.groups.join(', ') || '-'],
+        ['password', passwordState(d)], ['attributes', formatRecord(d.attributes)], ['groups', d.groups.join(', ') || '-'],
         ['locked until', d.lockedUntil ? formatTime(d.lockedUntil) : '-'], ['created', formatTime(d.createdAt)],
       ]);
       printLines(['', 'MFA devices:']);
@@ -108,11 +111,14 @@ export function registerUserCommands(program: Command): void {
   user.command('set-password')
     .description('set a password: read from stdin, or prompted for without echo (never an argument)')
     .argument('<username>')
-    .action(async (username: string) => withContext(async (ctx) => {
+    .option('--temporary', 'the person must choose a new password right after the second factor of their next sign-in')
+    .action(async (username: string, o: { temporary?: boolean }) => withContext(async (ctx) => {
       const u = await requireUser(ctx, username);
       const password = await readNewPassword();
-      await setPersonPassword(ctx, u, { password }, cli());
-      printLines([`password of ${u.username} set; their sessions were ended`]);
+      await setPersonPassword(ctx, u, { password, temporary: o.temporary === true }, cli());
+      printLines([o.temporary
+        ? `temporary password of ${u.username} set: they choose a new one right after their next sign-in; their sessions were ended`
+        : `password of ${u.username} set; their sessions were ended`]);
     }));
 
   for (const [name, status, doc] of [['disable', 'disabled', 'disable a person: no sign-in, no roles; ends their sessions (browser and command line)'], ['enable', 'active', 'enable a disabled person']] as const) {

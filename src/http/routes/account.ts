@@ -39,7 +39,9 @@ const timeZoneForm = z.object({ time_zone: textField(64) });
 /** A device's new name as typed (`renameDevice` decides what is a good name; this only bounds it). */
 const renameForm = z.object({ name: textField(1024, { allowControls: true }) });
 
-const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.', renamed: 'The device was renamed.', 'time-zone': 'Your time zone is saved.' };
+const notices: Record<string, string> = { added: 'Your new device is ready.', removed: 'The device was removed.', renamed: 'The device was renamed.', 'time-zone': 'Your time zone is saved.',
+  password: 'Your password was changed. You were signed out everywhere else.',
+};
 
 /**
  * The add-device form on /account with `factor` chosen, coming back to `returnTo` once the device is added: where a

@@ -14,6 +14,7 @@ import { recordAudit } from '../../audit/recordAudit.js';
 import { deviceFactors, factorFacts, factorName, type DeviceFactor } from '../../auth/factors.js';
 import { advanceFlow, requireState } from '../../auth/flow/storedFlow.js';
 import { bindChallenge, expectedChallengeFor } from '../../auth/flow/webauthnChallenge.js';
+import { recoveryCodesOf, showRecoveryCodes } from '../../auth/flow/recoveryCodesStep.js';
 import type { LoginFlow } from '../../auth/flow/types.js';
 import { beginTotpEnrollment, beginWebauthnEnrollment, confirmTotpEnrollment, finishWebauthnEnrollment, issueRecoveryCodes } from '../../auth/devices.js';
 import type { RegistrationResponseJSON } from '../../auth/webauthn.js';
@@ -28,7 +29,6 @@ import { recoveryCodesModel } from './recoveryCodes.js';
 type Body = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bodyOf = (req: FastifyRequest): Body => (req.body && typeof req.body === 'object' ? req.body as Body : {});
-const codesAad = (userId: string) => `recovery-codes:${userId}`;
 
 /** The device's name as typed (cleanDeviceName decides what is a good name; this only bounds it). */
 const deviceName = textField(1024, { allowControls: true }).optional();
@@ -70,9 +70,8 @@ async function afterEnrollment(ctx: AppContext, req: FastifyRequest, reply: Fast
     const codes = await issueRecoveryCodes(ctx, user.id, (tx, issued) => recordAudit(tx, {
       type: 'recovery.issued', outcome: 'success', userId: user.id, username: user.username, detail: { count: issued.length },
     }, { req }));
-    const next = await advanceFlow(ctx, flow, {
-      state: 'recovery-codes', factorsDone: [...new Set([...flow.factorsDone, device.kind])],
-      data: { completed, recoveryCodesSealed: ctx.secrets.seal(JSON.stringify(codes), codesAad(user.id)) }, clear: ['challenge', 'enrollDeviceId'],
+    const next = await showRecoveryCodes(ctx, flow, codes, {
+      factorsDone: [...new Set([...flow.factorsDone, device.kind])], data: { completed }, clear: ['challenge', 'enrollDeviceId'],
     });
     setFlowCookie(ctx, reply, next);
     return '/login/recovery-codes';
@@ -182,11 +181,10 @@ export async function registerEnrollRoutes(app: FastifyInstance, ctx: AppContext
   app.get('/login/recovery-codes', async (req, reply) => {
     const flow = await currentFlow(ctx, req);
     requireState(flow, 'recovery-codes');
-    const codes = JSON.parse(ctx.secrets.openText(flow.data.recoveryCodesSealed ?? '', codesAad(flow.userId ?? ''))) as string[];
     const user = await ctx.store.users.findById(flow.userId ?? '');
     return sendPage(reply, 'recovery-codes', {
       title: 'Save your recovery codes', ...(await enrollPageFields(ctx, req, flow)), continueAction: '/login/recovery-codes',
-      ...recoveryCodesModel(codes, { username: user?.username ?? '', site: ctx.config.auth.rpName, now: ctx.now().getTime() }),
+      ...recoveryCodesModel(recoveryCodesOf(ctx, flow), { username: user?.username ?? '', site: ctx.config.auth.rpName, now: ctx.now().getTime() }),
     });
   });
 

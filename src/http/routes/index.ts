@@ -7,6 +7,7 @@ import { registerEnrollRoutes } from './enroll.js';
 import { registerAccountRoutes } from './account.js';
 import { registerRecoveryCodeRoutes } from './recoveryCodes.js';
 import { registerSetupRoutes } from './setup.js';
+import { registerPasswordRoutes } from './password.js';
 import { registerPortalRoutes } from './portal.js';
 import { registerAwsConsoleRoutes } from './awsConsole.js';
 import { registerSamlMetadataRoutes } from './samlMetadata.js';
@@ -26,6 +27,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerAccountRoutes(app, ctx, metrics);
   await registerRecoveryCodeRoutes(app, ctx);
   await registerSetupRoutes(app, ctx, metrics);
+  await registerPasswordRoutes(app, ctx, metrics);
   await registerPortalRoutes(app, ctx);
   await registerAwsConsoleRoutes(app, ctx, keys, metrics);
   await registerSamlMetadataRoutes(app, ctx, keys);

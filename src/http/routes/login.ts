@@ -26,7 +26,7 @@ import type { LoginFlow } from '../../auth/flow/types.js';
 import { authenticationOptions, type AuthenticationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf, endSession } from '../session.js';
 import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
-import { applyRetryAfter, finishFlow, formError, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { applyRetryAfter, finishFlow, formError, isSessionFlow, pathForState, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import { objectField, readInput, textField } from '../readInput.js';
 import { wantsJson } from '../plugins/errorHandler.js';
 import { addDeviceHref } from './account.js';
@@ -43,16 +43,6 @@ const passwordForm = z.object({ username: textField(320), password: textField(81
 const codeForm = z.object({ code: textField(64) });
 /** The browser's WebAuthn answer (its inside is checked by src/auth/webauthn.ts). */
 const webauthnAnswer = z.object({ response: objectField });
-
-/** Where the browser goes after a step that left the flow in `flow.state`. */
-function pathForState(flow: LoginFlow): string {
-  switch (flow.state) {
-    case 'mfa': return '/login/mfa';
-    case 'enroll-mfa': return '/login/enroll';
-    case 'recovery-codes': return '/login/recovery-codes';
-    default: return '/login';
-  }
-}
 
 // ---- the MFA page ---------------------------------------------------------------------------------
 
@@ -89,7 +79,7 @@ async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow
   const factor = pickFactor(choices, requested, user.lastFactor);
   const { heading } = factorFacts[factor].label;
   const model = {
-    title: heading, heading: flow.data.purpose === 'step-up' ? 'Confirm it\'s you' : heading, csrf: flow.csrf, username: user.username, factor,
+    title: heading, heading: isSessionFlow(flow) ? 'Confirm it\'s you' : heading, csrf: flow.csrf, username: user.username, factor,
     totpNames: choices.totpNames, keyNames: choices.keyNames,
     alternatives: choices.available.filter((f) => f !== factor).map((f) => ({ href: `/login/mfa?factor=${f}`, label: factorFacts[f].label.use })),
   };
@@ -98,11 +88,13 @@ async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow
 
 // ---- steps ---------------------------------------------------------------------------------------------
 
-/** A step-up flow belongs to the session that started it, and allows only the factor it asked for (any, for a re-authentication). */
+/**
+ * A step-up or password-change flow belongs to the session that started it; a step-up allows only the factor it
+ * asked for (any, for a re-authentication).
+ */
 function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: SecondFactor): void {
-  if (flow.data.purpose !== 'step-up') return;
-  const asked = flow.data.stepUpFactor;
-  if (req.session?.idHash !== flow.data.sessionHash || (asked !== undefined && asked !== factor)) {
+  if (!isSessionFlow(flow)) return;
+  if (req.session?.idHash !== flow.data.sessionHash || (flow.data.purpose === 'step-up' && flow.data.stepUpFactor !== undefined && flow.data.stepUpFactor !== factor)) {
     throw new GatehouseError('flow_invalid', 'This confirmation does not belong to your session. Start again.');
   }
 }

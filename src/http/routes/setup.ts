@@ -14,7 +14,8 @@ import { factorName } from '../../auth/factors.js';
 import { advanceFlow, discardFlow, requireState, startFlow } from '../../auth/flow/storedFlow.js';
 import { runFactorStep } from '../../auth/flow/runFactorStep.js';
 import type { LoginFlow } from '../../auth/flow/types.js';
-import { checkPasswordPolicy, hashPassword } from '../../auth/password.js';
+import { hashPassword } from '../../auth/password.js';
+import { checkNewPassword } from '../../auth/setPassword.js';
 import { hashToken } from '../../auth/tokens.js';
 import { checkCsrf } from '../session.js';
 import { currentFlow, setFlowCookie } from '../guards.js';
@@ -66,7 +67,7 @@ async function setLinkPassword(ctx: AppContext, req: FastifyRequest, flow: Login
   const passwordHash = await hashPassword(password, ctx.config.auth.argon2);
   const set = await withTransaction(ctx, async (tx) => {
     if (!(await useLink(tx, flow))) return false;
-    await tx.store.users.update(user.id, { passwordHash }, tx.now().getTime());
+    await tx.store.users.update(user.id, { passwordHash, passwordTemporary: false }, tx.now().getTime());
     await recordAudit(tx, { type: 'setup.password', outcome: 'success', userId: user.id, username: user.username, factor: factorName.password }, { req });
     return true;
   });
@@ -74,11 +75,9 @@ async function setLinkPassword(ctx: AppContext, req: FastifyRequest, flow: Login
 }
 
 /** A new password as typed: the policy (length, blocklist, not the username or email) and typed twice the same. */
-function checkNewPassword(ctx: AppContext, user: User, body: PasswordForm): string {
-  const password = body.password;
-  checkPasswordPolicy(password, { minLength: ctx.config.auth.passwordMinLength, username: user.username, email: user.email });
-  if (password !== body.confirm) throw new GatehouseError('password_rejected', 'The two passwords are not the same.');
-  return password;
+function newPasswordOf(ctx: AppContext, user: User, body: PasswordForm): string {
+  checkNewPassword(ctx, user, body.password, { confirm: body.confirm ?? '', label: 'New password' });
+  return body.password;
 }
 
 export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext, _metrics: Metrics): Promise<void> {
@@ -103,7 +102,7 @@ export async function registerSetupRoutes(app: FastifyInstance, ctx: AppContext,
       const body = readInput(passwordForm, req.body);
       let next: LoginFlow;
       if (flow.state === 'set-password') {
-        await setLinkPassword(ctx, req, flow, user, checkNewPassword(ctx, user, body));
+        await setLinkPassword(ctx, req, flow, user, newPasswordOf(ctx, user, body));
         next = await advanceFlow(ctx, flow, { state: 'enroll-mfa', factorsDone: ['password'] });
       } else {
         next = (await runFactorStep(ctx, flow, factorName.password, { login: user.username, password: body.password }, stepMeta(req))).flow;

@@ -73,7 +73,7 @@ export class SessionsRepository {
       .selectAll('sessions')
       .select([
         'users.username', 'users.username_lower', 'users.email', 'users.email_lower', 'users.display_name', 'users.status', 'users.attributes',
-        'users.password_hash', 'users.last_factor', 'users.time_zone', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
+        'users.password_hash', 'users.last_factor', 'users.time_zone', 'users.password_temporary', 'users.recovery_codes_prompt', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
         'mfa_devices.name as device_name',
       ])
       .where('sessions.id_hash', '=', idHash)
@@ -81,7 +81,8 @@ export class SessionsRepository {
     if (!r) return undefined;
     const user = toUser({
       id: r.user_id, username: r.username, username_lower: r.username_lower, email: r.email, email_lower: r.email_lower, display_name: r.display_name,
-      status: r.status, attributes: r.attributes, password_hash: r.password_hash, last_factor: r.last_factor, time_zone: r.time_zone, created_at: r.user_created_at, updated_at: r.user_updated_at,
+      status: r.status, attributes: r.attributes, password_hash: r.password_hash, last_factor: r.last_factor, time_zone: r.time_zone,
+      password_temporary: r.password_temporary, recovery_codes_prompt: r.recovery_codes_prompt, created_at: r.user_created_at, updated_at: r.user_updated_at,
     });
     return { session: toSession(r), user, deviceName: r.device_name };
   }
@@ -106,8 +107,12 @@ export class SessionsRepository {
     await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   }
 
-  async deleteForUser(userId: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  /** Ends every session of a person, except the one whose id hash is `except` when given; returns how many ended. */
+  async deleteForUser(userId: string, opts: { except?: string } = {}): Promise<number> {
+    let q = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (opts.except !== undefined) q = q.where('id_hash', '!=', opts.except);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async createFlow(f: FlowRecord): Promise<void> {

@@ -16,6 +16,10 @@ export interface User {
   lastFactor: Factor | null;
   /** IANA time zone for the person's pages; null: the configured `ui.timeZone`. */
   timeZone: string | null;
+  /** Set by an admin or an import: the person must choose a new password right after the second factor. */
+  passwordTemporary: boolean;
+  /** Imported with a TOTP seed and no recovery codes: new codes are shown once, after the next sign-in. */
+  recoveryCodesPrompt: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -29,6 +33,7 @@ export interface NewUser {
   attributes?: Record<string, string>;
   passwordHash?: string | null;
   timeZone?: string | null;
+  passwordTemporary?: boolean;
 }
 
 /** A `users` row as a User. */
@@ -36,7 +41,8 @@ export function toUser(r: Selectable<UsersTable>): User {
   return {
     id: r.id, username: r.username, email: r.email, displayName: r.display_name, status: r.status,
     attributes: parseJsonColumn({ column: 'users.attributes', row: r.id }, stringRecord, r.attributes, {}), passwordHash: r.password_hash,
-    lastFactor: lastFactorColumn.parse(r.last_factor), timeZone: r.time_zone ?? null, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+    lastFactor: lastFactorColumn.parse(r.last_factor), timeZone: r.time_zone ?? null, passwordTemporary: Number(r.password_temporary) === 1,
+    recoveryCodesPrompt: Number(r.recovery_codes_prompt) === 1, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   };
 }
 
@@ -49,7 +55,7 @@ export class UsersRepository {
       id: u.id, username: u.username, username_lower: u.username.toLowerCase(), email: u.email ?? null,
       email_lower: u.email ? u.email.toLowerCase() : null, display_name: u.displayName ?? null,
       status: u.status ?? 'active', attributes: JSON.stringify(u.attributes ?? {}), password_hash: u.passwordHash ?? null,
-      last_factor: null, time_zone: u.timeZone ?? null, created_at: now, updated_at: now,
+      last_factor: null, time_zone: u.timeZone ?? null, password_temporary: u.passwordTemporary ? 1 : 0, recovery_codes_prompt: 0, created_at: now, updated_at: now,
     } as const;
     await this.db.insertInto('users').values(row).execute();
     return toUser(row);
@@ -84,7 +90,7 @@ export class UsersRepository {
     return Number(r.n);
   }
 
-  async update(id: string, patch: Partial<Pick<User, 'email' | 'displayName' | 'status' | 'attributes' | 'passwordHash' | 'lastFactor' | 'timeZone'>>, now: number): Promise<void> {
+  async update(id: string, patch: Partial<Pick<User, 'email' | 'displayName' | 'status' | 'attributes' | 'passwordHash' | 'lastFactor' | 'timeZone' | 'passwordTemporary' | 'recoveryCodesPrompt'>>, now: number): Promise<void> {
     const set: Partial<Selectable<UsersTable>> = { updated_at: now };
     if (patch.email !== undefined) { set.email = patch.email; set.email_lower = patch.email ? patch.email.toLowerCase() : null; }
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
@@ -93,7 +99,18 @@ export class UsersRepository {
     if (patch.passwordHash !== undefined) set.password_hash = patch.passwordHash;
     if (patch.lastFactor !== undefined) set.last_factor = patch.lastFactor;
     if (patch.timeZone !== undefined) set.time_zone = patch.timeZone;
+    if (patch.passwordTemporary !== undefined) set.password_temporary = patch.passwordTemporary ? 1 : 0;
+    if (patch.recoveryCodesPrompt !== undefined) set.recovery_codes_prompt = patch.recoveryCodesPrompt ? 1 : 0;
     await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+  }
+
+  /**
+   * Clears the person's recovery-codes prompt if it is set, in one statement: true for exactly one caller
+   * (the one that then shows the codes), false when it was not set or another request took it first.
+   */
+  async takeRecoveryCodesPrompt(id: string): Promise<boolean> {
+    const r = await this.db.updateTable('users').set({ recovery_codes_prompt: 0 }).where('id', '=', id).where('recovery_codes_prompt', '=', 1).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async delete(id: string): Promise<void> {

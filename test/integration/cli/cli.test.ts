@@ -71,7 +71,7 @@ describe('gatehouse CLI', () => {
     assert.equal(users.length, 1);
     assert.deepEqual(users[0], {
       username: 'alice', email: 'alice@example.com', displayName: 'Alice Example', status: 'active', attributes: { CostCenter: 'CC-1234' },
-      hasPassword: true, groups: ['platform-admins'], mfaDevices: 1,
+      hasPassword: true, passwordTemporary: false, groups: ['platform-admins'], mfaDevices: 1,
     });
     const show = await json<{ roles: { account: string; role: string; require: string | null }[]; devices: { name: string }[] }>(['user', 'show', 'ALICE']);
     assert.deepEqual(show.roles.map((r) => `${r.account}/${r.role}:${r.require ?? '-'}`), ['prod/Admin:webauthn', 'prod/ReadOnly:-']);
@@ -126,7 +126,7 @@ describe('gatehouse CLI', () => {
     assert.equal((await json<{ status: string }[]>(['user', 'list']))[0]?.status, 'active');
   });
 
-  it('user set-password reads stdin; disable / enable / unlock; unknown user is one clear line', async () => {
+  it('user set-password reads stdin (--temporary: replaced at the next sign-in); disable / enable / unlock; unknown user is one clear line', async () => {
     await ok(['user', 'add', 'bob', '--email', 'bob@example.com', '--group', 'platform-admins']);
     assert.equal((await json<{ hasPassword: boolean }>(['user', 'show', 'bob'])).hasPassword, false);
     const weak = await gatehouse(['user', 'set-password', 'bob'], 'short\n');
@@ -134,6 +134,11 @@ describe('gatehouse CLI', () => {
     assert.match(weak.stderr, /^gatehouse: Password is too short/);
     await ok(['user', 'set-password', 'bob'], 'a long enough passphrase\n');
     assert.equal((await json<{ hasPassword: boolean }>(['user', 'show', 'bob'])).hasPassword, true);
+    assert.equal((await json<{ passwordTemporary: boolean }>(['user', 'show', 'bob'])).passwordTemporary, false);
+    assert.match(await ok(['user', 'set-password', '--temporary', 'bob'], 'handed over by phone 42\n'), /^temporary password of bob set: they choose a new one right after their next sign-in/);
+    assert.equal((await json<{ passwordTemporary: boolean }>(['user', 'show', 'bob'])).passwordTemporary, true);
+    assert.match(await ok(['user', 'list']), /^bob\s.*\stemporary\s/m);
+    assert.match(await ok(['export']), /- username: bob\n(?: {4}.*\n)*? {4}password_temporary: true\n/);
     await ok(['user', 'disable', 'bob']);
     assert.equal((await json<{ status: string }>(['user', 'show', 'bob'])).status, 'disabled');
     await ok(['user', 'enable', 'bob']);

@@ -41,7 +41,7 @@ for (const db of bothDatabases) {
           assert.ok(isGatehouseError(e, 'directory_invalid'));
           assert.equal(e.message, [
             'people.yaml:5: user "bob": password refused: Password is too short: use at least 12 characters.',
-            'people.yaml:7: user "cy": password refused: This password is too common and easy to guess: choose another one.',
+            'people.yaml:7: user "cy": password refused: Password is too common and easy to guess: choose another one.',
             'people.yaml:10: user "dee": password refused: Password must not be the same as your email.',
           ].join('\n'));
           return true;

@@ -78,6 +78,9 @@ describe('two nodes on one PostgreSQL', () => {
     assert.equal(pw.location, '/login/mfa');
     const done = await totpOn(browser, b, totpCode(TEST_TOTP_SECRET, clock.now()));
     assert.equal(done.status, 303, `TOTP on B: ${alertText(done.text) ?? done.status}`);
+    assert.equal(done.location, '/login/recovery-codes', 'alice was imported with a TOTP seed and no codes: new ones are shown once');
+    const codes = await browser.get(a, '/login/recovery-codes');
+    assert.equal((await browser.post(b, '/login/recovery-codes', { _csrf: csrfFrom(codes.text) })).status, 303, 'the codes shown on A are confirmed on B');
     assert.ok(browser.cookie('gatehouse_session'), 'B started the session');
 
     const form = await ssoOn(browser, a);

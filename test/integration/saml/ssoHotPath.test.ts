@@ -45,7 +45,10 @@ for (const kind of bothDatabases) {
       const login = await browser.get(node, '/login');
       await browser.post(node, '/login/password', { _csrf: csrfFrom(login.text), username: 'alice', password: TEST_PASSWORD });
       const mfa = await browser.get(node, '/login/mfa?factor=totp');
-      assert.equal((await browser.post(node, '/login/totp', { _csrf: csrfFrom(mfa.text), code: totpCode(TEST_TOTP_SECRET, clock.now()) })).status, 303);
+      const done = await browser.post(node, '/login/totp', { _csrf: csrfFrom(mfa.text), code: totpCode(TEST_TOTP_SECRET, clock.now()) });
+      assert.equal(done.location, '/login/recovery-codes', 'alice was imported with a TOTP seed and no codes: new ones are shown once');
+      const codes = await browser.get(node, '/login/recovery-codes');
+      assert.equal((await browser.post(node, '/login/recovery-codes', { _csrf: csrfFrom(codes.text) })).status, 303);
       csrf = csrfFrom((await browser.get(node, '/account')).text);
     });
     after(async () => {

@@ -392,7 +392,7 @@ for (const kind of bothDatabases) {
       const fresh = await openStore(tdb.url, { migrate: false });
       try {
         const applied = await fresh.migrate();
-        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '008_time_zone']);
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '007_people', '008_time_zone']);
         assert.deepEqual(await fresh.migrate(), []);
         await fresh.ping();
       } finally {

@@ -13,7 +13,7 @@ const empty: DirectorySnapshot = { settings: { sessionTags: [], transitiveTags: 
 /** The database after importing the example (as applyImport would leave it). */
 const imported: DirectorySnapshot = {
   settings: { sessionTags: ['CostCenter', 'Team'], transitiveTags: ['CostCenter'] },
-  users: [{ id: 'u1', username: 'alice', email: 'alice@example.com', displayName: 'Alice Example', status: 'active', attributes: { CostCenter: 'CC-1234' }, passwordHash: HASH, lastFactor: null, timeZone: null, createdAt: 1, updatedAt: 1 }],
+  users: [{ id: 'u1', username: 'alice', email: 'alice@example.com', displayName: 'Alice Example', status: 'active', attributes: { CostCenter: 'CC-1234' }, passwordHash: HASH, lastFactor: null, timeZone: null, passwordTemporary: false, recoveryCodesPrompt: false, createdAt: 1, updatedAt: 1 }],
   groups: [{ id: 'g1', name: 'platform-admins', description: null, tags: { Team: 'platform' }, createdAt: 1 }],
   memberships: [{ userId: 'u1', groupId: 'g1' }],
   accounts: [{ id: '111122223333', alias: 'prod', partition: 'aws', providerName: 'Gatehouse', region: null }],
@@ -38,7 +38,7 @@ describe('planImport', () => {
       '+ member alice in platform-admins', '+ role prod/Admin for platform-admins', '+ role prod/ReadOnly for platform-admins', '+ totp phone for alice',
     ]);
     const user = plan.changes.find((c) => c.kind === 'user');
-    assert.deepEqual(user?.kind === 'user' ? user.password : undefined, { plain: 'correct horse battery staple' });
+    assert.deepEqual(user?.kind === 'user' ? user.password : undefined, { plain: 'correct horse battery staple', temporary: false });
     assert.deepEqual(summarizePlan(plan).byKind.role, { '+': 2 });
   });
 
@@ -75,9 +75,38 @@ describe('planImport', () => {
     const plan = await planImport(withHash, imported, opts());
     const c = plan.changes[0];
     assert.equal(c?.text, '~ user alice password');
-    assert.deepEqual(c?.kind === 'user' ? c.password : undefined, { hash: '$argon2id$v=19$m=8192,t=1,p=1$YWFhYWFhYWE$YmJiYg' });
+    assert.deepEqual(c?.kind === 'user' ? c.password : undefined, { hash: '$argon2id$v=19$m=8192,t=1,p=1$YWFhYWFhYWE$YmJiYg', temporary: false });
     const noPassword = parseDirectoryFile('users:\n  - {username: alice, email: alice@example.com, display_name: Alice Example, attributes: {CostCenter: CC-1234}}\n', 'n.yaml');
     assert.deepEqual(await texts(noPassword), []);
+  });
+
+  it('password_temporary: set for a new person or one still on a temporary password, never over a password of their own', async () => {
+    const file = (extra: string) => parseDirectoryFile(`users:\n  - {username: alice, email: alice@example.com, display_name: Alice Example, attributes: {CostCenter: CC-1234}, ${extra}}\n`, 't.yaml');
+    const passwordOf = async (f: ReturnType<typeof file>, snap: DirectorySnapshot) => {
+      const c = (await planImport(f, snap, opts())).changes.find((x) => x.kind === 'user');
+      return c?.kind === 'user' ? { text: c.text, password: c.password } : undefined;
+    };
+    const temp = file('password: "first sign in only 42", password_temporary: true');
+    assert.deepEqual(await passwordOf(temp, empty), { text: '+ user alice', password: { plain: 'first sign in only 42', temporary: true } });
+    const own = imported;
+    assert.equal(await passwordOf(temp, own), undefined, 'alice chose her own password: the file leaves it alone');
+    const stillTemporary: DirectorySnapshot = { ...imported, users: [{ ...imported.users[0]!, passwordTemporary: true }] };
+    assert.deepEqual(await passwordOf(temp, stillTemporary), { text: '~ user alice password', password: { plain: 'first sign in only 42', temporary: true } },
+      'a new temporary password replaces a temporary one');
+    const sameTemporary = file('password: "correct horse battery staple", password_temporary: true');
+    assert.equal(await passwordOf(sameTemporary, stillTemporary), undefined, 'the same temporary password again: no change');
+    const madePermanent = file('password: "correct horse battery staple"');
+    assert.deepEqual(await passwordOf(madePermanent, stillTemporary), { text: '~ user alice password_temporary', password: { hash: HASH, temporary: false } },
+      'the flag alone changes: the stored hash is kept');
+    assert.deepEqual(await passwordOf(file(`password_hash: "${HASH}", password_temporary: false`), stillTemporary), { text: '~ user alice password_temporary', password: { hash: HASH, temporary: false } });
+    assert.throws(() => parseDirectoryFile('users:\n  - {username: alice, password_temporary: true}\n', 'x.yaml'), /x\.yaml:2: .*password_temporary needs the password it is about/);
+  });
+
+  it('the export of a temporary password plans no change against it', async () => {
+    const snap: DirectorySnapshot = { ...imported, users: [{ ...imported.users[0]!, passwordTemporary: true }] };
+    const exported = parseDirectoryFile(renderDirectoryYaml(snapshotToDirectory(snap)), 'export.yaml');
+    assert.equal(exported.data.users[0]!.password_temporary, true);
+    assert.deepEqual(await texts(exported, snap), []);
   });
 
   it('import keeps what the file does not name; apply removes it and disables absent users', async () => {

@@ -73,6 +73,7 @@ const patchBody = z.strictObject({
 const passwordBody = z.strictObject({
   password: textField(1024, { allowControls: true }).optional().describe('The new password (the policy of auth.passwordMinLength applies).'),
   generate: z.literal(true, { error: 'must be true' }).optional().describe('true: Gatehouse makes a password and answers it, once.'),
+  temporary: z.boolean({ error: 'must be true or false' }).optional().describe('true: the person must choose their own password right after the second factor of their next sign-in.'),
 }).refine((b) => (b.password === undefined) !== (b.generate === undefined), { path: ['password'], error: 'give either password or generate: true' });
 
 export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -129,7 +130,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     response: z.object({ username: z.string(), password: z.string().optional().describe('The generated password: shown this once, stored only as a hash.') }),
   }, async ({ params, body, actor }) => {
     const u = await findPerson(ctx, params.username);
-    const r = await setPersonPassword(ctx, u, body.generate ? { generate: true } : { password: body.password ?? '' }, actor);
+    const r = await setPersonPassword(ctx, u, { ...(body.generate ? { generate: true as const } : { password: body.password ?? '' }), temporary: body.temporary }, actor);
     return { username: u.username, ...(r.generated ? { password: r.generated } : {}) };
   });
 

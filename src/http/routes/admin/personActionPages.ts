@@ -27,7 +27,7 @@ import { userParams } from './peopleApi.js';
 const personParams = z.object(userParams.shape);
 const deviceParams = userParams.extend({ deviceId: textField(64) });
 const detailsForm = z.object({ email: textField(320).optional(), displayName: textField(256).optional() });
-const passwordForm = z.object({ mode: choiceField(['generate', 'type']), password: textField(1024, { allowControls: true }).optional() });
+const passwordForm = z.object({ mode: choiceField(['generate', 'type']), password: textField(1024, { allowControls: true }).optional(), temporary: choiceField(['1']).optional() });
 const groupForm = z.object({ group: textField(128) });
 const renameForm = z.object({ name: textField(64) });
 
@@ -127,7 +127,7 @@ export async function registerPersonActionPages(app: FastifyInstance, ctx: AppCo
     if (!a) return reply;
     try {
       const f = readInput(passwordForm, req.body);
-      const r = await setPersonPassword(ctx, a.user, f.mode === 'generate' ? { generate: true } : { password: f.password ?? '' }, a.actor);
+      const r = await setPersonPassword(ctx, a.user, { ...(f.mode === 'generate' ? { generate: true as const } : { password: f.password ?? '' }), temporary: f.temporary === '1' }, a.actor);
       if (!r.generated) return done(reply, a.user, 'password');
       return sendSecret(ctx, reply, a.actor, a.user, {
         heading: `New password for ${a.user.username}`, label: 'Password', value: r.generated,
