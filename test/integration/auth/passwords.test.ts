@@ -145,7 +145,8 @@ for (const db of bothDatabases) {
       await a.post('/account/password').type('form').send({ _csrf: session, current_password: NEW_PASSWORD, password: TEST_PASSWORD, confirm: TEST_PASSWORD }).expect(303);
       const recovery = await a.get('/login/mfa?factor=recovery').expect(200);
       const byCode = await a.post('/login/recovery').type('form').send({ _csrf: csrfFrom(recovery.text), code: kim.recoveryCodes![0]! });
-      assert.equal(byCode.headers.location, '/account?done=password');
+      // A recovery code confirms it; the person is then told how many codes remain, and goes on to the account page.
+      assert.equal(byCode.headers.location, '/account/recovery-used?return_to=%2Faccount%3Fdone%3Dpassword');
       const withCode = (await t.ctx.store.audit.list({ type: 'user.password_changed', limit: 1 }))[0];
       assert.deepEqual([withCode?.username, withCode?.factor], ['kim', 'recovery']);
       const stored = (await user('kim')).passwordHash!;
@@ -256,7 +257,7 @@ for (const db of bothDatabases) {
       await submitPassword(b, { username: 'ivan', password: TEST_PASSWORD });
       const byCode = await b.get('/login/mfa?factor=recovery').expect(200);
       const withCode = await b.post('/login/recovery').type('form').send({ _csrf: csrfFrom(byCode.text), code: codes[3]! });
-      assert.equal(withCode.headers.location, '/', 'a code shown then signs in');
+      assert.equal(withCode.headers.location, '/account/recovery-used?return_to=%2F', 'a code shown then signs in (and the remaining count is shown)');
       assert.equal((await signIn('rita')).location, '/');
     });
   });
