@@ -33,6 +33,8 @@ const keyId = z.string();
 const cliVia = z.enum(['terminal', 'browser', 'device']);
 const clientName = z.string();
 const ref = z.string();
+/** The IdP's entity ID and base URL, as recorded at its first start. */
+const idpIdentity = z.object({ entityId: z.string(), baseUrl: z.string() });
 
 export const auditEvents = {
   'login.password': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose, ...stepFailure }) },
@@ -98,6 +100,8 @@ export const auditEvents = {
   'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
   'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable() }) },
   'keys.retired': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId }) },
+  'identity.recorded': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), baseUrl: z.string(), by: by.optional() }) },
+  'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
 } as const satisfies Record<string, AuditEventSpec>;
 
 /** An audit event type, e.g. `login.mfa`. */
