@@ -26,6 +26,8 @@ export interface AuditEventSpec {
 const by = z.string();
 const none = z.object({});
 const purpose = z.string();
+/** The IdP's entity ID and base URL, as recorded at its first start. */
+const idpIdentity = z.object({ entityId: z.string(), baseUrl: z.string() });
 /** Failures of a sign-in step: back-off and lock details, when that was the reason. */
 const stepFailure = { retryAfterSeconds: z.number().optional(), lockedKey: z.enum(['user', 'ip']).optional() };
 const keyId = z.string();
@@ -33,8 +35,6 @@ const keyId = z.string();
 const cliVia = z.enum(['terminal', 'browser', 'device']);
 const clientName = z.string();
 const ref = z.string();
-/** The IdP's entity ID and base URL, as recorded at its first start. */
-const idpIdentity = z.object({ entityId: z.string(), baseUrl: z.string() });
 
 export const auditEvents = {
   'login.password': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose, ...stepFailure }) },
@@ -64,6 +64,8 @@ export const auditEvents = {
   'sp.registered': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
   'sp.updated': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
   'sp.removed': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), by }) },
+  'identity.recorded': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), baseUrl: z.string(), by: by.optional() }) },
+  'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
   'directory.import': {
     outcomes: ['success'], person: false, device: false,
     detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional() }),
@@ -100,8 +102,6 @@ export const auditEvents = {
   'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
   'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable() }) },
   'keys.retired': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId }) },
-  'identity.recorded': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), baseUrl: z.string(), by: by.optional() }) },
-  'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
 } as const satisfies Record<string, AuditEventSpec>;
 
 /** An audit event type, e.g. `login.mfa`. */

@@ -119,7 +119,7 @@ describe('start-up errors are one line that says what to do', () => {
       GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: '0', GATEHOUSE_LOG_LEVEL: 'info',
     });
     cleanups.push(() => { s.child.kill('SIGKILL'); });
-    await s.waitFor(() => s.output().includes('Gatehouse is listening at'), 'the cluster to listen', 60_000);
+    await s.waitFor(() => s.output().includes('Gatehouse is listening at'), 'the cluster to listen', 120_000);
     const first = [1, 2].map((n) => listeningWorkerPids(s.logs(), n)[0]!);
     // Both workers die at once: the primary lets the port go, and another program takes it before the replacements bind.
     for (const pid of first) process.kill(pid, 'SIGKILL');
@@ -255,7 +255,7 @@ for (const kind of bothDatabases) {
     async function serveOnce(baseUrl: string, args: string[] = []): Promise<string> {
       const s = startServe(args, env(baseUrl));
       cleanups.push(() => { s.child.kill('SIGKILL'); });
-      await s.waitFor(() => /First run:[^\n]*\n\s+\S+\/setup\?token=\S+\n/.test(s.output()), 'the listening line and the first-run link', 60_000);
+      await s.waitFor(() => /First run:[^\n]*\n\s+\S+\/setup\?token=\S+\n/.test(s.output()), 'the listening line and the first-run link', 120_000);
       assert.equal(await s.stop(), 0, s.output());
       return s.output();
     }
