@@ -12,6 +12,11 @@ import type { RequiredFactor } from './auth/factors.js';
 export const errorCodes = {
   // configuration and start-up
   config_invalid: 500,
+  listen_failed: 500,
+  database_login_refused: 500,
+  database_not_found: 500,
+  file_not_writable: 500,
+  identity_changed: 500,
   // input
   bad_request: 400,
   validation_failed: 400,

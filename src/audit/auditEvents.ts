@@ -26,6 +26,8 @@ export interface AuditEventSpec {
 const by = z.string();
 const none = z.object({});
 const purpose = z.string();
+/** The IdP's entity ID and base URL, as recorded at its first start. */
+const idpIdentity = z.object({ entityId: z.string(), baseUrl: z.string() });
 /** Failures of a sign-in step: back-off and lock details, when that was the reason. */
 const stepFailure = { retryAfterSeconds: z.number().optional(), lockedKey: z.enum(['user', 'ip']).optional() };
 const keyId = z.string();
@@ -69,6 +71,8 @@ export const auditEvents = {
   'sp.registered': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
   'sp.updated': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
   'sp.removed': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), by }) },
+  'identity.recorded': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), baseUrl: z.string(), by: by.optional() }) },
+  'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
   'directory.import': {
     outcomes: ['success'], person: false, device: false,
     detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional() }),

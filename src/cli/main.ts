@@ -1,11 +1,11 @@
 /**
  * The `gatehouse` command (bin/gatehouse.js calls `main`). One file per noun under commands/.
- * Errors: exit code 1 and one line per problem on stderr, `gatehouse: <message>`; a stack trace only with
- * GATEHOUSE_DEBUG=1.
+ * Errors: exit code 1 and one line per problem on stderr, `gatehouse: <message>`, or one JSON line with `--json`
+ * (reportError.ts); a stack trace only with GATEHOUSE_DEBUG=1.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { isGatehouseError } from '../errors.js';
+import { Command } from 'commander';
+import { reportError, wantsJson } from './reportError.js';
 
 /** Adds a module's commands to the program. */
 export type RegisterCommands = (program: Command) => void;
@@ -22,6 +22,7 @@ export const commandModules: readonly { names: readonly string[]; load: () => Pr
   { names: ['user'], load: async () => (await import('./commands/users.js')).registerUserCommands },
   { names: ['group'], load: async () => (await import('./commands/groups.js')).registerGroupCommands },
   { names: ['account', 'role'], load: async () => (await import('./commands/accounts.js')).registerAccountCommands },
+  { names: ['identity'], load: async () => (await import('./commands/identity.js')).registerIdentityCommands },
   { names: ['keys'], load: async () => (await import('./commands/keys.js')).registerKeyCommands },
   { names: ['aws'], load: async () => (await import('./commands/aws.js')).registerAwsCommands },
   { names: ['sp'], load: async () => (await import('./commands/serviceProviders.js')).registerServiceProviderCommands },
@@ -54,40 +55,27 @@ function version(): string {
  * the command it names is loaded (every module when it names none or an unknown one).
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const json = argv !== undefined && wantsJson(argv);
   const program = new Command('gatehouse')
     .description('Gatehouse: a SAML 2.0 identity provider for AWS, with MFA enforced at the IdP')
     .version(version())
-    .showHelpAfterError('(run gatehouse --help for usage)')
+    .showHelpAfterError(json ? false : '(run gatehouse --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (msg, write) => write(`gatehouse: ${msg.replace(/^error: /, '')}`) });
+    // With --json, main() writes commander's errors as JSON too.
+    .configureOutput({ outputError: (msg, write) => { if (!json) write(`gatehouse: ${msg.replace(/^error: /, '')}`); } });
   const name = argv ? requestedCommand(argv.slice(2)) : undefined;
   const only = commandModules.find((m) => name !== undefined && m.names.includes(name));
   for (const m of only ? [only] : commandModules) (await m.load())(program);
+  addJsonOption(program);
   return program;
 }
 
-const hints: Record<string, string> = {
-  ECONNREFUSED: 'is the database running? check GATEHOUSE_DATABASE_URL',
-  ENOTFOUND: 'check the host name in GATEHOUSE_DATABASE_URL',
-  '28P01': 'PostgreSQL refused the password in GATEHOUSE_DATABASE_URL',
-  '3D000': 'the database in GATEHOUSE_DATABASE_URL does not exist',
-  SQLITE_CANTOPEN: 'cannot open the SQLite file: check GATEHOUSE_DATABASE_URL and the folder permissions',
-};
-
-/** Writes an error as `gatehouse: …` lines and returns the exit code. */
-function reportError(e: unknown, stderr: (line: string) => void = (l) => { process.stderr.write(l + '\n'); }): number {
-  if (e instanceof CommanderError) return e.exitCode; // commander has written its message already
-  if (isGatehouseError(e)) {
-    for (const line of e.message.split('\n')) stderr(`gatehouse: ${line}`);
-  } else {
-    const err = e instanceof Error ? e : new Error(String(e));
-    const code = (err as NodeJS.ErrnoException).code;
-    const hint = code !== undefined ? hints[code] : undefined;
-    stderr(`gatehouse: ${err.message || err.name}${hint ? ` (${hint})` : ''}`);
-    if (!hint && process.env.GATEHOUSE_DEBUG !== '1') stderr('gatehouse: this is unexpected; run again with GATEHOUSE_DEBUG=1 for details and report it if it persists');
+/** Every command takes `--json`: those that print something print JSON with it, and every one's errors become JSON. */
+function addJsonOption(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    if (sub.commands.length > 0) addJsonOption(sub);
+    else if (!sub.options.some((o) => o.long === '--json')) sub.option('--json', 'errors as one JSON line on stderr');
   }
-  if (process.env.GATEHOUSE_DEBUG === '1' && e instanceof Error && e.stack) stderr(e.stack);
-  return 1;
 }
 
 /** Runs the CLI with `argv` (process.argv form: node, script, args…). Sets process.exitCode; never calls process.exit. */
@@ -95,6 +83,6 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await (await buildProgram(argv)).parseAsync(argv, { from: 'node' });
   } catch (e) {
-    process.exitCode = reportError(e);
+    process.exitCode = reportError(e, { json: wantsJson(argv) });
   }
 }

@@ -104,7 +104,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new GatehouseError('config_invalid', 'invalid configuration:\n  ' + parsed.error.issues.map(formatIssue).join('\n  '));
+    // One line per problem, each complete (the CLI prints each as its own `gatehouse: …` line).
+    throw new GatehouseError('config_invalid', parsed.error.issues.map((i) => `invalid configuration: ${formatIssue(i)}`).join('\n'));
   }
   const c = parsed.data;
   const devWarnings: string[] = [];

@@ -10,11 +10,31 @@ import { isTimeZone, timeZoneRule } from '../time/timeZone.js';
  */
 const duration = (def: number, desc: string) => z.number().int().positive().default(def).describe(desc);
 
+/**
+ * What is wrong with a base URL, or undefined: it must be an absolute http(s) URL (`localhost:8080` parses as a URL
+ * whose scheme is `localhost:`), without a user name, password, query or fragment.
+ */
+export function baseUrlProblem(v: string): string | undefined {
+  const fix = 'write it in full, e.g. https://idp.example.com (http://localhost:8080 for development)';
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return `"${v}" has no scheme; ${fix}`;
+  if (!url) return `"${v}" is not a valid URL; ${fix}`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `"${v}" must start with https:// (or http:// for development)`;
+  if (url.username || url.password) return `"${v}" must not hold a user name or password`;
+  if (url.search || url.hash) return `"${v}" must not have a query or fragment`;
+  return undefined;
+}
+
 export const configSchema = z.strictObject({
   server: z.strictObject({
     host: z.string().default('127.0.0.1').describe('Address to listen on.'),
     port: z.number().int().min(0).max(65535).default(8080).describe('TCP port to listen on.'),
-    baseUrl: z.string().url().optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>, with loopback and wildcard hosts written as localhost (WebAuthn refuses IP addresses). Must be https in production.'),
+    baseUrl: z.string().superRefine((v, ctx) => { const p = baseUrlProblem(v); if (p) ctx.addIssue({ code: 'custom', message: p }); }).meta({ format: 'uri' }).optional().describe('Public base URL (scheme, host, port) of this IdP as browsers and SPs reach it. Defaults to http://<host>:<port>, with loopback and wildcard hosts written as localhost (WebAuthn refuses IP addresses). Must be https in production. Recorded with the entity ID at the first start: a later start with another value stops until it is set back or changed on purpose (gatehouse identity set).'),
     trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers from a reverse proxy (set when behind a load balancer).'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto').describe('Worker processes serving the port (node:cluster): a number, or auto for one per CPU the process may run on (os.availableParallelism; in a container with a CPU quota, set the number). 1 runs in one process, without a primary. A worker that dies is replaced; SIGTERM drains them all.'),
@@ -34,7 +54,7 @@ export const configSchema = z.strictObject({
     keyFile: z.string().optional().describe('Path of the development key file. Defaults to <sqlite dir>/secret.key.'),
   }).prefault({}).describe('Secrets at rest'),
   saml: z.strictObject({
-    entityId: z.string().optional().describe('IdP entityID. Defaults to <baseUrl>/saml/metadata.'),
+    entityId: z.string().optional().describe('IdP entityID. Defaults to <baseUrl>/saml/metadata. Recorded at the first start, like server.baseUrl.'),
     assertionLifetimeSeconds: z.number().int().min(60).max(300).default(300).describe('Lifetime of an assertion (Conditions NotOnOrAfter). AWS refuses assertions older than 5 minutes.'),
     clockSkewSeconds: z.number().int().min(0).max(600).default(180).describe('Accepted clock skew for inbound AuthnRequest IssueInstant.'),
     maxRequestBytes: z.number().int().min(1024).max(262144).default(16384).describe('Largest AuthnRequest accepted, in bytes after inflating (HTTP-Redirect) or base64-decoding (HTTP-POST). Real requests are under 10 KB, signed ones included; a larger one is refused with 413 before it is parsed, and inflating stops at this size.'),

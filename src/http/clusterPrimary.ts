@@ -2,13 +2,14 @@ import cluster, { type Worker } from 'node:cluster';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/loadConfig.js';
-import { GatehouseError } from '../errors.js';
+import { GatehouseError, isGatehouseError } from '../errors.js';
 import { createPrimaryMetrics, gatherClusterMetrics } from './clusterMetrics.js';
 import { createLogger } from './logging.js';
 import { boundAddress, startManagementServer } from './managementServer.js';
-import { prepareNode, startPurge } from './prepareNode.js';
+import { finishStart, prepareNode, startPurge, type ServeOptions } from './prepareNode.js';
 import { RestartBackoff } from './restartBackoff.js';
 import { databaseAnswers } from './routes/health.js';
+import { startFailureOf } from './workerStartFailure.js';
 
 /** One worker place: its number (the `worker` label, kept across restarts) and the process in it now. */
 interface Slot {
@@ -27,16 +28,19 @@ const workerEntry = fileURLToPath(new URL(`./workerMain${extname(fileURLToPath(i
 const drainTimeoutMs = 15_000;
 
 /**
- * The cluster primary of `gatehouse serve --workers N`: prepares the node once (migrations, signing key,
- * first-run link), serves the management listener (metrics of every worker added up, readiness), starts N
- * workers on the public port and replaces any that dies, with a back-off when one keeps dying (RestartBackoff).
- * A worker that dies before the first N all listened stops the start (the same fault would kill every
- * replacement). SIGTERM or SIGINT drains: each worker closes its server gracefully, then the primary exits 0
- * (1 when a worker had to be killed or failed to close).
+ * The cluster primary of `gatehouse serve --workers N`: prepares the node once (migrations, identity, signing key),
+ * serves the management listener (metrics of every worker added up, readiness), starts N workers on the public
+ * port, records the identity and prints the first-run link once they all listen (finishStart), and replaces any
+ * worker that dies, with a back-off when one keeps dying (RestartBackoff). A worker that dies before the first N
+ * all listened stops the start (the same fault would kill every replacement): the promise rejects with why, the
+ * worker's own error when it told us (workerStartFailure.ts), once however many workers failed. A replacement
+ * that cannot start for a known reason (a port in use) stops the node too: `opts.onFatal` gets the error and the
+ * workers drain, exit code 1. SIGTERM or SIGINT drains: each worker closes its server gracefully, then the primary
+ * exits 0 (1 when a worker had to be killed or failed to close).
  */
-export async function runClusterPrimary(config: Config, count: number): Promise<void> {
+export async function runClusterPrimary(config: Config, count: number, opts: ServeOptions = {}): Promise<void> {
   const log = createLogger(config.server.logLevel).child({ role: 'primary' });
-  const ctx = await prepareNode(config, log);
+  const ctx = await prepareNode(config, log, opts);
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, backoff: new RestartBackoff() }));
   const listening = (): Slot[] => slots.filter((s) => s.worker && s.listeningSince !== undefined);
 
@@ -89,6 +93,23 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
       if (phase === 'starting' && listening().length === count) startup.resolve();
     });
     w.once('exit', (code, signal) => { onExit(slot, w, code, signal); });
+    w.on('message', (m: unknown) => {
+      const failure = startFailureOf(m, slot.index);
+      if (failure) onStartFailure(slot, failure);
+    });
+  };
+
+  const onStartFailure = (slot: Slot, failure: Error): void => {
+    if (phase === 'starting') {
+      phase = 'failed';
+      startup.reject(failure);
+    } else if (phase === 'running' && isGatehouseError(failure)) {
+      log.error({ worker: slot.index, code: failure.code }, `worker ${slot.index} cannot start: ${failure.message}; stopping`);
+      (opts.onFatal ?? ((e: Error) => { process.stderr.write(`gatehouse: ${e.message}\n`); }))(failure);
+      drain('a worker cannot start', 1);
+    } else if (phase === 'running') {
+      log.warn({ worker: slot.index }, failure.message);
+    }
   };
 
   const onExit = (slot: Slot, w: Worker, code: number | null, signal: string | null): void => {
@@ -117,16 +138,17 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
     slot.restartTimer = setTimeout(() => { fork(slot); }, delay);
   };
 
-  const drain = (signal: string): void => {
+  const drain = (signal: string, exitCode = 0): void => {
     if (phase === 'draining' || phase === 'failed') return;
     phase = 'draining';
+    drainExitCode = exitCode;
     log.info({ signal }, 'shutting down: draining the workers');
     for (const s of slots) {
       clearTimeout(s.restartTimer);
       s.worker?.process.kill('SIGTERM');
     }
     if (slots.every((s) => !s.worker)) {
-      void finish(0);
+      void finish(drainExitCode);
       return;
     }
     setTimeout(() => {
@@ -151,14 +173,16 @@ export async function runClusterPrimary(config: Config, count: number): Promise<
   for (const s of slots) fork(s);
   try {
     await allListening;
+    if (phase !== 'starting') return; // a signal came during the start: the drain has begun
+    phase = 'running';
+    log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}, ${count} workers; management on ${boundAddress(management)})`);
+    await finishStart(ctx, log);
   } catch (e) {
+    phase = 'failed';
     for (const s of slots) s.worker?.process.kill('SIGTERM');
     stopPurge();
     await management.close();
     await ctx.store.close();
     throw e;
   }
-  if (phase !== 'starting') return; // a signal came during the start: the drain has begun
-  phase = 'running';
-  log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}, ${count} workers; management on ${boundAddress(management)})`);
 }

@@ -3,6 +3,7 @@ import { createContext } from '../context.js';
 import { prepareDummyHash } from '../auth/password.js';
 import { buildApp } from './buildApp.js';
 import { answerMetricsRequests } from './clusterMetrics.js';
+import { listenOn } from './listen.js';
 import { createMetrics } from './metrics.js';
 
 /**
@@ -40,5 +41,5 @@ export async function runClusterWorker(config: Config): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await app.listen({ host: config.server.host, port: config.server.port });
+  await listenOn(app, 'server', config.server.host, config.server.port);
 }

@@ -50,3 +50,14 @@ export function createLogger(level: string, format: LogFormat = {}): Logger {
   const { stream, ...options } = logOptions(level, format);
   return stream ? pino(options, stream) : pino(options);
 }
+
+/**
+ * Writes `text` as it is (not as a log line) to the stream the logger `log` writes to, so that it comes after every
+ * line logged before it: pino writes stdout asynchronously, and text written to process.stdout directly can overtake
+ * lines logged earlier. For what an operator must read as it is: the first-run link after the listening line.
+ */
+export function writeToLog(log: object, text: string): void {
+  const stream = (log as Record<symbol, { write?: (s: string) => unknown } | undefined>)[pino.symbols.streamSym];
+  if (typeof stream?.write === 'function') stream.write(text);
+  else process.stdout.write(text);
+}

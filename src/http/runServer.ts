@@ -6,7 +6,8 @@ import { createLogger } from './logging.js';
 import { runClusterPrimary } from './clusterPrimary.js';
 import { boundAddress, startManagementServer } from './managementServer.js';
 import { createMetrics } from './metrics.js';
-import { prepareNode, startPurge } from './prepareNode.js';
+import { listenOn } from './listen.js';
+import { finishStart, prepareNode, startPurge, type ServeOptions } from './prepareNode.js';
 import { databaseAnswers } from './routes/health.js';
 
 /** The number of worker processes `server.workers` asks for: `auto` is one per CPU this process may use. */
@@ -16,17 +17,19 @@ export function workerCount(setting: number | 'auto', cpus: () => number = avail
 
 /**
  * `gatehouse serve`. With `server.workers` above 1 this process is the cluster primary (clusterPrimary.ts), which
- * forks the workers (workerMain.ts). With 1 it all happens in this process: opens the store (migrating it),
- * ensures a signing key, prints the first-admin link on an empty directory, serves the management listener,
- * makes the dummy password hash for the configured argon2 parameters (so an unknown person's first sign-in takes
- * as long as anyone's), listens, and shuts down gracefully on SIGTERM/SIGINT.
+ * forks the workers (workerMain.ts). With 1 it all happens in this process: opens the store (migrating it), checks
+ * the IdP's identity, ensures a signing key, serves the management listener, makes the dummy password hash for the
+ * configured argon2 parameters (so an unknown person's first sign-in takes as long as anyone's), listens, then
+ * records the identity on the first start and prints the first-admin link on an empty directory (finishStart), and
+ * shuts down gracefully on SIGTERM/SIGINT. An error an operator can fix (a port in use, a file it cannot write, a
+ * database login refused) rejects with a one-line GatehouseError.
  */
-export async function runServer(config: Config): Promise<void> {
+export async function runServer(config: Config, opts: ServeOptions = {}): Promise<void> {
   const workers = workerCount(config.server.workers);
-  if (workers > 1) return runClusterPrimary(config, workers);
+  if (workers > 1) return runClusterPrimary(config, workers, opts);
 
   const log = createLogger(config.server.logLevel);
-  const ctx = await prepareNode(config, log);
+  const ctx = await prepareNode(config, log, opts);
   await prepareDummyHash(config.auth.argon2);
   const metrics = createMetrics({ defaults: true });
   const app = await buildApp(ctx, { metrics });
@@ -66,7 +69,9 @@ export async function runServer(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await app.listen({ host: config.server.host, port: config.server.port });
+    await listenOn(app, 'server', config.server.host, config.server.port);
+    app.log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}; management on ${boundAddress(management)})`);
+    await finishStart(ctx, app.log);
   } catch (e) {
     closing = true;
     stopPurge();
@@ -75,5 +80,4 @@ export async function runServer(config: Config): Promise<void> {
     await ctx.store.close();
     throw e;
   }
-  app.log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}; management on ${boundAddress(management)})`);
 }

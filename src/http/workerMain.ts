@@ -1,13 +1,14 @@
 /**
  * Entry point of a cluster worker process (the primary forks this file, not the whole CLI, so a worker loads
- * only the server). The configuration is read again from the same files and environment as the primary's.
+ * only the server). The configuration is read again from the same files and environment as the primary's. A
+ * worker that cannot start tells the primary why (workerStartFailure.ts), which reports it.
  */
 import { loadConfig } from '../config/loadConfig.js';
 import { runClusterWorker } from './clusterWorker.js';
+import { reportStartFailure } from './workerStartFailure.js';
 
 try {
   await runClusterWorker(loadConfig());
 } catch (e) {
-  process.stderr.write(`gatehouse: worker ${process.env.GATEHOUSE_WORKER_INDEX ?? ''} could not start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  reportStartFailure(e);
 }

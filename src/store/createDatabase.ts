@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, type LogEvent, type SqliteDatabase } from 'kysely';
 import SQLite from 'better-sqlite3';
@@ -9,6 +9,7 @@ import { SqliteWriteDialect } from './sqliteWriteDialect.js';
 import { StoreEvents } from './storeEvents.js';
 import type { Dialect } from './dialect.js';
 import { guardPgPool } from './guardPgPool.js';
+import { notWritable } from './notWritable.js';
 import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqliteCheckpointer.js';
 
 export type { Dialect } from './dialect.js';
@@ -112,6 +113,35 @@ function createPgPool(url: string, opts: DatabaseOptions): pg.Pool {
 }
 
 /**
+ * Opens the SQLite file at `path` (creating it and its folder) in WAL mode with foreign keys on. A file or folder
+ * this process may not write is a file_not_writable error naming the path.
+ */
+function openSqlite(path: string): SQLite.Database {
+  let sqlite: SQLite.Database | undefined;
+  try {
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      // SQLite opens a file it may not write read-only, without a word, and fails only at the first write.
+      if (existsSync(path)) accessSync(path, constants.W_OK);
+    }
+    sqlite = new SQLite(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    return sqlite;
+  } catch (e) {
+    sqlite?.close();
+    throw sqliteNotWritable(e, path) ?? e;
+  }
+}
+
+/** The file_not_writable error for an error `e` that says the SQLite file at `path` cannot be written; else undefined. */
+export function sqliteNotWritable(e: unknown, path: string): GatehouseError | undefined {
+  return notWritable(e, 'the SQLite database', path, 'point database.url (GATEHOUSE_DATABASE_URL) elsewhere');
+}
+
+/**
  * Opens `sqlite:<path>` (WAL mode, foreign keys on, write transactions, checkpoints in a worker thread: see
  * sqliteCheckpointer.ts) or `postgres://…` (a bounded pool whose connection failures are `database_unavailable`
  * errors, see guardPgPool.ts). Does not migrate.
@@ -127,12 +157,7 @@ export function createDatabase(url: string, opts: DatabaseOptions = {}): Db {
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
     const path = rest === ':memory:' ? rest : resolve(rest);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new SQLite(path);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('synchronous = NORMAL');
+    const sqlite = openSqlite(path);
     let checkpointer: SqliteCheckpointer | undefined;
     if (path !== ':memory:') {
       // Checkpoints run in a worker thread, not inside whichever request's commit fills the log (sqliteCheckpointer.ts).

@@ -4,8 +4,9 @@
  *   `database_unavailable` GatehouseError (503), with the driver's error as its cause (for the log);
  * - a client whose connection failed is never reused: its later queries fail at once (so a rollback does not
  *   wait out a second timeout behind the stuck query) and it is destroyed when released, not pooled again.
- * Errors PostgreSQL answers with (a constraint, a syntax error, a wrong password) pass through unchanged: those
- * are ours or the configuration's.
+ * - a login PostgreSQL refuses, or a database it does not have, is `database_login_refused` or
+ *   `database_not_found`: a configuration error, with a message that says what to fix.
+ * Other errors PostgreSQL answers with (a constraint, a syntax error) pass through unchanged: those are ours.
  */
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
@@ -38,6 +39,29 @@ export function isConnectionFailure(e: unknown): boolean {
 function unavailable(cause: unknown): GatehouseError {
   const why = cause instanceof Error ? cause.message : String(cause);
   return new GatehouseError('database_unavailable', `The database is not answering (${why}): check that PostgreSQL is running and reachable at GATEHOUSE_DATABASE_URL (database.url).`, { cause });
+}
+
+const setting = 'database.url (GATEHOUSE_DATABASE_URL)';
+
+/**
+ * The error for a connection PostgreSQL answered but refused: a login refused (28P01 wrong password, 28000 unknown
+ * role or no pg_hba.conf entry, or no password given where one is asked) or a database that does not exist
+ * (3D000). Undefined for anything else. PostgreSQL's message names the user or database; never the password.
+ */
+function refusedConnection(e: unknown): GatehouseError | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const code = (e as { code?: unknown }).code;
+  if (code === '28P01' || code === '28000') {
+    return new GatehouseError('database_login_refused', `PostgreSQL refused the login: ${e.message}; check the user and password in ${setting} and the server's pg_hba.conf`, { cause: e });
+  }
+  if (code === '3D000') {
+    return new GatehouseError('database_not_found', `${e.message} on the PostgreSQL server; create it (createdb, or CREATE DATABASE) or fix the database name in ${setting}`, { cause: e });
+  }
+  // node-postgres, when the server asks for a password (SCRAM) and the URL has none.
+  if (/client password must be a string/.test(e.message)) {
+    return new GatehouseError('database_login_refused', `PostgreSQL asks for a password and ${setting} has none: postgres://user:password@host:port/database`, { cause: e });
+  }
+  return undefined;
 }
 
 function guardClient(client: pg.PoolClient): PostgresPoolClient {
@@ -77,8 +101,8 @@ export function guardPgPool(pool: pg.Pool): PostgresPool {
       try {
         client = await pool.connect();
       } catch (e) {
-        // A wrong password or database name is a configuration error, not an outage: it stays as it is.
-        throw isConnectionFailure(e) ? unavailable(e) : e;
+        // A wrong password or database name is a configuration error, not an outage.
+        throw isConnectionFailure(e) ? unavailable(e) : refusedConnection(e) ?? e;
       }
       let w = wrappers.get(client);
       if (!w) {

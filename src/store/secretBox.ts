@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GatehouseError } from '../errors.js';
+import { notWritable } from './notWritable.js';
 
 /**
  * Encrypts secrets at rest (TOTP seeds, signing private keys) with AES-256-GCM.
@@ -56,13 +57,24 @@ export function loadSecretKey(opts: { key?: string | undefined; keyFile?: string
   if (!path) {
     throw new GatehouseError('config_invalid', 'secrets.key (GATEHOUSE_SECRET_KEY) is required with PostgreSQL: every node must share it (openssl rand -base64 32)');
   }
+  const fix = 'set secrets.key (GATEHOUSE_SECRET_KEY) or secrets.keyFile (GATEHOUSE_SECRET_KEY_FILE)';
   if (existsSync(path)) {
-    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new GatehouseError('config_invalid', `cannot read the secrets key file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); let this user read it, or ${fix}`, { cause: e });
+    }
+    const key = Buffer.from(text.trim(), 'base64');
     if (key.length !== 32) throw new GatehouseError('config_invalid', `secret key file ${path} does not hold base64 of 32 bytes`);
     return { key, generated: false, path };
   }
-  mkdirSync(dirname(path), { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600 });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600 });
+  } catch (e) {
+    throw notWritable(e, 'the secrets key file', path, fix) ?? e;
+  }
   return { key, generated: true, path };
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { createDatabase, type DatabaseOptions, type Db, type Dialect } from './createDatabase.js';
+import { createDatabase, sqliteNotWritable, type DatabaseOptions, type Db, type Dialect } from './createDatabase.js';
 import { migrate } from './migrate.js';
 import type { Database } from './tables.js';
 import { UsersRepository } from './repositories/users.js';
@@ -142,7 +142,8 @@ export async function openStore(url: string, opts: DatabaseOptions & { migrate?:
     }
   } catch (e) {
     await d.db.destroy();
-    throw e;
+    // SQLite opens a read-only file (or one in a read-only folder) and fails only at the first write.
+    throw (d.sqlitePath ? sqliteNotWritable(e, d.sqlitePath) : undefined) ?? e;
   }
   return new Store(d.db, d.dialect, d.sqlitePath, d.events, d.pool);
 }

@@ -28,6 +28,8 @@ export interface ServeProcess {
   child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** What was written to stderr alone so far. */
+  stderr(): string;
   /** The JSON log lines so far. */
   logs(): LogLine[];
   /** Resolves once `test` holds for the output (checked every 50 ms); rejects after `timeoutMs` or if the process exits. */
@@ -46,10 +48,11 @@ export function startServe(args: string[], env: Record<string, string>): ServePr
     cwd: projectRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   let parsed: LogLine[] = [];
   let parsedUpTo = 0;
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); err += d.toString(); });
   const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => resolve(code)); });
   const logs = (): LogLine[] => {
     const end = out.lastIndexOf('\n') + 1;
@@ -79,7 +82,7 @@ export function startServe(args: string[], env: Record<string, string>): ServePr
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  return { child, output: () => out, logs, waitFor, stop, exited };
+  return { child, output: () => out, stderr: () => err, logs, waitFor, stop, exited };
 }
 
 /** The pids of the processes that worker slot `n` has had, in order, as the primary logged them listening. */

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { GatehouseError } from '../../errors.js';
 import { ensureActiveKey, loadSigningKeys } from '../../keys/signingKeyService.js';
 import { idpMetadataFor } from '../../keys/idpMetadata.js';
+import { checkIdentity } from '../../keys/idpIdentity.js';
 import { buildTrustPolicy } from '../../aws/trustPolicy.js';
 import { acsUrlFor } from '../../aws/partitions.js';
 import { printLines } from '../output.js';
@@ -16,6 +17,7 @@ export function registerAwsCommands(program: Command): void {
     .description('write the IdP metadata (upload it with aws iam create-saml-provider / update-saml-provider)')
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .action(async (o: { output?: string }) => withContext(async (ctx) => {
+      await checkIdentity(ctx); // metadata for a name other than the recorded one would not match what the IdP signs
       await ensureActiveKey(ctx); // the same first key `serve` would create
       const xml = idpMetadataFor(ctx.config, ctx.now(), (await loadSigningKeys(ctx)).published);
       if (o.output) {

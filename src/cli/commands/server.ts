@@ -2,7 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/loadConfig.js';
 import { printJson, printLines } from '../output.js';
-import { withContext } from '../withContext.js';
+import { reportError } from '../reportError.js';
+import { cliActor, withContext } from '../withContext.js';
 
 /** `--workers`: `auto` or a whole number from 1 (the config schema checks the upper bound). */
 function parseWorkers(v: string): number | 'auto' {
@@ -13,12 +14,17 @@ function parseWorkers(v: string): number | 'auto' {
 
 export function registerServerCommands(program: Command): void {
   program.command('serve')
-    .description('run the IdP (migrates the database, creates the signing key on first run, listens)')
+    .description('run the IdP (migrates the database, records its identity and creates the signing key on first run, listens)')
     .option('--workers <n|auto>', 'worker processes on the port: a number, or auto for one per CPU (default: server.workers, GATEHOUSE_WORKERS, auto); 1 runs in this process', parseWorkers)
-    .action(async (o: { workers?: number | 'auto' }) => {
+    .option('--force-identity', 'start even though the base URL or entity ID differs from the one recorded at the first start, and record the new one (audited; see gatehouse identity)')
+    .option('--json', 'a start-up error as one JSON line on stderr')
+    .action(async (o: { workers?: number | 'auto'; forceIdentity?: boolean; json?: boolean }) => {
       // Loaded on demand: the HTTP stack (fastify, views, SAML) is not needed by the other commands.
       const { runServer } = await import('../../http/runServer.js');
-      await runServer(loadConfig(o.workers === undefined ? {} : { overrides: { server: { workers: o.workers } } }));
+      await runServer(loadConfig(o.workers === undefined ? {} : { overrides: { server: { workers: o.workers } } }), {
+        ...(o.forceIdentity ? { forceIdentity: { by: cliActor() } } : {}),
+        onFatal: (e) => { reportError(e, { json: o.json === true }); },
+      });
     });
 
   program.command('migrate')

@@ -16,6 +16,12 @@ export class SettingsRepository {
     return new Map(rows.map((r) => [r.key, r.value]));
   }
 
+  /** Sets `key` only when it has no value yet. True when this call set it: of concurrent calls (any node) exactly one is. */
+  async insertIfAbsent(key: string, value: string): Promise<boolean> {
+    const r = await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   async set(key: string, value: string): Promise<void> {
     await this.db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
   }

@@ -22,10 +22,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The base URL of the first start: the IdP's identity, recorded then; every later start keeps it. */
+let baseUrl: string | undefined;
+
+/** Starts serve; `ready` resolves once it listens and has printed the first-run link (which comes after). */
 async function serve(port: number, managementPort = 0, args: string[] = []): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
+  baseUrl ??= `http://localhost:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
     cwd: root,
-    env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info' },
+    env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_BASE_URL: baseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -34,7 +39,7 @@ async function serve(port: number, managementPort = 0, args: string[] = []): Pro
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
-      if (out.includes('is listening at')) { clearInterval(timer); resolve(); }
+      if (out.includes('is listening at') && /\/setup\?token=\S+\n/.test(out)) { clearInterval(timer); resolve(); }
     }, 50);
     child.once('exit', (code) => { clearInterval(timer); reject(new Error(`serve exited with ${code}:\n${out}`)); });
   });

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { createContext } from '../../../src/context.js';
@@ -273,24 +272,6 @@ describe('serve --workers 2', () => {
     process.stdout.write(`# cluster (SQLite, 2 workers): ${exchanges.length} requests, ${signIns.length} sign-ins, ${received.length} assertions `
       + `(${answeredAtKill} before the kill); answered before the kill by worker 1 / 2: ${perWorker.join(' / ')}; lost in the killed worker: `
       + `${failed.map((e) => e.error).join(', ') || 'none'}; worker restart ${restartMs} ms; RSS ${rss.join(', ')}\n`);
-  });
-
-  it('a worker that cannot start (the port is taken) stops the start: exit 1, saying why', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-busy-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => taken.close(() => resolve())));
-    const port = (taken.address() as { port: number }).port;
-    const serve = startServe(['--workers', '2'], {
-      GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_SECRET_KEY: randomBytes(32).toString('base64'), GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(await freePort()), GATEHOUSE_LOG_LEVEL: 'info',
-    });
-    cleanups.push(() => { serve.child.kill('SIGKILL'); });
-    assert.equal(await serve.exited, 1, serve.output());
-    assert.match(serve.output(), /could not start: (listen|bind) EADDRINUSE/);
-    assert.match(serve.output(), /gatehouse: worker \d exited with code 1 before it listened/);
-    assert.doesNotMatch(serve.output(), /starting a new one/, 'no restart loop');
   });
 
   it('PostgreSQL: /readyz red while the database does not answer, green when it does again; pool metrics per worker; restart back-off', async () => {

@@ -412,5 +412,20 @@ for (const kind of bothDatabases) {
       assert.equal(await store.settings.get('a'), '2');
       await store.ping();
     });
+
+    it('settings: insertIfAbsent sets a key once; of 200 concurrent calls on two stores (two nodes) exactly one wins', async () => {
+      const other = await openStore(url);
+      let winner: string;
+      try {
+        const won = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? other : store).settings.insertIfAbsent('once', `v${i}`)));
+        assert.equal(won.filter(Boolean).length, 1);
+        winner = `v${won.indexOf(true)}`;
+        assert.equal(await store.settings.get('once'), winner);
+      } finally {
+        await other.close();
+      }
+      assert.equal(await store.settings.insertIfAbsent('once', 'later'), false);
+      assert.equal(await store.settings.get('once'), winner, 'a later call changes nothing');
+    });
   });
 }

@@ -190,9 +190,41 @@ describe('wrong values stop start-up with config_invalid', () => {
     assertConfigInvalid(() => loadConfig({ env: { GATEHOUSE_BASE_URL: 'not a url' }, useDefaultFile: false }), ['server.baseUrl', 'GATEHOUSE_BASE_URL']);
   });
 
-  test('every wrong value is reported at once', () => {
+  test('a base URL must be an absolute http(s) URL: one line saying what is wrong with it', () => {
+    const refused = (v: string): string => {
+      try {
+        loadConfig({ env: { GATEHOUSE_BASE_URL: v }, useDefaultFile: false });
+      } catch (e) {
+        assert.ok(e instanceof GatehouseError && e.code === 'config_invalid', String(e));
+        return e.message;
+      }
+      assert.fail(`${v} was accepted`);
+    };
+    const key = 'invalid configuration: server.baseUrl (GATEHOUSE_BASE_URL): ';
+    const fix = 'write it in full, e.g. https://idp.example.com (http://localhost:8080 for development)';
+    // `localhost:8080` parses as a URL whose scheme is `localhost:`; it is a host and port without a scheme.
+    assert.equal(refused('localhost:8080'), `${key}"localhost:8080" has no scheme; ${fix}`);
+    assert.equal(refused('idp.example.com'), `${key}"idp.example.com" has no scheme; ${fix}`);
+    assert.equal(refused('https://'), `${key}"https://" is not a valid URL; ${fix}`);
+    assert.equal(refused('ftp://idp.example.com'), `${key}"ftp://idp.example.com" must start with https:// (or http:// for development)`);
+    assert.equal(refused('https://admin:pw@idp.example.com'), `${key}"https://admin:pw@idp.example.com" must not hold a user name or password`);
+    assert.equal(refused('https://idp.example.com/?x=1'), `${key}"https://idp.example.com/?x=1" must not have a query or fragment`);
+    assert.equal(refused('https://idp.example.com/#top'), `${key}"https://idp.example.com/#top" must not have a query or fragment`);
+    for (const ok of ['https://idp.example.com', 'http://localhost:8080', 'https://example.com/idp']) {
+      assert.equal(loadConfig({ env: { GATEHOUSE_BASE_URL: ok }, useDefaultFile: false }).server.baseUrl, ok);
+    }
+  });
+
+  test('every wrong value is reported at once, one line each', () => {
     assertConfigInvalid(() => loadConfig({ env: { GATEHOUSE_PORT: '70000', GATEHOUSE_LOG_LEVEL: 'loud' }, useDefaultFile: false }),
       ['server.port', 'server.logLevel']);
+    try {
+      loadConfig({ env: { GATEHOUSE_PORT: '70000', GATEHOUSE_LOG_LEVEL: 'loud' }, useDefaultFile: false });
+    } catch (e) {
+      const lines = (e as Error).message.split('\n');
+      assert.equal(lines.length, 2);
+      for (const line of lines) assert.match(line, /^invalid configuration: server\.(port|logLevel) \(GATEHOUSE_(PORT|LOG_LEVEL)\): /);
+    }
   });
 
   test('a database URL that is neither sqlite: nor postgres:// is refused, naming the key and what is allowed', () => {
