@@ -127,3 +127,11 @@ export function meetsRequirement(used: Factor, required: RequiredFactor): boolea
 export function authMethodOf(factor: unknown): AuthMethod | undefined {
   return isFactor(factor) ? factorFacts[factor].authMethod ?? undefined : undefined;
 }
+
+/**
+ * The `PrincipalTag:AuthMethod` values of the second factors that meet `required`, in list order
+ * (`totp` → totp and webauthn; `webauthn` → webauthn): what an IAM trust policy may accept for a role that needs it.
+ */
+export function authMethodsMeeting(required: RequiredFactor): AuthMethod[] {
+  return secondFactors.filter((f) => meetsRequirement(f, required)).map((f) => factorFacts[f].authMethod);
+}
