@@ -121,6 +121,9 @@ export interface EntitlementsExplained {
   tagConflicts: TagConflict[];
 }
 
+/** The key of a role in pages, forms and the CLI API: `<account id>/<role name>`. */
+export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
+
 const factorMeets = (required: RequiredFactor | null, used: readonly SecondFactor[]): boolean => {
   if (used.length === 0) return false;
   if (required === null) return true;

@@ -5,6 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
+import { registerAccessApi } from './accessApi.js';
+import { registerAccountsApi } from './accountsApi.js';
+import { registerGroupsApi } from './groupsApi.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
@@ -15,4 +18,7 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerPeopleApi(app, ctx);
   await registerServiceProvidersApi(app, ctx);
   await registerTokensApi(app, ctx);
+  await registerGroupsApi(app, ctx);
+  await registerAccountsApi(app, ctx);
+  await registerAccessApi(app, ctx);
 }
