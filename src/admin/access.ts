@@ -10,7 +10,7 @@ import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
 import { deviceFactors, factorFacts, meetsRequirement, type DeviceFactor, type RequiredFactor, type SecondFactor } from '../auth/factors.js';
 import { lintAwsAssertion } from '../aws/lintAwsAssertion.js';
-import { acsForAccounts, type Partition } from '../aws/partitions.js';
+import { acsForAccounts, partitions, type Partition } from '../aws/partitions.js';
 import { planAwsAssertion } from '../aws/planAwsAssertion.js';
 import type { SamlAttribute } from '../aws/buildAwsAttributes.js';
 import type { AwsLintViolation } from '../aws/violation.js';
@@ -159,7 +159,7 @@ const strongest = (kinds: readonly DeviceFactor[]): DeviceFactor | undefined => 
 /**
  * The AWS attributes a sign-in of `username` with `ask.factor` (default: their strongest device) from
  * `ask.sourceIp` would carry for every role allowed then — in `ask.account` (id or alias) when given, else in the
- * partition of the first allowed role, as the portal's "choose at AWS" sends them — and the AWS lint of that
+ * first partition (aws, aws-us-gov, aws-cn) with an allowed role, as the portal's "choose at AWS" sends them — and the AWS lint of that
  * assertion. Nothing is signed and nothing is audited.
  */
 export async function previewAssertion(ctx: AppContext, username: string, ask: AccessAsk & { account?: string | undefined }): Promise<AssertionPreview> {
@@ -171,7 +171,7 @@ export async function previewAssertion(ctx: AppContext, username: string, ask: A
   const account = ask.account ? await requireAccount(ctx, ask.account) : undefined;
   const e = await loadExplainedEntitlements(ctx.store, user, { now: ctx.now().getTime(), sourceIp: ask.sourceIp ?? null, factorsUsed: [factor] });
   const allowed = e.roles.filter((r) => r.allowedNow && (!account || r.account.id === account.id));
-  const partition = allowed[0]?.account.partition;
+  const partition = partitions.find((p) => allowed.some((r) => r.account.partition === p));
   const sent = allowed.filter((r) => r.account.partition === partition);
   const left = e.roles.filter((r) => !sent.includes(r)).map((r) => ({
     key: roleKey(r),

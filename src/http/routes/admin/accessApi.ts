@@ -58,7 +58,7 @@ export async function registerAccessApi(app: FastifyInstance, ctx: AppContext): 
   adminRoute(app, ctx, {
     method: 'POST', url: '/api/v1/admin/users/:username/assertion-preview', tag: 'People', access: 'read', status: 200,
     summary: 'Preview the AWS attributes a sign-in would receive, with the AWS lint',
-    description: 'Nothing is signed and nothing is audited as an assertion. `account` (id or alias) limits the roles to one account; without it, the roles of the first allowed role\'s partition are sent, as the portal\'s "choose at AWS" does.',
+    description: 'Nothing is signed and nothing is audited as an assertion. `account` (id or alias) limits the roles to one account; without it, the roles of the first partition (aws, aws-us-gov, aws-cn) with an allowed role are sent, as the portal\'s "choose at AWS" does.',
     params: userParams,
     body: z.strictObject({ ...askFields, account: textField(64).optional().describe('Only roles in this account (id or alias).') }),
     response: previewView,
