@@ -6,8 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { registerAccessApi } from './accessApi.js';
+import { registerAccessPages } from './accessPages.js';
+import { registerAccountsPages } from './accountsPages.js';
 import { registerAccountsApi } from './accountsApi.js';
 import { registerGroupsApi } from './groupsApi.js';
+import { registerGroupsPages } from './groupsPages.js';
+import { registerMappingsPages } from './mappingsPages.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
@@ -21,4 +25,8 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerGroupsApi(app, ctx);
   await registerAccountsApi(app, ctx);
   await registerAccessApi(app, ctx);
+  await registerGroupsPages(app, ctx);
+  await registerMappingsPages(app, ctx);
+  await registerAccountsPages(app, ctx);
+  await registerAccessPages(app, ctx);
 }
