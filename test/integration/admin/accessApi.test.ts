@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startSamlApp, type SamlTestApp } from '../../helpers/samlSetup.js';
 import { bothDatabases } from '../../helpers/databases.js';
 import { makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
+import { errorCode as code, refusedFields as fields } from '../../helpers/adminApi.js';
 import { parseAutoPost } from '../../helpers/verifySamlResponse.js';
 import { createTestUser } from '../../helpers/users.js';
 import { checkAwsSamlResponse } from '../../../src/aws/checkAwsSamlResponse.js';
@@ -21,8 +22,6 @@ for (const db of bothDatabases) {
     let t: SamlTestApp;
     let admin: SignedInAdmin;
     let read: string;
-    const code = (res: { body: { error?: { code?: string } } }) => res.body.error?.code;
-    const fields = (res: { body: { error?: { detail?: { field: string }[] } } }) => (res.body.error?.detail ?? []).map((f) => f.field).sort();
     const role = (body: { roles: Role[] }, key: string): Role => {
       const r = body.roles.find((x) => x.key === key);
       assert.ok(r, `role ${key} in ${body.roles.map((x) => x.key).join(', ')}`);

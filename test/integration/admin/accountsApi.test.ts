@@ -9,24 +9,14 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { bothDatabases } from '../../helpers/databases.js';
 import { makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
-
-type Detail = { by: string; via?: string; before?: unknown; after?: unknown; [k: string]: unknown };
+import { adminApi } from '../../helpers/adminApi.js';
 
 for (const db of bothDatabases) {
   describe(`admin API: AWS accounts (${db})`, () => {
     let t: TestApp;
     let admin: SignedInAdmin;
     let read: string;
-    const code = (res: { body: { error?: { code?: string } } }) => res.body.error?.code;
-    const fields = (res: { body: { error?: { detail?: { field: string }[] } } }) => (res.body.error?.detail ?? []).map((f) => f.field).sort();
-    const post = (url: string) => admin.agent.post(url).set('x-csrf-token', admin.csrf);
-    const patch = (url: string) => admin.agent.patch(url).set('x-csrf-token', admin.csrf);
-    const del = (url: string) => admin.agent.delete(url).set('x-csrf-token', admin.csrf);
-    const lastEvent = async (type: string) => {
-      const e = (await t.ctx.store.audit.list({ type, limit: 1 }))[0];
-      assert.ok(e, `an event ${type}`);
-      return { ...e, detail: e.detail as Detail };
-    };
+    const { code, fields, post, patch, del, lastEvent } = adminApi(() => t, () => admin);
 
     before(async () => {
       t = await startTestApp({ db });

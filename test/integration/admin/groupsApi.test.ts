@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { bothDatabases } from '../../helpers/databases.js';
 import { makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
+import { adminApi, type ChangeDetail as Detail } from '../../helpers/adminApi.js';
 import { createTestUser } from '../../helpers/users.js';
-
-type Detail = { by: string; via?: string; before?: unknown; after?: unknown; [k: string]: unknown };
 
 for (const db of bothDatabases) {
   describe(`admin API: groups (${db})`, () => {
@@ -19,17 +18,7 @@ for (const db of bothDatabases) {
     let admin: SignedInAdmin;
     let read: string;
     let write: string;
-    const code = (res: { body: { error?: { code?: string } } }) => res.body.error?.code;
-    const fields = (res: { body: { error?: { detail?: { field: string }[] } } }) => (res.body.error?.detail ?? []).map((f) => f.field).sort();
-    const post = (url: string) => admin.agent.post(url).set('x-csrf-token', admin.csrf);
-    const patch = (url: string) => admin.agent.patch(url).set('x-csrf-token', admin.csrf);
-    const put = (url: string) => admin.agent.put(url).set('x-csrf-token', admin.csrf);
-    const del = (url: string) => admin.agent.delete(url).set('x-csrf-token', admin.csrf);
-    const lastEvent = async (type: string) => {
-      const e = (await t.ctx.store.audit.list({ type, limit: 1 }))[0];
-      assert.ok(e, `an event ${type}`);
-      return { ...e, detail: e.detail as Detail };
-    };
+    const { code, fields, post, patch, put, del, lastEvent } = adminApi(() => t, () => admin);
     const stale = async (fn: () => Promise<void>) => {
       t.clock.advance((t.ctx.config.admin.reauthSeconds + 60) * 1000);
       try { await fn(); } finally { t.clock.advance(-(t.ctx.config.admin.reauthSeconds + 60) * 1000); }
