@@ -142,3 +142,11 @@ export function stepUpFactor(has: readonly DeviceFactor[], required: RequiredFac
 export function authMethodOf(factor: unknown): AuthMethod | undefined {
   return isFactor(factor) ? factorFacts[factor].authMethod ?? undefined : undefined;
 }
+
+/**
+ * The `PrincipalTag:AuthMethod` values of the second factors that meet `required`, in list order
+ * (`totp` → totp and webauthn; `webauthn` → webauthn): what an IAM trust policy may accept for a role that needs it.
+ */
+export function authMethodsMeeting(required: RequiredFactor): AuthMethod[] {
+  return secondFactors.filter((f) => meetsRequirement(f, required)).map((f) => factorFacts[f].authMethod);
+}

@@ -75,3 +75,15 @@ export function partitionOfAcsUrl(url: string): Partition | undefined {
 export function partitionOfAudience(audience: string): Partition | undefined {
   return partitions.find((p) => info[p].audience === audience);
 }
+
+/**
+ * Where one assertion for roles in `accounts` goes: their partition (the first account's; a caller sends roles
+ * of one partition only) and its ACS URL, the regional endpoint only when every account names the same region.
+ */
+export function acsForAccounts(accounts: readonly { partition: Partition; region: string | null }[]): { partition: Partition; acsUrl: string } {
+  const partition = accounts[0]?.partition;
+  if (partition === undefined) throw new RangeError('no account to send an assertion for');
+  const regions = new Set(accounts.map((a) => a.region ?? ''));
+  const region = regions.size === 1 ? [...regions][0] : '';
+  return { partition, acsUrl: acsUrlFor(partition, region || undefined) };
+}

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
-import type { z } from 'zod';
 import { loadConfig } from '../config/loadConfig.js';
 import { createContext, type AppContext } from '../context.js';
 import { GatehouseError } from '../errors.js';
+import { checkEntry } from '../directory/directoryFile.js';
 
 /** Each command: loadConfig() → createContext() (migrates) → `fn` → store.close(), also on error. */
 export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
@@ -39,12 +39,7 @@ export function parseKeyValues(items: readonly string[], what: string): Record<s
 }
 
 /** Validates CLI input with a directory-file schema, so the CLI and the file accept the same values. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const msg = r.error.issues.map((i) => `${i.path.map(String).join('.') || 'value'}: ${i.message}`).join('; ');
-  throw new GatehouseError('validation_failed', msg);
-}
+export const validate = checkEntry;
 
 /** A positive integer option. */
 export function parseIntOption(value: string): number {

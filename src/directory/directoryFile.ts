@@ -118,6 +118,18 @@ export type DirectoryFileInput = z.input<typeof directoryFileSchema>;
 /** One person of a directory file. */
 export type DirectoryUser = DirectoryFile['users'][number];
 
+/**
+ * Checks one entry (a group, an account, a role mapping) against its directory-file schema, so the admin
+ * console, the admin API and the CLI accept exactly what the file accepts. Throws GatehouseError('validation_failed')
+ * naming each field (`session_duration: must be at least 900 seconds`), with the fields as public detail.
+ */
+export function checkEntry<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const fields = r.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'value', message: i.message }));
+  throw new GatehouseError('validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { publicDetail: fields });
+}
+
 /** One problem in a directory file. */
 export interface DirectoryFileError {
   file: string;

@@ -52,7 +52,8 @@ export interface EntitlementsInput {
   settings: DirectorySettings;
 }
 
-export type DenyReason = 'factor_required' | 'source_ip';
+/** Why a mapping does not give its role now. `disabled` only appears in {@link explainEntitlements}. */
+export type DenyReason = 'factor_required' | 'source_ip' | 'disabled';
 
 /** One role the person is mapped to. */
 export interface EntitledRole {
@@ -82,6 +83,46 @@ export interface Entitlements {
   transitiveTagKeys: string[];
   tagConflicts: TagConflict[];
 }
+
+/** One group's mapping of a role, judged on its own: every rule it fails now (none = it would give the role). */
+export interface MappingVerdict {
+  group: string;
+  mapping: RoleMapping;
+  /** Every rule that blocks this mapping now, most fixable last: `disabled`, `source_ip`, `factor_required`. */
+  blockedBy: DenyReason[];
+  /** True for the mapping whose conditions the role is sent with (or, when none allows it, whose reason is shown). */
+  chosen: boolean;
+}
+
+/** A role with every mapping that gives it, for an admin asking "why". */
+export interface ExplainedRole extends EntitledRole {
+  mappings: MappingVerdict[];
+}
+
+/** Where a tag comes from: the person's attribute (`source` null) or a group. */
+export interface ExplainedTag {
+  key: string;
+  value: string;
+  /** The group that sets it, or null for the person's own attribute (named in `session_tags`). */
+  group: string | null;
+}
+
+/**
+ * The whole decision, for the admin's "effective access": every role with every mapping and the rules each one
+ * fails, the tags with where each comes from. A disabled person's roles are all blocked (`disabled`) and their
+ * tags are what they would get once enabled; {@link entitlementsFor} sends a disabled person nothing.
+ */
+export interface EntitlementsExplained {
+  /** `disabled` when the person may receive nothing at all. */
+  blocked: 'disabled' | null;
+  roles: ExplainedRole[];
+  tags: ExplainedTag[];
+  transitiveTagKeys: string[];
+  tagConflicts: TagConflict[];
+}
+
+/** The key of a role in pages, forms and the CLI API: `<account id>/<role name>`. */
+export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
 
 const factorMeets = (required: RequiredFactor | null, used: readonly SecondFactor[]): boolean => {
   if (used.length === 0) return false;
@@ -117,57 +158,61 @@ export function ipInRanges(ip: string | null | undefined, ranges: readonly strin
   return blockListFor(ranges).check(ip, v === 6 ? 'ipv6' : 'ipv4');
 }
 
-interface Evaluated { mapping: RoleMapping; group: string; reason?: DenyReason }
+interface Evaluated { mapping: RoleMapping; group: string; blockedBy: DenyReason[] }
 
 const effectiveDuration = (m: RoleMapping): number => m.sessionDuration ?? 3600;
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The reason shown for a mapping: the first rule it fails. */
+const reasonOf = (c: Evaluated): DenyReason | undefined => c.blockedBy[0];
 
-function evaluate(m: RoleMapping, group: string, ctx: EntitlementsContext): Evaluated {
-  if (!ipInRanges(ctx.sourceIp, m.sourceIps)) return { mapping: m, group, reason: 'source_ip' };
-  if (!factorMeets(m.requireFactor, ctx.factorsUsed)) return { mapping: m, group, reason: 'factor_required' };
-  return { mapping: m, group };
+/** Every rule `m` fails now, in the order they are shown: disabled, source address, factor. */
+function evaluate(m: RoleMapping, group: string, ctx: EntitlementsContext, active: boolean): Evaluated {
+  const blockedBy: DenyReason[] = [];
+  if (!active) blockedBy.push('disabled');
+  if (!ipInRanges(ctx.sourceIp, m.sourceIps)) blockedBy.push('source_ip');
+  if (!factorMeets(m.requireFactor, ctx.factorsUsed)) blockedBy.push('factor_required');
+  return { mapping: m, group, blockedBy };
 }
 
 function pick(candidates: Evaluated[]): Evaluated {
-  const allowed = candidates.filter((c) => c.reason === undefined);
+  const allowed = candidates.filter((c) => c.blockedBy.length === 0);
   if (allowed.length > 0) {
     return allowed.sort((a, b) => effectiveDuration(b.mapping) - effectiveDuration(a.mapping) || byCodeUnit(a.group, b.group))[0]!;
   }
-  const rank = (c: Evaluated): number => (c.reason === 'factor_required' ? 0 : 1);
+  const rank = (c: Evaluated): number => (reasonOf(c) === 'factor_required' ? 0 : 1);
   return [...candidates].sort((a, b) => rank(a) - rank(b) || byCodeUnit(a.group, b.group))[0]!;
 }
 
-function tagsFor(input: EntitlementsInput): { tags: Record<string, string>; conflicts: TagConflict[] } {
+function tagsFor(input: EntitlementsInput): { tags: ExplainedTag[]; conflicts: TagConflict[] } {
   // Keyed by the exact tag key: two keys that differ only in case are both kept, so the AWS lint names the
   // collision (tag.key.case_collision) instead of one being dropped silently.
-  const chosen = new Map<string, { key: string; value: string; source: string }>();
+  const chosen = new Map<string, ExplainedTag>();
   const conflicts = new Map<string, TagConflict>();
   for (const key of input.settings.sessionTags) {
     const v = input.person.attributes[key];
-    if (v !== undefined && !chosen.has(key)) chosen.set(key, { key, value: v, source: '' });
+    if (v !== undefined && !chosen.has(key)) chosen.set(key, { key, value: v, group: null });
   }
   const groups = [...input.groups].sort((a, b) => byCodeUnit(a.name, b.name));
   for (const g of groups) {
     for (const [key, value] of Object.entries(g.tags)) {
       const prev = chosen.get(key);
-      if (prev === undefined) { chosen.set(key, { key, value, source: g.name }); continue; }
-      if (prev.source === '' || prev.value === value) continue; // the person's attribute wins; same value is no conflict
-      const c = conflicts.get(key) ?? { key: prev.key, chosen: { group: prev.source, value: prev.value }, ignored: [] };
+      if (prev === undefined) { chosen.set(key, { key, value, group: g.name }); continue; }
+      if (prev.group === null || prev.value === value) continue; // the person's attribute wins; same value is no conflict
+      const c = conflicts.get(key) ?? { key: prev.key, chosen: { group: prev.group, value: prev.value }, ignored: [] };
       c.ignored.push({ group: g.name, value });
       conflicts.set(key, c);
     }
   }
-  const tags: Record<string, string> = {};
-  for (const { key, value } of chosen.values()) tags[key] = value;
-  return { tags, conflicts: [...conflicts.values()] };
+  return { tags: [...chosen.values()], conflicts: [...conflicts.values()] };
 }
 
 /**
- * The roles and tags `input.person` may receive in `context`. Nothing to store; the caller puts the
- * allowed roles and the tags into the assertion and may show the others with their reason.
+ * The whole decision about `input.person` in `context`, with its reasons: what {@link entitlementsFor} returns
+ * (it is this function, without the reasons), plus every mapping of every role and the rules each one fails, and
+ * where each tag comes from. Nothing to store.
  */
-export function entitlementsFor(input: EntitlementsInput, context: EntitlementsContext): Entitlements {
-  if (input.person.status !== 'active') return { roles: [], tags: {}, transitiveTagKeys: [], tagConflicts: [] };
+export function explainEntitlements(input: EntitlementsInput, context: EntitlementsContext): EntitlementsExplained {
+  const active = input.person.status === 'active';
   const groupNames = new Map(input.groups.map((g) => [g.id, g.name]));
   const accounts = new Map(input.accounts.map((a) => [a.id, a]));
   const byRole = new Map<string, Evaluated[]>();
@@ -176,24 +221,38 @@ export function entitlementsFor(input: EntitlementsInput, context: EntitlementsC
     if (group === undefined || !accounts.has(m.accountId)) continue;
     const key = `${m.accountId}\u0000${normaliseRoleName(m.roleName)}`;
     const list = byRole.get(key) ?? [];
-    list.push(evaluate(m, group, context));
+    list.push(evaluate(m, group, context, active));
     byRole.set(key, list);
   }
-  const roles: EntitledRole[] = [];
+  const roles: ExplainedRole[] = [];
   for (const candidates of byRole.values()) {
     const best = pick(candidates);
     const m = best.mapping;
-    const role: EntitledRole = {
+    const reason = reasonOf(best);
+    const role: ExplainedRole = {
       account: accounts.get(m.accountId)!, roleName: m.roleName, sessionDuration: m.sessionDuration, requireFactor: m.requireFactor,
-      allowedNow: best.reason === undefined, groups: [...new Set(candidates.map((c) => c.group))].sort(byCodeUnit),
+      allowedNow: reason === undefined, groups: [...new Set(candidates.map((c) => c.group))].sort(byCodeUnit),
+      mappings: candidates.map((c) => ({ group: c.group, mapping: c.mapping, blockedBy: c.blockedBy, chosen: c === best })).sort((a, b) => byCodeUnit(a.group, b.group)),
     };
-    if (best.reason !== undefined) role.reason = best.reason;
+    if (reason !== undefined) role.reason = reason;
     roles.push(role);
   }
   roles.sort((a, b) => byCodeUnit(a.account.alias, b.account.alias) || byCodeUnit(a.account.id, b.account.id) || byCodeUnit(a.roleName, b.roleName));
 
   const { tags, conflicts } = tagsFor(input);
-  const present = new Map(Object.keys(tags).map((k) => [foldTagKey(k), k]));
+  const present = new Map(tags.map((t) => [foldTagKey(t.key), t.key]));
   const transitiveTagKeys = [...new Set(input.settings.transitiveTags.map((t) => present.get(foldTagKey(t))).filter((k): k is string => k !== undefined))];
-  return { roles, tags, transitiveTagKeys, tagConflicts: conflicts };
+  return { blocked: active ? null : 'disabled', roles, tags, transitiveTagKeys, tagConflicts: conflicts };
+}
+
+/**
+ * The roles and tags `input.person` may receive in `context`. Nothing to store; the caller puts the
+ * allowed roles and the tags into the assertion and may show the others with their reason.
+ */
+export function entitlementsFor(input: EntitlementsInput, context: EntitlementsContext): Entitlements {
+  if (input.person.status !== 'active') return { roles: [], tags: {}, transitiveTagKeys: [], tagConflicts: [] };
+  const e = explainEntitlements(input, context);
+  const tags: Record<string, string> = {};
+  for (const { key, value } of e.tags) tags[key] = value;
+  return { roles: e.roles.map(({ mappings: _m, ...role }) => role), tags, transitiveTagKeys: e.transitiveTagKeys, tagConflicts: e.tagConflicts };
 }

@@ -5,10 +5,13 @@
  * AssumeRoleWithSAML: the whole AWS conformance check (signature against the provider's certificates,
  * Issuer = the provider's entityID, 5-minute redemption window, Conditions, one bearer
  * SubjectConfirmation, attribute rules), the RoleArn/PrincipalArn pair among the Role values (swapped →
- * ValidationError), the role's trust policy: its Principal (the provider), its actions
- * (sts:AssumeRoleWithSAML; sts:TagSession when the assertion carries PrincipalTag or TransitiveTagKeys;
- * sts:SetSourceIdentity when it carries SourceIdentity; each missing one → AccessDenied, as AWS does) and
- * SAML:aud = Recipient; DurationSeconds within 900–43200 and the role's MaxSessionDuration;
+ * ValidationError), the role's trust policy — a policy document evaluated as IAM does (an explicit Deny wins,
+ * else some Allow statement must name the provider as Principal, the action, and have every condition met):
+ * sts:AssumeRoleWithSAML always, sts:TagSession when the assertion carries PrincipalTag or TransitiveTagKeys,
+ * sts:SetSourceIdentity when it carries SourceIdentity, each refused → AccessDenied, as AWS does. The request
+ * context holds `SAML:aud` (= Recipient), `aws:RequestTag/<Key>` per PrincipalTag (so a condition on
+ * `aws:RequestTag/AuthMethod` judges the factor Gatehouse says was used), `aws:TagKeys` and
+ * `sts:TransitiveTagKeys`. DurationSeconds within 900–43200 and the role's MaxSessionDuration;
  * SAMLAssertion ≤ 100,000 characters.
  *
  * GetCallerIdentity: only for credentials this stand-in issued, with the request's SigV4 signature
@@ -32,6 +35,11 @@ export interface StsProvider { arn: string; entityId: string; certificates: stri
 export interface StsRole {
   arn: string;
   maxSessionDuration?: number;
+  /**
+   * The role's trust policy document, as an admin pasted it into IAM (e.g. what `gatehouse aws trust-policy` prints).
+   * Without it, the role trusts a policy made from `samlAud`, `trustActions` and `trustedProviders`.
+   */
+  trustPolicy?: IamPolicy;
   samlAud?: string[];
   /** Actions the trust policy allows to the provider; default: the ones `gatehouse aws trust-policy` prints. */
   trustActions?: string[];
@@ -51,6 +59,62 @@ export interface StsStandIn {
 
 /** What `gatehouse aws trust-policy` allows; a role's trust policy without one of them is refused as AWS refuses it. */
 export const gatehouseTrustActions: readonly string[] = buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'Gatehouse' }).Statement[0].Action;
+
+/** An IAM policy document as the stand-in reads it (the parts a trust policy for SAML federation uses). */
+export interface IamPolicy {
+  Statement: readonly {
+    Effect: string;
+    Principal?: { Federated?: string | readonly string[] };
+    Action: string | readonly string[];
+    Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+  }[];
+}
+
+/** The request context of one AssumeRoleWithSAML call: condition keys (lower case, as IAM compares them) → values. */
+type RequestContext = ReadonlyMap<string, readonly string[]>;
+
+const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+/** IAM's StringLike: `*` any run of characters, `?` one character, everything else literal and case-sensitive. */
+const like = (pattern: string, value: string): boolean => {
+  const source = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^$|()[\]{}\\]/, '\\$&'))).join('');
+  return new RegExp(`^${source}$`, 's').test(value);
+};
+
+/**
+ * One condition operator over one key, as IAM evaluates it: a key absent from the request fails every operator
+ * but Null (and the ForAllValues set operators, which hold for an empty set); several values are OR-ed.
+ */
+function conditionHolds(operator: string, key: string, expected: readonly string[], ctx: RequestContext): boolean {
+  const actual = ctx.get(key.toLowerCase());
+  switch (operator) {
+    case 'StringEquals': return actual !== undefined && actual.length === 1 && expected.includes(actual[0]!);
+    case 'StringNotEquals': return actual !== undefined && actual.length === 1 && !expected.includes(actual[0]!);
+    case 'StringLike': return actual !== undefined && actual.length === 1 && expected.some((p) => like(p, actual[0]!));
+    case 'ForAllValues:StringEquals': return (actual ?? []).every((a) => expected.includes(a));
+    case 'ForAnyValue:StringEquals': return (actual ?? []).some((a) => expected.includes(a));
+    case 'Null': return expected.every((e) => (e === 'true') === (actual === undefined));
+    default: throw new Error(`the STS stand-in does not evaluate the condition operator ${operator}`);
+  }
+}
+
+/** True when `policy` lets `principal` perform `action` in `ctx`: no matching Deny and at least one matching Allow. */
+export function trustPolicyAllows(policy: IamPolicy, principal: string, action: string, ctx: RequestContext): boolean {
+  const matches = policy.Statement.filter((st) => list(st.Principal?.Federated).includes(principal) && list(st.Action).some((a) => like(a, action))
+    && Object.entries(st.Condition ?? {}).every(([op, keys]) => Object.entries(keys).every(([key, v]) => conditionHolds(op, key, list(v), ctx))));
+  return !matches.some((st) => st.Effect === 'Deny') && matches.some((st) => st.Effect === 'Allow');
+}
+
+/** The trust policy of a role given by options (the providers of its account, Gatehouse's actions, the global endpoint). */
+function policyOf(role: StsRole, providers: readonly StsProvider[]): IamPolicy {
+  if (role.trustPolicy) return role.trustPolicy;
+  const accountId = role.arn.split(':')[4] ?? '';
+  return {
+    Statement: [{
+      Effect: 'Allow', Principal: { Federated: role.trustedProviders ?? providers.filter((x) => x.arn.split(':')[4] === accountId).map((x) => x.arn) },
+      Action: role.trustActions ?? gatehouseTrustActions, Condition: { StringEquals: { 'SAML:aud': role.samlAud ?? ['https://signin.aws.amazon.com/saml'] } },
+    }],
+  };
+}
 
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const ns = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -114,17 +178,25 @@ export async function startStsStandIn(o: { providers: StsProvider[]; roles: StsR
     if (!roles.includes(`${roleArn},${principalArn}`) && !roles.includes(`${principalArn},${roleArn}`)) {
       throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithSAML: the role is not in the assertion', 403);
     }
-    // The trust policy: Principal, actions (one per thing the assertion asks for), SAML:aud.
+    // The trust policy: one action per thing the assertion asks for, each judged in the request's context.
     const accountId = roleArn.split(':')[4] ?? '';
-    const trusted = role.trustedProviders ?? o.providers.filter((x) => x.arn.split(':')[4] === accountId).map((x) => x.arn);
-    const actions = role.trustActions ?? gatehouseTrustActions;
-    if (!trusted.includes(principalArn) || !actions.includes('sts:AssumeRoleWithSAML')) throw new StsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithSAML', 403);
     const attr = (name: string) => model.attributes.find((a) => a.name === `https://aws.amazon.com/SAML/Attributes/${name}`);
-    const hasTags = model.attributes.some((a) => a.name.startsWith('https://aws.amazon.com/SAML/Attributes/PrincipalTag:')) || attr('TransitiveTagKeys') !== undefined;
-    if (hasTags && !actions.includes('sts:TagSession')) throw new StsError('AccessDenied', 'Not authorized to perform sts:TagSession', 403);
-    if (attr('SourceIdentity') !== undefined && !actions.includes('sts:SetSourceIdentity')) throw new StsError('AccessDenied', 'Not authorized to perform sts:SetSourceIdentity', 403);
-    const aud = role.samlAud ?? ['https://signin.aws.amazon.com/saml'];
-    if (!aud.includes(model.acsUrl)) throw new StsError('AccessDenied', `Not authorized to perform sts:AssumeRoleWithSAML: SAML:aud ${model.acsUrl} is not trusted by the role`, 403);
+    const tagPrefix = 'https://aws.amazon.com/SAML/Attributes/PrincipalTag:';
+    const tags = model.attributes.filter((a) => a.name.startsWith(tagPrefix)).map((a) => ({ key: a.name.slice(tagPrefix.length), values: a.values }));
+    const context = new Map<string, readonly string[]>([['saml:aud', [model.acsUrl]]]);
+    for (const t of tags) context.set(`aws:requesttag/${t.key.toLowerCase()}`, t.values);
+    if (tags.length > 0) context.set('aws:tagkeys', tags.map((t) => t.key));
+    const transitive = attr('TransitiveTagKeys');
+    if (transitive) context.set('sts:transitivetagkeys', transitive.values);
+    const policy = policyOf(role, o.providers);
+    if (!trustPolicyAllows(policy, principalArn, 'sts:AssumeRoleWithSAML', context)) {
+      // Name SAML:aud when a statement would allow the provider but lists other endpoints (as the CLI explains it).
+      const otherAud = policy.Statement.some((st) => st.Effect === 'Allow' && list(st.Principal?.Federated).includes(principalArn)
+        && list(st.Action).some((x) => like(x, 'sts:AssumeRoleWithSAML')) && !list(st.Condition?.StringEquals?.['SAML:aud']).includes(model.acsUrl));
+      throw new StsError('AccessDenied', otherAud ? `Not authorized to perform sts:AssumeRoleWithSAML: SAML:aud ${model.acsUrl} is not trusted by the role` : 'Not authorized to perform sts:AssumeRoleWithSAML', 403);
+    }
+    if ((tags.length > 0 || transitive !== undefined) && !trustPolicyAllows(policy, principalArn, 'sts:TagSession', context)) throw new StsError('AccessDenied', 'Not authorized to perform sts:TagSession', 403);
+    if (attr('SourceIdentity') !== undefined && !trustPolicyAllows(policy, principalArn, 'sts:SetSourceIdentity', context)) throw new StsError('AccessDenied', 'Not authorized to perform sts:SetSourceIdentity', 403);
     const one = (name: string) => attr(name)?.values[0] ?? '';
     const sessionName = one('RoleSessionName');
     const expiration = new Date(now().getTime() + duration * 1000);

@@ -5,8 +5,7 @@ import { GatehouseError } from '../../errors.js';
 import { ensureActiveKey, loadSigningKeys } from '../../keys/signingKeyService.js';
 import { idpMetadataFor } from '../../keys/idpMetadata.js';
 import { checkIdentity } from '../../keys/idpIdentity.js';
-import { buildTrustPolicy } from '../../aws/trustPolicy.js';
-import { acsUrlFor } from '../../aws/partitions.js';
+import { trustPolicyFor } from '../../admin/accounts.js';
 import { printLines } from '../output.js';
 import { withContext } from '../withContext.js';
 
@@ -33,11 +32,10 @@ export function registerAwsCommands(program: Command): void {
     .action(async (o: { account: string; role: string }) => withContext(async (ctx) => {
       const account = await ctx.store.accounts.find(o.account);
       if (!account) throw new GatehouseError('not_found', `no AWS account "${o.account}" (see gatehouse account list)`);
-      const mapped = (await ctx.store.accounts.listMappings()).some((m) => m.accountId === account.id && m.roleName === o.role);
-      if (!mapped) process.stderr.write(`gatehouse: note: no group maps ${account.alias}/${o.role} yet (gatehouse role map …)\n`);
-      // SAML:aud is taken from the Recipient: list the global endpoint and the account's regional one when set.
-      const acsUrls = [...new Set([acsUrlFor(account.partition), ...(account.region ? [acsUrlFor(account.partition, account.region)] : [])])];
-      const policy = buildTrustPolicy({ partition: account.partition, accountId: account.id, providerName: account.providerName, acsUrls });
-      printLines([JSON.stringify(policy, null, 2)]);
+      // The console's policy (src/admin/accounts.ts): both endpoints, and the factor check when the mappings require one.
+      const t = await trustPolicyFor(ctx, account.id, o.role);
+      if (t.mappedBy.length === 0) process.stderr.write(`gatehouse: note: no group maps ${account.alias}/${t.role} yet (gatehouse role map …)\n`);
+      else if (t.authMethods) process.stderr.write(`gatehouse: note: IAM checks the factor (AuthMethod ${t.authMethods.join(' or ')}); print and paste this again whenever the mappings of ${account.alias}/${t.role} change\n`);
+      printLines([JSON.stringify(t.policy, null, 2)]);
     }));
 }

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../errors.js';
 import { factorFacts } from '../../auth/factors.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
 import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor.js';
-import { acsUrlFor, partitions, type Partition } from '../../aws/partitions.js';
+import { acsForAccounts, partitions, type Partition } from '../../aws/partitions.js';
 import { checkRelayState } from '../../aws/checkRelayState.js';
 import { checkCsrf, type WebSession } from '../session.js';
 import { pageSession, pageUser } from '../guards.js';
@@ -44,14 +44,6 @@ function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?
   throw new GatehouseError('bad_request', 'Pick a role.');
 }
 
-/** The ACS for a set of roles: all in one partition; one regional endpoint only if every account names the same region. */
-export function acsFor(roles: readonly EntitledRole[]): { partition: Partition; acsUrl: string } {
-  const partition = roles[0]!.account.partition;
-  const regions = new Set(roles.map((r) => r.account.region ?? ''));
-  const region = regions.size === 1 ? [...regions][0] : '';
-  return { partition, acsUrl: acsUrlFor(partition, region || undefined) };
-}
-
 /**
  * IdP-initiated sign-in to the AWS console: POST /aws/console (from the portal, CSRF-checked) and
  * GET /aws/console?role=… (a bookmarkable link that shows a confirmation button, never signs on GET).
@@ -81,7 +73,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
     const relayState = form.relay_state ? checkRelayState(form.relay_state, ctx.config.saml.relayStateAllowlist) : undefined;
     const ent = await entitlementsOf(req, session);
     const roles = pickRoles(ent, form);
-    const { partition, acsUrl } = acsFor(roles);
+    const { partition, acsUrl } = acsForAccounts(roles.map((r) => r.account));
     try {
       const { samlResponse } = await issueAwsResponse(ctx, keys, { session, entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
       metrics.assertions.inc({ sp: 'aws', outcome: 'success' });

@@ -14,13 +14,13 @@ import type { LoginFlow } from '../../auth/flow/types.js';
 import { factorName } from '../../auth/factors.js';
 import { clientNamePattern, finishTerminalLogin, revokeCliSession, terminalClientName } from '../../auth/cliTokens.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
+import { acsForAccounts } from '../../aws/partitions.js';
 import { issueAwsResponse } from '../sso/issueAwsResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import { readInput, textField } from '../readInput.js';
 import { applyRetryAfter, stepMeta } from '../signIn.js';
 import { awsSignInOf, cliFactorsUsed, requireCliSession } from '../cliSession.js';
 import { cliRoleView, pickCliRoles } from '../cliRoles.js';
-import { acsFor } from './awsConsole.js';
 import type { User } from '../../store/repositories/users.js';
 
 /** The computer's name the CLI sends (shown on approval pages and in the audit log). */
@@ -114,7 +114,7 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
     const { roles: refs } = readInput(assertionBody, req.body);
     const ent = await loadEntitlements(ctx.store, s.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: cliFactorsUsed(s) });
     const roles = pickCliRoles(ent, refs);
-    const { partition, acsUrl } = acsFor(roles);
+    const { partition, acsUrl } = acsForAccounts(roles.map((r) => r.account));
     try {
       const { samlResponse } = await issueAwsResponse(ctx, keys, { session: await awsSignInOf(ctx, s), client: 'cli', entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
       metrics.assertions.inc({ sp: 'aws-cli', outcome: 'success' });

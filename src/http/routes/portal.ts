@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
-import type { EntitledRole } from '../../directory/entitlementsFor.js';
+import { roleKey, type EntitledRole } from '../../directory/entitlementsFor.js';
 import { factorFacts, isSecondFactor, stepUpFactor, strongestRequiredFactor, type DeviceFactor, type SecondFactor } from '../../auth/factors.js';
 import { listUsableDevices } from '../../auth/devices.js';
 import { pageSession, pageUser } from '../guards.js';
@@ -14,8 +14,7 @@ export function factorsOf(session: WebSession): SecondFactor[] {
   return session.factors.filter(isSecondFactor);
 }
 
-/** The portal's key for one role: `<account id>/<role name>`. */
-export const roleKey = (r: Pick<EntitledRole, 'account' | 'roleName'>): string => `${r.account.id}/${r.roleName}`;
+export { roleKey };
 
 /**
  * The view model of the portal: accounts with their roles, and one "choose at AWS" button per partition. A role

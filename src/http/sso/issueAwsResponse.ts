@@ -4,7 +4,8 @@ import type { EntitledRole, Entitlements } from '../../directory/entitlementsFor
 import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { authMethodOf } from '../../auth/factors.js';
 import { audienceFor, type Partition } from '../../aws/partitions.js';
-import { awsAttributeNames, buildAwsAttributes } from '../../aws/buildAwsAttributes.js';
+import { awsAttributeNames } from '../../aws/buildAwsAttributes.js';
+import { planAwsAssertion, sessionDurationFor } from '../../aws/planAwsAssertion.js';
 import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
 import type { SamlAttribute } from '../../saml/buildAssertion.js';
 import { buildResponse, type ResponseInput } from '../../saml/buildResponse.js';
@@ -32,12 +33,6 @@ export interface AwsSignIn {
   requestId: string;
 }
 
-/** The session duration to send: the role's own, or for several roles the shortest one that is set. */
-function sessionDurationFor(roles: readonly EntitledRole[]): number | undefined {
-  const set = roles.map((r) => r.sessionDuration).filter((d): d is number => d !== null);
-  return set.length > 0 ? Math.min(...set) : undefined;
-}
-
 /**
  * Builds, lints and signs the AWS Response for a signed-in person and records it in the audit log.
  * The AWS lint runs on the model before signing: a violation is audited and thrown as aws_lint_failed
@@ -61,16 +56,16 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
   let attributes: SamlAttribute[] | undefined;
   let input: ResponseInput;
   try {
-    // Both throw aws_lint_failed: the builder for a role whose ARNs cannot be built, the lint for every other rule.
-    attributes = buildAwsAttributes({
-      roles: s.roles.map((r) => ({ account: { id: r.account.id, partition: r.account.partition, providerName: r.account.providerName }, roleName: r.roleName })),
-      username: session.user.username, sessionDuration: duration, tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod,
+    // Both throw aws_lint_failed: the plan for a role whose ARNs cannot be built, the lint for every other rule.
+    const plan = planAwsAssertion({
+      issuer: ctx.config.saml.entityId, nameId: session.user.id, username: session.user.username, roles: s.roles,
+      tags: entitlements.tags, transitiveTagKeys: entitlements.transitiveTagKeys, authMethod, partition: s.partition, acsUrl: s.acsUrl,
+      lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds,
     });
+    attributes = plan.attributes;
     input = {
-      issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: s.acsUrl, audience: audienceFor(s.partition),
-      nameId: session.user.id, nameIdFormat: saml.nameIdFormat.persistent, sessionIndex: '_' + session.idHash.slice(0, 32),
-      authnInstant: new Date(session.createdAt), sessionNotOnOrAfter: new Date(cap), lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds,
-      attributes, key,
+      ...plan.model, assertionId, responseId: newSamlId(), now, nameIdFormat: saml.nameIdFormat.persistent, sessionIndex: '_' + session.idHash.slice(0, 32),
+      authnInstant: new Date(session.createdAt), sessionNotOnOrAfter: new Date(cap), key,
     };
     assertAwsConformant(input);
   } catch (e) {

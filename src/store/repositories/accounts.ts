@@ -43,6 +43,11 @@ export class AccountsRepository {
       .execute();
   }
 
+  /** Adds a new account (a taken id or alias breaks a unique constraint). */
+  async insert(a: AwsAccount): Promise<void> {
+    await this.db.insertInto('aws_accounts').values({ id: a.id, alias: a.alias, partition: a.partition, provider_name: a.providerName, region: a.region }).execute();
+  }
+
   async list(): Promise<AwsAccount[]> {
     return (await this.db.selectFrom('aws_accounts').selectAll().orderBy('alias').execute()).map(toAccount);
   }

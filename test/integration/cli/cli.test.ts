@@ -171,10 +171,19 @@ describe('gatehouse CLI', () => {
     const xml = readFileSync(md, 'utf8');
     assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>'));
     assert.match(xml, /<ds:X509Certificate>/);
-    const policy = JSON.parse(await ok(['aws', 'trust-policy', '--account', 'prod', '--role', 'Admin'])) as { Statement: { Principal: { Federated: string }; Action: string[]; Condition: unknown }[] };
-    assert.equal(policy.Statement[0]?.Principal.Federated, 'arn:aws:iam::111122223333:saml-provider/Gatehouse');
-    assert.deepEqual(policy.Statement[0]?.Action, ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity']);
-    assert.deepEqual(policy.Statement[0]?.Condition, { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } });
+    type Policy = { Statement: { Principal: { Federated: string }; Action: string[]; Condition: unknown }[] };
+    const readOnly = JSON.parse(await ok(['aws', 'trust-policy', '--account', 'prod', '--role', 'ReadOnly'])) as Policy;
+    assert.equal(readOnly.Statement.length, 1);
+    assert.equal(readOnly.Statement[0]?.Principal.Federated, 'arn:aws:iam::111122223333:saml-provider/Gatehouse');
+    assert.deepEqual(readOnly.Statement[0]?.Action, ['sts:AssumeRoleWithSAML', 'sts:TagSession', 'sts:SetSourceIdentity']);
+    assert.deepEqual(readOnly.Statement[0]?.Condition, { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } });
+    // prod/Admin requires webauthn: IAM checks the AuthMethod tag on sts:TagSession too.
+    const admin = await gatehouse(['aws', 'trust-policy', '--account', 'prod', '--role', 'Admin']);
+    assert.equal(admin.code, 0, admin.stderr);
+    assert.match(admin.stderr, /IAM checks the factor \(AuthMethod webauthn\)/);
+    const policy = JSON.parse(admin.stdout) as Policy;
+    assert.deepEqual(policy.Statement.map((st) => st.Action), [['sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity'], ['sts:TagSession']]);
+    assert.deepEqual(policy.Statement[1]?.Condition, { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml', 'aws:RequestTag/AuthMethod': ['webauthn'] } });
     const unknown = await gatehouse(['aws', 'trust-policy', '--account', 'nope', '--role', 'Admin']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^gatehouse: no AWS account "nope"/);

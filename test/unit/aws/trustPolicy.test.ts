@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildTrustPolicy } from '../../../src/aws/trustPolicy.js';
+import { acceptedAuthMethods, buildTrustPolicy } from '../../../src/aws/trustPolicy.js';
 import { isGatehouseError } from '../../../src/errors.js';
 
 describe('buildTrustPolicy', () => {
@@ -25,5 +25,22 @@ describe('buildTrustPolicy', () => {
     assert.throws(() => buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'G', acsUrls: ['https://signin.amazonaws.cn/saml'] }), (e) => isGatehouseError(e, 'validation_failed'));
     assert.throws(() => buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'G', acsUrls: [] }), (e) => isGatehouseError(e, 'validation_failed'));
     assert.throws(() => buildTrustPolicy({ partition: 'aws', accountId: '12', providerName: 'G' }), (e) => isGatehouseError(e, 'validation_failed'));
+  });
+  it('with authMethods: sts:TagSession in its own statement, allowed only for those AuthMethod values', () => {
+    const p = buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'Gatehouse', authMethods: ['webauthn'] });
+    assert.equal(JSON.stringify(p),
+      '{"Version":"2012-10-17","Statement":['
+      + '{"Sid":"GatehouseSignIn","Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Gatehouse"},'
+      + '"Action":["sts:AssumeRoleWithSAML","sts:SetSourceIdentity"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}},'
+      + '{"Sid":"GatehouseFactorCheckedByIam","Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Gatehouse"},'
+      + '"Action":["sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml","aws:RequestTag/AuthMethod":["webauthn"]}}}]}');
+    assert.throws(() => buildTrustPolicy({ partition: 'aws', accountId: '111122223333', providerName: 'G', authMethods: [] }), (e) => isGatehouseError(e, 'validation_failed'));
+  });
+  it('acceptedAuthMethods: the factors meeting any mapping\'s requirement; none when a mapping requires nothing', () => {
+    assert.deepEqual(acceptedAuthMethods(['webauthn']), ['webauthn']);
+    assert.deepEqual(acceptedAuthMethods(['totp']), ['totp', 'webauthn'], 'a security key meets totp');
+    assert.deepEqual(acceptedAuthMethods(['webauthn', 'totp']), ['totp', 'webauthn']);
+    assert.equal(acceptedAuthMethods(['webauthn', null]), undefined);
+    assert.equal(acceptedAuthMethods([]), undefined);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entitlementsFor, ipInRanges, type EntitlementsContext, type EntitlementsInput } from '../../../src/directory/entitlementsFor.js';
+import { entitlementsFor, explainEntitlements, ipInRanges, type EntitlementsContext, type EntitlementsInput } from '../../../src/directory/entitlementsFor.js';
 import type { RoleMapping } from '../../../src/store/repositories/accounts.js';
 
 const prod = { id: '111122223333', alias: 'prod', partition: 'aws' as const, providerName: 'Gatehouse', region: null };
@@ -141,5 +141,39 @@ describe('entitlementsFor', () => {
   it('mappings into an unknown account are ignored', () => {
     const e = entitlementsFor(input({ accounts: [prod] }), ctx());
     assert.deepEqual(summary(e), ['prod/Admin:ok', 'prod/ReadOnly:ok']);
+  });
+});
+
+describe('explainEntitlements (the same decision, with its reasons)', () => {
+  it('entitlementsFor is explainEntitlements without the reasons, in every context', () => {
+    for (const c of [ctx(), ctx({ factorsUsed: ['totp'] }), ctx({ factorsUsed: [] }), ctx({ sourceIp: '192.0.2.1' }), ctx({ sourceIp: undefined, factorsUsed: ['recovery'] })]) {
+      const e = explainEntitlements(input(), c);
+      const plain = entitlementsFor(input(), c);
+      assert.deepEqual(e.roles.map(({ mappings: _m, ...r }) => r), plain.roles);
+      assert.deepEqual(Object.fromEntries(e.tags.map((t) => [t.key, t.value])), plain.tags);
+      assert.deepEqual([e.transitiveTagKeys, e.tagConflicts], [plain.transitiveTagKeys, plain.tagConflicts]);
+    }
+  });
+
+  it('every mapping of a role with every rule it fails, and which one is chosen', () => {
+    const i = input({
+      mappings: [
+        mapping('m1', 'g1', prod.id, 'Admin', { requireFactor: 'webauthn', sourceIps: ['10.0.0.0/8'] }),
+        mapping('m2', 'g2', prod.id, 'Admin', { requireFactor: 'totp', sessionDuration: 7200 }),
+      ],
+    });
+    const e = explainEntitlements(i, ctx({ factorsUsed: ['totp'], sourceIp: '192.0.2.1' }));
+    const admin = e.roles[0]!;
+    assert.deepEqual([admin.allowedNow, admin.sessionDuration], [true, 7200]);
+    assert.deepEqual(admin.mappings.map((m) => [m.group, m.blockedBy, m.chosen]), [['developers', [], true], ['platform-admins', ['source_ip', 'factor_required'], false]]);
+  });
+
+  it('tags say where they come from; a disabled person is blocked with every role and would-be tags listed', () => {
+    const e = explainEntitlements(input(), ctx());
+    assert.deepEqual(e.tags, [{ key: 'CostCenter', value: 'CC-1234', group: null }, { key: 'Team', value: 'platform', group: 'platform-admins' }]);
+    const off = explainEntitlements(input({ person: { id: 'u1', username: 'alice', status: 'disabled', attributes: {} } }), ctx());
+    assert.equal(off.blocked, 'disabled');
+    assert.ok(off.roles.length === 3 && off.roles.every((r) => !r.allowedNow && r.reason === 'disabled' && r.mappings.every((m) => m.blockedBy[0] === 'disabled')));
+    assert.deepEqual(entitlementsFor(input({ person: { id: 'u1', username: 'alice', status: 'disabled', attributes: {} } }), ctx()).roles, []);
   });
 });

@@ -5,6 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
+import { registerAccessApi } from './accessApi.js';
+import { registerAccessPages } from './accessPages.js';
+import { registerAccountsPages } from './accountsPages.js';
+import { registerAccountsApi } from './accountsApi.js';
+import { registerGroupsApi } from './groupsApi.js';
+import { registerGroupsPages } from './groupsPages.js';
+import { registerMappingsPages } from './mappingsPages.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerPeoplePages } from './peoplePages.js';
@@ -19,4 +26,11 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerPersonActionPages(app, ctx);
   await registerServiceProvidersApi(app, ctx);
   await registerTokensApi(app, ctx);
+  await registerGroupsApi(app, ctx);
+  await registerAccountsApi(app, ctx);
+  await registerAccessApi(app, ctx);
+  await registerGroupsPages(app, ctx);
+  await registerMappingsPages(app, ctx);
+  await registerAccountsPages(app, ctx);
+  await registerAccessPages(app, ctx);
 }

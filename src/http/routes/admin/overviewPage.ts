@@ -27,12 +27,12 @@ export async function registerAdminOverviewPage(app: FastifyInstance, ctx: AppCo
     const memberCount = (groupId: string) => memberships.filter((m) => m.groupId === groupId).length;
     return sendAdminPage(ctx, reply, actor, 'admin', 'overview', {
       title: 'Administration',
-      users: users.map((u) => ({ username: u.username, email: u.email ?? '', status: u.status, locked: locked.lockedUntil(u.username) !== undefined, created: formatTime(u.createdAt, zone) })),
+      users: users.map((u) => ({ username: u.username, accessHref: `/admin/access/${encodeURIComponent(u.username)}`, email: u.email ?? '', status: u.status, locked: locked.lockedUntil(u.username) !== undefined, created: formatTime(u.createdAt, zone) })),
       groups: groups.map((g) => ({
-        name: g.name, members: memberCount(g.id), tags: Object.entries(g.tags).map(([k, v]) => `${k}=${v}`).join(', '),
+        name: g.name, href: `/admin/groups/${encodeURIComponent(g.name)}`, members: memberCount(g.id), tags: Object.entries(g.tags).map(([k, v]) => `${k}=${v}`).join(', '),
         roles: mappings.filter((m) => m.groupId === g.id).map((m) => `${accountAlias.get(m.accountId) ?? m.accountId}/${m.roleName}${m.requireFactor ? ` (needs ${m.requireFactor})` : ''}`),
       })),
-      accounts: accounts.map((a) => ({ id: a.id, alias: a.alias, partition: a.partition, provider: a.providerName, region: a.region ?? 'global' })),
+      accounts: accounts.map((a) => ({ id: a.id, href: `/admin/accounts/${a.id}`, alias: a.alias, partition: a.partition, provider: a.providerName, region: a.region ?? 'global' })),
       sps: sps.map((s) => ({ name: s.name, entityId: s.entityId, kind: s.kind })),
       keys: keys.map((k) => ({ id: k.id, state: k.state, fingerprint: k.fingerprint256, notAfter: formatTime(Date.parse(k.notAfter), zone) })),
       events: events.map((e) => ({ at: formatTime(e.at, zone, { seconds: true }), type: e.type, outcome: e.outcome, who: e.username ?? '', ip: e.ip ?? '', device: e.deviceName ? `${e.deviceName} (${e.factor ?? ''})` : (e.factor ?? ''), reason: e.reason ?? '' })),

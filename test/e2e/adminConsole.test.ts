@@ -1,0 +1,118 @@
+/**
+ * Issue 10, "Done when", in real Chromium: an admin signs in with a virtual security key (Chrome's CDP virtual
+ * authenticator), adds an AWS account, creates a group, maps it to a role and adds a person to it from the group's
+ * page; that person's next assertion, checked by the independent verifiers (our AWS conformance check, node-saml
+ * and xmlsec1), carries the role. (The audit page's part is added with the audit console.)
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import supertest from 'supertest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { createTestUser, TEST_PASSWORD } from '../helpers/users.js';
+import { loginWithTotp } from '../helpers/login.js';
+import { parseAutoPost, verifyAwsResponse } from '../helpers/verifySamlResponse.js';
+import { ensureActiveKey, loadSigningKeys } from '../../src/keys/signingKeyService.js';
+
+const CAROL_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
+const roleAttr = 'https://aws.amazon.com/SAML/Attributes/Role';
+
+describe('admin console end to end: security key, group, role, member → the next assertion carries the role', { timeout: 180_000 }, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  async function password(username: string) {
+    await page.goto(`${t.url}/login`);
+    await page.getByLabel('Username or email').fill(username);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForLoadState('load');
+  }
+
+  before(async () => {
+    t = await startTestApp({ listen: true });
+    await ensureActiveKey(t.ctx);
+    await createTestUser(t.ctx, { username: 'root', groups: [t.ctx.config.admin.group] }); // no device yet
+    await createTestUser(t.ctx, { username: 'carol', totpSecret: CAROL_SECRET });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  test('the admin enrolls a security key, then signs in with it', async () => {
+    await password('root');
+    await page.waitForURL(/\/login\/enroll$/);
+    await page.getByRole('link', { name: 'Security key or passkey' }).click();
+    await page.getByLabel('Name for this key').fill('Admin key');
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await page.waitForURL(/\/login\/recovery-codes$/);
+    await page.getByRole('button', { name: /I have saved these codes/ }).click();
+    await page.waitForURL(`${t.url}/`);
+    await page.getByRole('button', { name: /Sign out/ }).click();
+    await page.waitForURL(/\/login\?signed_out=1$/);
+
+    await password('root');
+    await page.waitForURL(/\/login\/mfa$/);
+    await page.getByRole('button', { name: 'Use security key or passkey' }).click();
+    await page.waitForURL(`${t.url}/`);
+    const ev = (await t.ctx.store.audit.list({ type: 'login.mfa', limit: 1 }))[0];
+    assert.deepEqual([ev?.username, ev?.factor, ev?.deviceName, ev?.outcome], ['root', 'webauthn', 'Admin key', 'success']);
+  });
+
+  test('adds an account, creates a group, maps a role and adds carol; her next assertion carries the role', async () => {
+    await page.goto(`${t.url}/admin/accounts`);
+    await page.getByLabel('Alias').fill('prod');
+    await page.getByLabel('Account ID').fill('111122223333');
+    await page.getByLabel('IAM SAML provider name').fill('Gatehouse');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    await page.waitForURL(/\/admin\/accounts\/111122223333\?done=created$/);
+
+    await page.goto(`${t.url}/admin/groups`);
+    await page.getByLabel('Name', { exact: true }).fill('data-team');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.waitForURL(/\/admin\/groups\/data-team\?done=created$/);
+
+    await page.getByLabel('AWS account').selectOption('111122223333');
+    await page.getByLabel('IAM role name').fill('DataAnalyst');
+    await page.getByLabel('Session duration in seconds (optional)').fill('3600');
+    await page.getByLabel('Required factor').selectOption('totp');
+    await page.getByRole('button', { name: 'Map role' }).click();
+    await page.waitForURL(/done=mapping-added/);
+
+    // Before she is a member, Gatehouse refuses carol the role.
+    const carol = supertest.agent(t.app.server);
+    const { csrf } = await loginWithTotp(carol, { username: 'carol', password: TEST_PASSWORD, secret: CAROL_SECRET, now: t.clock.now() });
+    assert.equal((await carol.post('/aws/console').type('form').send({ _csrf: csrf, role: '111122223333/DataAnalyst' })).status, 403);
+
+    await page.getByLabel('Add a person by username').fill('carol');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.waitForURL(/done=member-added/);
+    assert.match(await page.getByRole('region', { name: 'Members', exact: true }).innerText(), /carol/);
+    await screenshot(page, 'admin-e2e-group');
+
+    const res = await carol.post('/aws/console').type('form').send({ _csrf: csrf, role: '111122223333/DataAnalyst' }).expect(200);
+    const form = parseAutoPost(res.text);
+    const { active } = await loadSigningKeys(t.ctx);
+    const profile = await verifyAwsResponse(form, { certificatePem: active.certificatePem, audience: 'urn:amazon:webservices', now: new Date(t.clock.now()) });
+    assert.equal(profile[roleAttr], 'arn:aws:iam::111122223333:role/DataAnalyst,arn:aws:iam::111122223333:saml-provider/Gatehouse');
+    assert.equal(profile['https://aws.amazon.com/SAML/Attributes/SessionDuration'], '3600');
+
+    // Every change the admin made is in the audit log, made by root in the console.
+    for (const type of ['account.created', 'group.created', 'role.mapped', 'group.member_added'] as const) {
+      const ev = (await t.ctx.store.audit.list({ type, limit: 1 }))[0];
+      assert.deepEqual([(ev?.detail as { by: string }).by, (ev?.detail as { via: string }).via], ['root', 'console'], type);
+    }
+  });
+});
