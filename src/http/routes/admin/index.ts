@@ -8,11 +8,13 @@ import type { AppContext } from '../../../context.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
+import { registerServiceProvidersPages } from './serviceProvidersPages.js';
 import { registerTokensApi } from './tokensApi.js';
 
 export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await registerAdminOverviewPage(app, ctx);
   await registerPeopleApi(app, ctx);
   await registerServiceProvidersApi(app, ctx);
+  await registerServiceProvidersPages(app, ctx);
   await registerTokensApi(app, ctx);
 }
