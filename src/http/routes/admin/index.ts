@@ -6,10 +6,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
+import { registerAuditApi } from './auditApi.js';
+import { registerAuditPages } from './auditPages.js';
+import { registerDirectoryApi } from './directoryApi.js';
+import { registerKeysApi } from './keysApi.js';
+import { registerKeysPages } from './keysPages.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
 import { registerServiceProvidersPages } from './serviceProvidersPages.js';
 import { registerTokensApi } from './tokensApi.js';
+import { registerTokensPages } from './tokensPages.js';
 
 export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await registerAdminOverviewPage(app, ctx);
@@ -17,4 +23,10 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerServiceProvidersApi(app, ctx);
   await registerServiceProvidersPages(app, ctx);
   await registerTokensApi(app, ctx);
+  await registerTokensPages(app, ctx);
+  await registerKeysApi(app, ctx);
+  await registerKeysPages(app, ctx);
+  await registerAuditApi(app, ctx);
+  await registerAuditPages(app, ctx);
+  await registerDirectoryApi(app, ctx);
 }
