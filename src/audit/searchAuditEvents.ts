@@ -121,8 +121,8 @@ export async function searchAuditEvents(store: Store, filter: AuditFilter, page:
   const resolved = await resolve(store, filter);
   const matches = matcher(resolved);
   const exact = resolved.query.detailContains === undefined;
-  const batch = exact ? page.limit + 1 : Math.max(2 * page.limit, 200);
   const budget = page.scanBudget ?? 5000;
+  const batch = exact ? page.limit + 1 : Math.min(Math.max(2 * page.limit, 200), budget);
   const items: AuditRow[] = [];
   let before = page.before;
   let scanned = 0;

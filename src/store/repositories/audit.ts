@@ -47,6 +47,9 @@ function containsPattern(word: string): string {
   return `%${word.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A condition no row meets (the last alternative of an `or` that may have no others; SQLite binds no booleans). */
+const never = sql<SqlBool>`1 = 0`;
+
 /** Where an appended event sits in the chain. */
 export interface ChainLink { seq: number; hash: string }
 
@@ -253,7 +256,7 @@ export class AuditRepository {
       query = query.where((eb) => eb.or([
         ...(person.userIds.length > 0 ? [eb('user_id', 'in', person.userIds)] : []),
         ...(person.usernames.length > 0 ? [eb('username', 'in', person.usernames)] : []),
-        eb.val(false),
+        never,
       ]));
     }
     const device = q.device;
@@ -261,7 +264,7 @@ export class AuditRepository {
     for (const words of q.detailContains ?? []) {
       query = query.where((eb) => eb.or([
         ...words.map((w): Expression<SqlBool> => sql<SqlBool>`lower(detail) like ${containsPattern(w)} escape '\\'`),
-        eb.val(false),
+        never,
       ]));
     }
     const rows = await query.orderBy('seq', opts.order).limit(opts.limit).execute();
