@@ -59,13 +59,12 @@ export async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: numbe
   return page.evaluate(() => {
     const root = document.documentElement;
     const wide: string[] = [];
-    const scrollsInside = (el: Element): boolean => {
-      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true;
-      return false;
-    };
+    // No named functions in here: tsx (esbuild keepNames) would wrap them in a __name() the page does not have.
     for (const el of Array.from(document.body.querySelectorAll('*'))) {
       const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.right > root.clientWidth + 0.5 && !scrollsInside(el)) {
+      let scrollsInside = false;
+      for (let a = el.parentElement; a && a !== document.body && !scrollsInside; a = a.parentElement) scrollsInside = getComputedStyle(a).overflowX !== 'visible';
+      if (r.width > 0 && r.right > root.clientWidth + 0.5 && !scrollsInside) {
         // Only the outermost element that sticks out: its children usually do too.
         if (el.parentElement && el.parentElement.getBoundingClientRect().right > root.clientWidth + 0.5) continue;
         const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';

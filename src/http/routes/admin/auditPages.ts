@@ -92,8 +92,8 @@ export async function registerAuditPages(app: FastifyInstance, ctx: AppContext):
     if (!link) throw new GatehouseError('not_found', `No audit event with seq ${seq}.`);
     const zone = await adminTimeZone(ctx, actor);
     const e = exportedAuditEvent(link.row);
-    const fields = (['type', 'outcome', 'username', 'userId', 'deviceName', 'deviceId', 'factor', 'ip', 'reason', 'requestId', 'id'] as const)
-      .map((k) => ({ name: k, value: e[k] === null ? '' : String(e[k]) }));
+    const labels = { type: 'Event type', outcome: 'Outcome', username: 'Person', userId: 'Person id', deviceName: 'Device', deviceId: 'Device id', factor: 'Factor', ip: 'From (address)', reason: 'Reason', requestId: 'Request id', id: 'Row id' } as const;
+    const fields = (Object.keys(labels) as (keyof typeof labels)[]).map((k) => ({ name: labels[k], mono: k === 'type' || k.endsWith('Id') || k === 'ip', value: e[k] === null ? '' : String(e[k]) }));
     return sendAdminPage(ctx, reply, actor, 'admin/audit-event', 'audit', {
       title: `Audit event ${seq}`, seq, at: formatTime(link.row.at, zone, { seconds: true }), fields,
       detail: JSON.stringify(e.detail, null, 2), prevHash: link.row.prev_hash, hash: link.row.hash,
