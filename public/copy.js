@@ -1,20 +1,20 @@
-// Copy buttons: a button with data-copy="ID" copies the text of the element #ID and says so in #ID-status
-// (role=status). The buttons are hidden until this script shows them, so a page without JavaScript offers only
-// what works there (select the text, or download it). No inline script anywhere (CSP): pages include this file.
+// Copy buttons: <button type="button" class="copy" data-copy="ELEMENT-ID" hidden>Copy</button> copies the text (or
+// the value of an input) of that element. Buttons start hidden, so a page without JavaScript shows none; the text
+// stays selectable. A live region (data-copy-status="ID") says whether it worked. No inline script (CSP).
 (function () {
   'use strict';
-  var buttons = document.querySelectorAll('button[data-copy]');
-  Array.prototype.forEach.call(buttons, function (button) {
-    var id = button.getAttribute('data-copy');
-    var source = document.getElementById(id);
-    var status = document.getElementById(id + '-status');
-    if (!source || !window.navigator.clipboard) return;
+  document.querySelectorAll('button[data-copy]').forEach(function (button) {
+    var target = document.getElementById(button.getAttribute('data-copy'));
+    var clipboard = window.navigator.clipboard;
+    if (!target || !clipboard) return;
+    var status = document.getElementById(button.getAttribute('data-copy-status') || (button.getAttribute('data-copy') + '-status'));
     button.hidden = false;
     button.addEventListener('click', function () {
-      window.navigator.clipboard.writeText(source.textContent).then(function () {
+      var text = 'value' in target ? target.value : target.textContent;
+      clipboard.writeText(text).then(function () {
         if (status) status.textContent = 'Copied.';
       }, function () {
-        if (status) status.textContent = 'Could not copy: select the text and copy it, or download it.';
+        if (status) status.textContent = 'Could not copy: select the text and copy it yourself.';
       });
     });
   });

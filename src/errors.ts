@@ -46,6 +46,7 @@ export const errorCodes = {
   // SAML and AWS
   saml_request_invalid: 400,
   saml_unknown_sp: 400,
+  saml_sp_disabled: 403,
   saml_acs_mismatch: 400,
   saml_signature_invalid: 400,
   saml_request_replayed: 400,

@@ -40,6 +40,8 @@ const ref = z.string();
  * changed thing as it was and as it is (`before` absent for a creation, `after` absent for a removal).
  */
 const change = { by, via: z.string().optional(), before: z.unknown().optional(), after: z.unknown().optional() };
+/** A change that older code, or a caller without an admin (tests, start-up), records without `by`. */
+const systemChange = { ...change, by: by.optional() };
 
 export const auditEvents = {
   'login.password': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ purpose, ...stepFailure }) },
@@ -68,14 +70,16 @@ export const auditEvents = {
       client: z.literal('cli').optional(),
     }),
   },
-  'sp.registered': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
-  'sp.updated': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), by: by.optional() }) },
-  'sp.removed': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), by }) },
+  'sp.registered': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), ...systemChange }) },
+  'sp.updated': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), kind: z.string(), acs: z.array(z.string()), ...systemChange }) },
+  'sp.enabled': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), ...change }) },
+  'sp.disabled': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), ...change }) },
+  'sp.removed': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), ...change }) },
   'identity.recorded': { outcomes: ['success'], person: false, device: false, detail: z.object({ entityId: z.string(), baseUrl: z.string(), by: by.optional() }) },
   'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
   'directory.import': {
     outcomes: ['success'], person: false, device: false,
-    detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional() }),
+    detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional(), via: z.string().optional() }),
   },
   'user.created': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, groups: z.array(z.string()).optional() }) },
   'user.updated': { outcomes: ['success'], person: true, device: false, detail: z.object(change) },
@@ -112,9 +116,9 @@ export const auditEvents = {
   'cli.session_refused': { outcomes: ['failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref }) },
   'cli.logout': { outcomes: ['success'], person: true, device: false, detail: z.object({ via: cliVia, clientName, ref }) },
   'keys.created': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
-  'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string() }) },
-  'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable() }) },
-  'keys.retired': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId }) },
+  'keys.rotated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, state: z.string(), ...systemChange }) },
+  'keys.activated': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, previous: z.string().nullable(), ...systemChange }) },
+  'keys.retired': { outcomes: ['success'], person: false, device: false, detail: z.object({ keyId, ...systemChange }) },
   'admin.token_created': { outcomes: ['success'], person: false, device: false, detail: z.object(change) },
   'admin.token_revoked': { outcomes: ['success'], person: false, device: false, detail: z.object(change) },
   'admin.token_refused': { outcomes: ['failure'], person: true, device: false, detail: z.object({ tokenId: z.string(), reason: z.string() }) },

@@ -10,7 +10,7 @@ import { factorName } from '../auth/factors.js';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { GatehouseError, isGatehouseError } from '../errors.js';
-import { recordAudit } from '../audit/recordAudit.js';
+import { recordAudit, type AuditRequest } from '../audit/recordAudit.js';
 import { hashPassword, verifyPassword, type PasswordHashParams } from '../auth/password.js';
 import { storePasswordHash } from '../auth/setPassword.js';
 import type { Store } from '../store/store.js';
@@ -135,15 +135,15 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan, acto
  * Applies `plan` (passwords already hashed) in one transaction and records the `directory.import` audit
  * event in it. Throws `conflict` (nothing changed) when the database refuses a change.
  */
-export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string } = {}): Promise<void> {
+export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string; via?: string; req?: AuditRequest } = {}): Promise<void> {
   try {
     await ctx.store.transaction(async (tx) => {
       await applyChanges(tx, ctx, plan, meta.actor ?? 'import');
       const s = summarizePlan(plan);
       await recordAudit({ ...ctx, store: tx }, {
         type: 'directory.import', outcome: 'success',
-        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind, ...(meta.actor !== undefined ? { by: meta.actor } : {}) },
-      });
+        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind, ...(meta.actor !== undefined ? { by: meta.actor } : {}), ...(meta.via !== undefined ? { via: meta.via } : {}) },
+      }, { req: meta.req });
     });
   } catch (e) {
     if (isGatehouseError(e)) throw e;
@@ -157,6 +157,9 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Who ran it (for the audit event), e.g. the OS user of the CLI. */
   actor?: string;
+  /** Through which surface (`cli`, `api-session`, `api-token:<id>`), and the HTTP request, for the audit event. */
+  via?: string;
+  req?: AuditRequest;
 }
 
 export interface ImportResult {
@@ -179,6 +182,6 @@ export async function importDirectory(ctx: AppContext, parsed: ParsedDirectory, 
   const plan = await planImport(parsed, snapshot, { mode: opts.mode, passwordMatches: verifyPassword });
   if (opts.dryRun || plan.changes.length === 0) return { plan, applied: false, warnings };
   const hashed = await hashPlanPasswords(plan, ctx.config.auth.argon2);
-  await applyPlan(ctx, hashed, opts.actor !== undefined ? { actor: opts.actor } : {});
+  await applyPlan(ctx, hashed, { ...(opts.actor !== undefined ? { actor: opts.actor } : {}), ...(opts.via !== undefined ? { via: opts.via } : {}), ...(opts.req ? { req: opts.req } : {}) });
   return { plan, applied: true, warnings };
 }

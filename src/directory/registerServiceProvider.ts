@@ -5,12 +5,19 @@ import { parseSpMetadata } from '../saml/parseSpMetadata.js';
 import type { RegisteredSp } from '../saml/checkAuthnRequest.js';
 import type { ServiceProvider } from '../store/repositories/serviceProviders.js';
 import { saml } from '../saml/samlConstants.js';
+import type { ChangeActor } from '../admin/changeActor.js';
 
 export interface RegisterSpInput {
   metadataXml: string;
   name?: string | undefined;
   kind?: 'generic' | 'identity-center' | undefined;
-  actor?: string | undefined;
+  /** Who registers it (an admin change), or just their name (older callers). */
+  actor?: ChangeActor | string | undefined;
+}
+
+/** What an SP's audit events record as `before` / `after`: what an admin sees of it (no metadata XML). */
+export function spAuditView(sp: Pick<ServiceProvider, 'name' | 'kind' | 'acs' | 'wantRequestsSigned' | 'enabled'>): Record<string, unknown> {
+  return { name: sp.name, kind: sp.kind, acs: sp.acs.map((a) => a.url), wantRequestsSigned: sp.wantRequestsSigned, enabled: sp.enabled };
 }
 
 /** The NameID format Gatehouse sends to an SP: Identity Center wants emailAddress; others their first listed format. */
@@ -23,7 +30,8 @@ function pickNameIdFormat(kind: ServiceProvider['kind'], formats: readonly strin
 /**
  * Registers (or updates, by entityID) a service provider from its metadata XML. The metadata is parsed
  * with our safe parser (no DOCTYPE, bounded); ACS endpoints are kept exactly as published. The SP and its
- * `sp.registered` / `sp.updated` audit event (`detail.by`: `input.actor`) are written in one transaction.
+ * `sp.registered` / `sp.updated` audit event (`by`, `via` from `input.actor`; `before` / `after`) are written in
+ * one transaction. New metadata does not change whether the SP is enabled; a new SP starts enabled.
  */
 export async function registerServiceProvider(ctx: AppContext, input: RegisterSpInput): Promise<ServiceProvider> {
   const md = parseSpMetadata(input.metadataXml);
@@ -35,13 +43,18 @@ export async function registerServiceProvider(ctx: AppContext, input: RegisterSp
     acs: md.acs.map((a) => ({ url: a.url, index: a.index ?? null, binding: a.binding, isDefault: a.isDefault ?? false })),
     wantRequestsSigned: md.wantRequestsSigned, signingCerts: md.signingCertificates,
     nameIdFormat: pickNameIdFormat(kind, md.nameIdFormats), createdAt: existing?.createdAt ?? ctx.now().getTime(),
+    enabled: existing?.enabled ?? true,
   };
+  const actor: Partial<ChangeActor> & { by: string } | undefined = typeof input.actor === 'string' ? { by: input.actor } : input.actor;
   await withTransaction(ctx, async (tx) => {
     await tx.store.serviceProviders.upsert(sp);
     await recordAudit(tx, {
       type: existing ? 'sp.updated' : 'sp.registered', outcome: 'success',
-      detail: { entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url), ...(input.actor !== undefined ? { by: input.actor } : {}) },
-    });
+      detail: {
+        entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url), ...(actor ? { by: actor.by, ...(actor.via !== undefined ? { via: actor.via } : {}) } : {}),
+        ...(existing ? { before: spAuditView(existing) } : {}), after: spAuditView(sp),
+      },
+    }, { req: actor?.req });
   });
   return sp;
 }

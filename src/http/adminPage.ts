@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { AdminActor } from './adminAuth.js';
 import { pageUser } from './guards.js';
-import { sendPage } from './signIn.js';
+import { fieldErrorsOf, formError, sendPage } from './signIn.js';
 import type { PageModel } from './views.js';
 
 /** The console's sections, in menu order: path and label. */
@@ -30,4 +30,15 @@ export async function sendAdminPage(ctx: AppContext, reply: FastifyReply, actor:
     ...model, csrf: actor.session?.csrf, user: await pageUser(ctx, actor.session ?? null),
     adminNav: adminSections.map((s) => ({ path: s.path, label: s.label, current: s.id === section })),
   }, status);
+}
+
+/**
+ * A console form's change was refused: when the form can show why (`formError`: bad fields, a conflict), sends its
+ * page again with the error announced, each refused field marked (`fieldErrors`) and the error's status; anything
+ * else is thrown on to the error handler. Use in the form's `catch`.
+ */
+export async function sendAdminFormError(ctx: AppContext, reply: FastifyReply, actor: AdminActor, view: string, section: AdminSection, model: Omit<PageModel, 'csrf' | 'user'> & { title: string }, e: unknown): Promise<FastifyReply> {
+  const shown = formError(e);
+  if (!shown) throw e;
+  return sendAdminPage(ctx, reply, actor, view, section, { ...model, error: shown.message, fieldErrors: fieldErrorsOf(shown) }, shown.status);
 }

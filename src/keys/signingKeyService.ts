@@ -6,7 +6,8 @@
  *   activateKey → `next` becomes `active` (signs from now on), the old active becomes `retired`;
  *   retireKey → a `next` key is dropped from the metadata (cancels a rotation); the active key cannot be retired.
  *
- * Every change appends an audit event (`keys.created`, `keys.rotated`, `keys.activated`, `keys.retired`).
+ * Every change appends an audit event (`keys.created`, `keys.rotated`, `keys.activated`, `keys.retired`); given the
+ * admin who made it (console, API, CLI), the event also names them (`by`, `via`) and the key `before` and `after`.
  */
 import { X509Certificate, generateKeyPair, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -15,6 +16,7 @@ import { GatehouseError } from '../errors.js';
 import { createSigningKey, loadSigningKey, type SigningKey } from '../saml/signingKey.js';
 import type { SigningKeyRecord } from '../store/repositories/signingKeys.js';
 import { recordAudit } from '../audit/recordAudit.js';
+import type { ChangeActor } from '../admin/changeActor.js';
 
 type KeyContext = Pick<AppContext, 'config' | 'store' | 'secrets' | 'now'>;
 
@@ -34,6 +36,16 @@ export interface SigningKeyInfo {
   notAfter: string;
   /** SHA-256 fingerprint of the certificate (colon-separated hex), as IAM and browsers show it. */
   fingerprint256: string;
+}
+
+/** Who made a key change, for its audit event (nothing when no admin did: start-up, tests). */
+function changeFields(actor: ChangeActor | undefined): { by?: string; via?: string } {
+  return actor ? { by: actor.by, via: actor.via } : {};
+}
+
+/** A key as its audit events record it before and after a change. */
+function keyAuditView(k: Pick<SigningKeyInfo, 'id' | 'state' | 'fingerprint256'>): Record<string, string> {
+  return { id: k.id, state: k.state, fingerprint256: k.fingerprint256 };
 }
 
 function info(r: SigningKeyRecord): SigningKeyInfo {
@@ -88,22 +100,26 @@ export async function listKeys(ctx: Pick<AppContext, 'store'>): Promise<SigningK
  * every SP (for AWS: update the IAM SAML provider's metadata), then `activateKey`. Throws `conflict` when a
  * `next` key exists already.
  */
-export async function rotateKey(ctx: KeyContext): Promise<SigningKeyInfo> {
+export async function rotateKey(ctx: KeyContext, actor?: ChangeActor): Promise<SigningKeyInfo> {
   const existing = (await ctx.store.signingKeys.list()).find((k) => k.state === 'next');
   if (existing) throw new GatehouseError('conflict', `key ${existing.id} is already waiting as the next key: activate it (gatehouse keys activate) or retire it first`);
   const record = await newKeyRecord(ctx, 'next');
+  const created = info(record);
   await ctx.store.transaction(async (tx) => {
+    // A second rotation started meanwhile (another admin, another node) made its key first: keep one next key.
+    const raced = (await tx.signingKeys.list()).find((k) => k.state === 'next');
+    if (raced) throw new GatehouseError('conflict', `key ${raced.id} is already waiting as the next key: activate it (gatehouse keys activate) or retire it first`);
     await tx.signingKeys.create(record);
-    await recordAudit(tx, { at: record.createdAt, type: 'keys.rotated', outcome: 'success', detail: { keyId: record.id, state: 'next' } });
+    await recordAudit(tx, { at: record.createdAt, type: 'keys.rotated', outcome: 'success', detail: { keyId: record.id, state: 'next', ...changeFields(actor), after: keyAuditView(created) } }, { req: actor?.req });
   });
-  return info(record);
+  return created;
 }
 
 /**
  * Makes key `id` (default: the one `next` key) the active signing key; the previous active key becomes
  * `retired`. A retired key may be activated again (to roll back). Throws `not_found` / `conflict`.
  */
-export async function activateKey(ctx: KeyContext, id?: string): Promise<SigningKeyInfo> {
+export async function activateKey(ctx: KeyContext, id?: string, actor?: ChangeActor): Promise<SigningKeyInfo> {
   const keys = await ctx.store.signingKeys.list();
   let target: SigningKeyRecord | undefined;
   if (id === undefined) {
@@ -117,24 +133,29 @@ export async function activateKey(ctx: KeyContext, id?: string): Promise<Signing
   const now = ctx.now().getTime();
   const previous = keys.find((k) => k.state === 'active');
   const targetId = target.id;
+  const before = info(target);
   await ctx.store.transaction(async (tx) => {
     await tx.signingKeys.activate(targetId, now);
-    await recordAudit(tx, { at: now, type: 'keys.activated', outcome: 'success', detail: { keyId: targetId, previous: previous?.id ?? null } });
+    await recordAudit(tx, {
+      at: now, type: 'keys.activated', outcome: 'success',
+      detail: { keyId: targetId, previous: previous?.id ?? null, ...changeFields(actor), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'active' }) },
+    }, { req: actor?.req });
   });
   const after = (await ctx.store.signingKeys.list()).find((k) => k.id === targetId);
   return info(after!);
 }
 
 /** Retires key `id` (a `next` key, or one already retired). The active key cannot be retired: activate another one first. */
-export async function retireKey(ctx: KeyContext, id: string): Promise<SigningKeyInfo> {
+export async function retireKey(ctx: KeyContext, id: string, actor?: ChangeActor): Promise<SigningKeyInfo> {
   const key = (await ctx.store.signingKeys.list()).find((k) => k.id === id);
   if (!key) throw new GatehouseError('not_found', `no signing key with id ${id}`);
   if (key.state === 'active') throw new GatehouseError('conflict', `key ${id} is the active key: rotate and activate another key before retiring it`);
   if (key.state === 'retired') return info(key);
   const now = ctx.now().getTime();
+  const before = info(key);
   await ctx.store.transaction(async (tx) => {
-    await tx.signingKeys.retire(id, now);
-    await recordAudit(tx, { at: now, type: 'keys.retired', outcome: 'success', detail: { keyId: id } });
+    if (!(await tx.signingKeys.retire(id, now))) throw new GatehouseError('conflict', `key ${id} became the active key meanwhile: rotate and activate another key before retiring it`);
+    await recordAudit(tx, { at: now, type: 'keys.retired', outcome: 'success', detail: { keyId: id, ...changeFields(actor), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'retired' }) } }, { req: actor?.req });
   });
   return info({ ...key, state: 'retired', retiredAt: now });
 }

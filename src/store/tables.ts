@@ -191,6 +191,8 @@ export interface ServiceProvidersTable {
   signing_certs: string;
   name_id_format: string | null;
   created_at: number;
+  /** 1: the SP may sign people in; 0: disabled by an admin (migration 009). */
+  enabled: Generated<number>;
 }
 
 export interface SigningKeysTable {

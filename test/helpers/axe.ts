@@ -59,7 +59,7 @@ export async function sidewaysOverflow(page: Page): Promise<{ scrollWidth: numbe
   return page.evaluate(() => {
     const root = document.documentElement;
     const wide: string[] = [];
-    // No named functions in here: the test runner's transform would wrap them in a helper the page does not have.
+    // No named functions in here: tsx (esbuild keepNames) would wrap them in a __name() the page does not have.
     for (const el of Array.from(document.body.querySelectorAll('*'))) {
       const r = el.getBoundingClientRect();
       let scrollsInside = false;

@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GatehouseError } from '../../errors.js';
 import { parseDirectoryFile } from '../../directory/directoryFile.js';
-import { importDirectory } from '../../directory/applyImport.js';
+import { runDirectoryFile } from '../../admin/directory.js';
 import { exportDirectory, renderDirectoryYaml } from '../../directory/exportDirectory.js';
-import { summarizePlan, type ImportMode } from '../../directory/importPlan.js';
+import type { ImportMode } from '../../directory/importPlan.js';
 import { printJson, printLines } from '../output.js';
 import { cliActor, withContext } from '../withContext.js';
 
@@ -20,17 +20,16 @@ function readDirectoryFile(file: string): string {
 async function run(file: string, mode: ImportMode, dryRun: boolean, json: boolean): Promise<void> {
   const parsed = parseDirectoryFile(readDirectoryFile(file), file);
   await withContext(async (ctx) => {
-    const { plan, applied, warnings } = await importDirectory(ctx, parsed, { mode, dryRun, actor: cliActor() });
+    const { warnings, ...report } = await runDirectoryFile(ctx, parsed, { mode, dryRun }, { by: cliActor(), via: 'cli' });
     for (const w of warnings) process.stderr.write(`${w}\n`);
-    const summary = summarizePlan(plan);
     if (json) {
-      printJson({ file, mode, dryRun, applied, changes: plan.changes.map((c) => c.text), counts: summary.byKind });
+      printJson(report);
       return;
     }
-    printLines(plan.changes.map((c) => c.text));
-    if (plan.changes.length === 0) printLines(['no changes: the database already matches the file']);
-    else if (dryRun) printLines([`${plan.changes.length} change(s) planned; nothing was written (${mode === 'apply' ? '--plan' : '--dry-run'})`]);
-    else printLines([`${plan.changes.length} change(s) applied`]);
+    printLines(report.changes);
+    if (report.changes.length === 0) printLines(['no changes: the database already matches the file']);
+    else if (dryRun) printLines([`${report.changes.length} change(s) planned; nothing was written (${mode === 'apply' ? '--plan' : '--dry-run'})`]);
+    else printLines([`${report.changes.length} change(s) applied`]);
   });
 }
 

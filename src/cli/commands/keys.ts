@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { activateKey, listKeys, retireKey, rotateKey, type SigningKeyInfo } from '../../keys/signingKeyService.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
-import { withContext } from '../withContext.js';
+import { cliActor, withContext } from '../withContext.js';
+
+const actor = () => ({ by: cliActor(), via: 'cli' });
 
 const show = (k: SigningKeyInfo, json: boolean | undefined, line: string): void => { if (json) printJson(k); else printLines([line]); };
 
@@ -26,7 +28,7 @@ export function registerKeyCommands(program: Command): void {
     .description('create the next key: published in the metadata now, used for signing after `keys activate`')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => withContext(async (ctx) => {
-      const k = await rotateKey(ctx);
+      const k = await rotateKey(ctx, actor());
       show(k, o.json, `created next key ${k.id}: update the IdP metadata at every SP (AWS: the IAM SAML provider), then run gatehouse keys activate`);
     }));
 
@@ -35,7 +37,7 @@ export function registerKeyCommands(program: Command): void {
     .description('sign with the next key from now on; the previous active key is retired')
     .option('--json', 'machine-readable output')
     .action(async (id: string | undefined, o: { json?: boolean }) => withContext(async (ctx) => {
-      const k = await activateKey(ctx, id);
+      const k = await activateKey(ctx, id, actor());
       show(k, o.json, `key ${k.id} is now active`);
     }));
 
@@ -44,7 +46,7 @@ export function registerKeyCommands(program: Command): void {
     .description('stop publishing a next key (the active key cannot be retired)')
     .option('--json', 'machine-readable output')
     .action(async (id: string, o: { json?: boolean }) => withContext(async (ctx) => {
-      const k = await retireKey(ctx, id);
+      const k = await retireKey(ctx, id, actor());
       show(k, o.json, `key ${k.id} is retired`);
     }));
 }

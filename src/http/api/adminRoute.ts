@@ -30,6 +30,8 @@ export interface AdminRouteSpec<P extends Schema | undefined, Q extends Schema |
   response?: Schema;
   /** Success status: 200 by default, 201 for a creation, 204 for no body. */
   status?: 200 | 201 | 204;
+  /** Largest request body in bytes, when it differs from the app's (512 KiB). */
+  bodyLimit?: number;
 }
 
 export interface AdminRouteInput<P, Q, B> {
@@ -75,6 +77,7 @@ export function adminRoute<P extends Schema | undefined = undefined, Q extends S
   app.route({
     method: spec.method,
     url: spec.url,
+    ...(spec.bodyLimit !== undefined ? { bodyLimit: spec.bodyLimit } : {}),
     schema,
     // The schema above documents the route; the handler validates with the same zod schemas, after authentication.
     validatorCompiler: () => (data: unknown) => ({ value: data }),

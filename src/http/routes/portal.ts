@@ -53,7 +53,7 @@ export async function registerPortalRoutes(app: FastifyInstance, ctx: AppContext
     return reply.type('text/html; charset=utf-8').send(renderView('portal', {
       title: 'Portal', csrf: session.csrf,
       user: await pageUser(ctx, session),
-      ...portalModel(ent.roles, (await listUsableDevices(ctx, session.userId)).map((d) => d.kind)), serviceProviders: sps.map((s) => ({ id: s.id, name: s.name, entityId: s.entityId })),
+      ...portalModel(ent.roles, (await listUsableDevices(ctx, session.userId)).map((d) => d.kind)), serviceProviders: sps.filter((s) => s.enabled).map((s) => ({ id: s.id, name: s.name, entityId: s.entityId })),
     }));
   });
 }

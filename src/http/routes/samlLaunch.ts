@@ -9,6 +9,7 @@ import { checkCsrf } from '../session.js';
 import { sendAutoPost } from '../sendAutoPost.js';
 import { readInput, textField } from '../readInput.js';
 import { issueSpResponse } from '../sso/issueSpResponse.js';
+import { checkSpEnabled } from '../sso/checkSpEnabled.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
 
@@ -27,6 +28,7 @@ export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppCon
     const form = readInput(launchForm, req.body);
     const sp = await ctx.store.serviceProviders.findById(form.sp);
     if (!sp) throw new GatehouseError('saml_unknown_sp', 'That application is not registered.');
+    checkSpEnabled(sp);
     const acs = defaultAcs(toRegisteredSp(sp));
     if (!acs) throw new GatehouseError('saml_acs_mismatch', `${sp.name} has no HTTP-POST AssertionConsumerService in its metadata.`);
     const pending = { sp: sp.entityId, acs: acs.url, force: false, at: ctx.now().getTime() };

@@ -8,6 +8,7 @@ import { toRegisteredSp } from '../../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../../store/repositories/serviceProviders.js';
 import { loginUrl, MAX_RETURN_TO_LENGTH } from '../../auth/flow/returnTo.js';
 import { sendAutoPost } from '../sendAutoPost.js';
+import { checkSpEnabled } from '../sso/checkSpEnabled.js';
 import { issueSpResponse, samlError, type PendingAuthn } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
 import type { Metrics } from '../metrics.js';
@@ -58,7 +59,7 @@ async function checkRequest(ctx: AppContext, inbound: Inbound): Promise<{ reques
     request, sp: stored && toRegisteredSp(stored), now: ctx.now(), ssoUrl: `${ctx.config.server.baseUrl}/saml/sso`,
     binding: inbound.binding, skewSeconds: ctx.config.saml.clockSkewSeconds,
   });
-  return { request, checked, sp: stored! };
+  return { request, checked, sp: checkSpEnabled(stored!) };
 }
 
 /** Step 3: the request ID is single-use on every node. */
@@ -136,6 +137,6 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
     if (ctx.now().getTime() - p.at > ctx.config.auth.flowTtlSeconds * 1000) throw new GatehouseError('flow_expired', 'This sign-in took too long. Start again from the application.');
     const sp = await ctx.store.serviceProviders.findByEntityId(p.sp);
     if (!sp || !sp.acs.some((a) => a.url === p.acs)) throw new GatehouseError('saml_unknown_sp', 'This application is no longer registered.');
-    return respond(ctx, keys, metrics, req, reply, sp, { ...p, id });
+    return respond(ctx, keys, metrics, req, reply, checkSpEnabled(sp), { ...p, id });
   });
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type QueryCreator, type Selectable } from 'kysely';
+import { sql, type Expression, type Kysely, type QueryCreator, type Selectable, type SqlBool } from 'kysely';
 import type { AuditEventsTable, Database } from '../tables.js';
 import { GatehouseError, isGatehouseError } from '../../errors.js';
 import { inTransaction } from '../inTransaction.js';
@@ -21,6 +21,34 @@ export interface AuditEvent {
   requestId?: string | null;
   detail?: Record<string, unknown>;
 }
+
+/**
+ * What `AuditRepository.search` filters on: the indexed or plain columns exactly, and words the `detail` JSON text
+ * must contain (a cheap pre-filter: the caller checks the parsed detail itself, see src/audit/searchAuditEvents.ts).
+ */
+export interface AuditQuery {
+  type?: string | undefined;
+  /** The person: `user_id` is one of `userIds`, or `username` is one of `usernames` (exact). */
+  person?: { userIds: string[]; usernames: string[] } | undefined;
+  /** The device: `device_id` or `device_name` equals it. */
+  device?: string | undefined;
+  /** `at` >= from and `at` < to (ms). */
+  from?: number | undefined;
+  to?: number | undefined;
+  /** Each inner list: the detail text holds at least one of these (ASCII letters compared case-insensitively). */
+  detailContains?: string[][] | undefined;
+  /** Paging: `seq` < beforeSeq (newest first) or `seq` > afterSeq (oldest first). */
+  beforeSeq?: number | undefined;
+  afterSeq?: number | undefined;
+}
+
+/** A LIKE pattern (with `escape '\'`) that finds `word` anywhere: `%`, `_` and `\` taken literally. */
+function containsPattern(word: string): string {
+  return `%${word.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A condition no row meets (the last alternative of an `or` that may have no others; SQLite binds no booleans). */
+const never = sql<SqlBool>`1 = 0`;
 
 /** Where an appended event sits in the chain. */
 export interface ChainLink { seq: number; hash: string }
@@ -209,6 +237,44 @@ export class AuditRepository {
     if (filter.type) q = q.where('type', '=', filter.type);
     const rows = await q.orderBy('seq', 'desc').limit(filter.limit ?? 100).execute();
     return rows.map((r) => toStoredEvent(toRow(r)));
+  }
+
+  /**
+   * Up to `limit` stored rows matching `q`, by `seq` (newest first for `desc`): one page of a filtered scan. The
+   * filters are plain SQL on both databases; `detailContains` is a LIKE on the lower-cased detail text, so it may
+   * let through rows whose detail only mentions the word elsewhere: check the parsed detail after.
+   */
+  async search(q: AuditQuery, opts: { order: 'asc' | 'desc'; limit: number }): Promise<AuditRow[]> {
+    let query = this.db.selectFrom('audit_events').selectAll();
+    if (q.type !== undefined) query = query.where('type', '=', q.type);
+    if (q.from !== undefined) query = query.where('at', '>=', q.from);
+    if (q.to !== undefined) query = query.where('at', '<', q.to);
+    if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+    if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq);
+    const person = q.person;
+    if (person) {
+      query = query.where((eb) => eb.or([
+        ...(person.userIds.length > 0 ? [eb('user_id', 'in', person.userIds)] : []),
+        ...(person.usernames.length > 0 ? [eb('username', 'in', person.usernames)] : []),
+        never,
+      ]));
+    }
+    const device = q.device;
+    if (device !== undefined) query = query.where((eb) => eb.or([eb('device_id', '=', device), eb('device_name', '=', device)]));
+    for (const words of q.detailContains ?? []) {
+      query = query.where((eb) => eb.or([
+        ...words.map((w): Expression<SqlBool> => sql<SqlBool>`lower(detail) like ${containsPattern(w)} escape '\\'`),
+        never,
+      ]));
+    }
+    const rows = await query.orderBy('seq', opts.order).limit(opts.limit).execute();
+    return rows.map(toRow);
+  }
+
+  /** The stored row at `seq`, or undefined. */
+  async findBySeq(seq: number): Promise<AuditRow | undefined> {
+    const r = await this.db.selectFrom('audit_events').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return r && toRow(r);
   }
 
   /** Where the chain ends (`seq` 0 and 64 zeros while empty); undefined when the head row was removed. */

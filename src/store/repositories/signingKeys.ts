@@ -46,8 +46,10 @@ export class SigningKeysRepository {
   }
 
   /** Retires key `id`. */
-  async retire(id: string, now: number): Promise<void> {
-    await this.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('id', '=', id).execute();
+  /** Retires key `id` unless it is (by now) the active key; false when it was not retired. */
+  async retire(id: string, now: number): Promise<boolean> {
+    const r = await this.db.updateTable('signing_keys').set({ state: 'retired', retired_at: now }).where('id', '=', id).where('state', '!=', 'active').executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async delete(id: string): Promise<void> {

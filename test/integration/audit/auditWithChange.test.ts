@@ -134,7 +134,11 @@ for (const db of bothDatabases) describe(`an audit event and the change it recor
     assert.deepEqual(events.map((e) => e.type), ['sp.removed', 'lockout.cleared', 'enrollment.link_issued', 'device.removed', 'recovery.regenerated', 'logout']);
     const [removed] = events;
     // sp.removed names no person: the admin who removed it is detail.by (docs/audit.md).
-    assert.deepEqual([removed?.username, removed?.userId, removed?.detail], [null, null, { entityId: SP_ENTITY_ID, by: 'root' }]);
+    assert.deepEqual([removed?.username, removed?.userId], [null, null]);
+    // …and the API call's surface (via) and the SP as it was (before).
+    const { before: removedSp, ...removedDetail } = removed!.detail as { before: { name: string; enabled: boolean } };
+    assert.deepEqual(removedDetail, { entityId: SP_ENTITY_ID, by: 'root', via: 'api-session' });
+    assert.deepEqual([removedSp.name, removedSp.enabled], [SP_ENTITY_ID, true]);
     assert.equal((await verifyAuditChain(t.ctx.store)).ok, true);
   });
 });

@@ -191,6 +191,10 @@ describe('gatehouse CLI', () => {
     const added = await json<{ entityId: string; kind: string }>(['sp', 'add', ic, '--identity-center', '--name', 'Identity Center']);
     assert.equal(added.kind, 'identity-center');
     assert.deepEqual((await json<{ name: string }[]>(['sp', 'list'])).map((x) => x.name), ['Identity Center']);
+    assert.match(await ok(['sp', 'disable', added.entityId]), /is disabled/);
+    assert.deepEqual((await json<{ enabled: boolean }[]>(['sp', 'list'])).map((x) => x.enabled), [false]);
+    await ok(['sp', 'enable', added.entityId]);
+    assert.deepEqual((await json<{ enabled: boolean }[]>(['sp', 'list'])).map((x) => x.enabled), [true]);
     await ok(['sp', 'remove', added.entityId]);
     assert.deepEqual(await json(['sp', 'list']), []);
   });

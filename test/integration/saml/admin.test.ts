@@ -25,7 +25,7 @@ describe('admin API and page', () => {
     assert.deepEqual(res.body.acs.map((a: { url: string }) => a.url), ['https://sp.example.com/acs', 'https://sp.example.com/saml/acs2', 'https://sp.example.com/saml/artifact']);
     assert.equal(res.body.wantRequestsSigned, true);
     const list = await admin.agent.get('/api/v1/admin/service-providers').set('x-csrf-token', admin.csrf).expect(200);
-    assert.deepEqual(list.body.map((s: { name: string }) => s.name), ['Example SP']);
+    assert.deepEqual(list.body.items.map((s: { name: string }) => s.name), ['Example SP']);
     await admin.agent.delete(`/api/v1/admin/service-providers/${res.body.id}`).set('x-csrf-token', admin.csrf).expect(204);
     assert.equal((await t.ctx.store.serviceProviders.list()).length, 0);
     assert.deepEqual((await t.ctx.store.audit.list()).slice(0, 2).map((e) => e.type), ['sp.removed', 'sp.registered']);

@@ -163,7 +163,7 @@ for (const kind of bothDatabases) {
       assert.equal(await store.audit.firstSeqSince(now + 5), undefined);
     });
 
-    it('service providers: upsert by entityID', async () => {
+    it('service providers: upsert by entityID; enable and disable', async () => {
       const sp = { id: 'sp1', entityId: 'https://sp.example.com', name: 'SP', kind: 'generic' as const, metadataXml: '<x/>', acs: [{ url: 'https://sp.example.com/acs', index: 0, binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', isDefault: true }], wantRequestsSigned: true, signingCerts: ['MII'], nameIdFormat: null, createdAt: now };
       await store.serviceProviders.upsert(sp);
       await store.serviceProviders.upsert({ ...sp, id: 'ignored', name: 'SP renamed' });
@@ -171,6 +171,14 @@ for (const kind of bothDatabases) {
       assert.equal(got?.id, 'sp1');
       assert.equal(got?.name, 'SP renamed');
       assert.equal(got?.wantRequestsSigned, true);
+      assert.equal(got?.enabled, true);
+      assert.equal(await store.serviceProviders.setEnabled('sp1', false), true);
+      await store.serviceProviders.upsert({ ...sp, name: 'SP new metadata' });
+      const disabled = await store.serviceProviders.findById('sp1');
+      assert.deepEqual([disabled?.enabled, disabled?.name], [false, 'SP new metadata'], 'new metadata leaves a disabled SP disabled');
+      assert.equal(await store.serviceProviders.setEnabled('sp1', true), true);
+      assert.equal((await store.serviceProviders.findById('sp1'))?.enabled, true);
+      assert.equal(await store.serviceProviders.setEnabled('nope', false), false);
     });
 
     it('signing keys: next → active retires the previous active key; a retired key can come back; retire', async () => {
@@ -392,7 +400,7 @@ for (const kind of bothDatabases) {
       const fresh = await openStore(tdb.url, { migrate: false });
       try {
         const applied = await fresh.migrate();
-        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '007_people', '008_time_zone']);
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '007_people', '008_time_zone', '009_sp_enabled']);
         assert.deepEqual(await fresh.migrate(), []);
         await fresh.ping();
       } finally {

@@ -13,11 +13,18 @@ import { registerGroupsApi } from './groupsApi.js';
 import { registerGroupsPages } from './groupsPages.js';
 import { registerMappingsPages } from './mappingsPages.js';
 import { registerAdminOverviewPage } from './overviewPage.js';
+import { registerAuditApi } from './auditApi.js';
+import { registerAuditPages } from './auditPages.js';
+import { registerDirectoryApi } from './directoryApi.js';
+import { registerKeysApi } from './keysApi.js';
+import { registerKeysPages } from './keysPages.js';
 import { registerPeopleApi } from './peopleApi.js';
 import { registerPeoplePages } from './peoplePages.js';
 import { registerPersonActionPages } from './personActionPages.js';
 import { registerServiceProvidersApi } from './serviceProvidersApi.js';
+import { registerServiceProvidersPages } from './serviceProvidersPages.js';
 import { registerTokensApi } from './tokensApi.js';
+import { registerTokensPages } from './tokensPages.js';
 
 export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await registerAdminOverviewPage(app, ctx);
@@ -25,6 +32,7 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerPeoplePages(app, ctx);
   await registerPersonActionPages(app, ctx);
   await registerServiceProvidersApi(app, ctx);
+  await registerServiceProvidersPages(app, ctx);
   await registerTokensApi(app, ctx);
   await registerGroupsApi(app, ctx);
   await registerAccountsApi(app, ctx);
@@ -33,4 +41,10 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerMappingsPages(app, ctx);
   await registerAccountsPages(app, ctx);
   await registerAccessPages(app, ctx);
+  await registerTokensPages(app, ctx);
+  await registerKeysApi(app, ctx);
+  await registerKeysPages(app, ctx);
+  await registerAuditApi(app, ctx);
+  await registerAuditPages(app, ctx);
+  await registerDirectoryApi(app, ctx);
 }
