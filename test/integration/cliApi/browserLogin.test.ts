@@ -74,7 +74,7 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
     assert.match(page.text, /Sign in to the AWS CLI on this computer\?/);
     assert.match(page.text, /<dd class="mono">Alice&#39;s MacBook \(work\)<\/dd>/);
     assert.match(page.text, /as you, <strong>alice<\/strong>/);
-    assert.match(page.text, new RegExp(`<time datetime="${new Date(t.clock.now()).toISOString()}">`));
+    assert.match(page.text, new RegExp(`<time datetime="${new Date(t.clock.now()).toISOString()}" title="[^"]+ UTC">`));
     assert.match(page.text, /an authenticator app/);
     const csp = page.headers['content-security-policy'] as string;
     assert.match(csp, new RegExp(`form-action 'self' http://127\\.0\\.0\\.1:${PORT};`));
