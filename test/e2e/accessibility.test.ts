@@ -137,6 +137,12 @@ describe('accessibility and phone width in Chromium', { timeout: 600_000 }, () =
       problems.push(...await check(page, 'mfa-totp-error', width));
       await page.getByLabel('Code from your authenticator app').fill(totpCode(TEST_TOTP_SECRET, t.clock.now()));
       await submit('Verify');
+      // alice was imported with a TOTP seed and no recovery codes: her first sign-in shows new codes once (issue 11).
+      if (new URL(page.url()).pathname === '/login/recovery-codes') {
+        problems.push(...await check(page, 'recovery-codes-prompt', width));
+        await page.getByRole('button', { name: /I have saved these codes/ }).click();
+        await page.waitForLoadState('load');
+      }
       assert.equal(new URL(page.url()).pathname, '/');
 
       // Signed in.
