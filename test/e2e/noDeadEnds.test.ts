@@ -71,6 +71,11 @@ describe('no dead ends, in Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Code from your authenticator app').fill(totpCode(TEST_TOTP_SECRET, t.clock.now()));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.waitForLoadState('load');
+    // Imported with a TOTP seed and no recovery codes: the first sign-in shows new codes once (issue 11).
+    if (new URL(page.url()).pathname === '/login/recovery-codes') {
+      await page.getByRole('button', { name: /I have saved these codes/ }).click();
+      await page.waitForLoadState('load');
+    }
   }
 
   before(async () => {
