@@ -57,7 +57,7 @@ describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
     writeFileSync(join(w.home, '.aws', 'credentials'), before, { mode: 0o644 });
     const r = await w.gatehouse(['login', '--url', url, '--no-browser', '--username', 'alice', '--password-stdin', '--totp', await w.totp(), '--role', 'prod/ReadOnly'], { input: `${TEST_PASSWORD}\n` });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^Signed in as alice \(authenticator app\) until \d\d:\d\d\.$/m);
+    assert.match(r.stderr, /^Signed in as alice \(authenticator app\) until (\d{4}-\d\d-\d\d )?\d\d:\d\d\.$/m);
     assert.match(r.stdout, /^prod\/ReadOnly → profile prod-ReadOnly \(until [\d: -]+\)$/m);
     assert.match(r.stdout, /Try: aws sts get-caller-identity --profile prod-ReadOnly/);
 
@@ -96,7 +96,7 @@ describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
   it('the saved session is reused: --account prod --role ReadOnly --print json, --print env, and whoami', async () => {
     const json = await w.gatehouse(['login', '--url', url, '--account', 'prod', '--role', 'ReadOnly', '--print', 'json', '--duration', '3600']);
     assert.equal(json.code, 0, json.stderr);
-    assert.match(json.stderr, /^Using your Gatehouse session: alice \(authenticator app\) until \d\d:\d\d\.$/m);
+    assert.match(json.stderr, /^Using your Gatehouse session: alice \(authenticator app\) until (\d{4}-\d\d-\d\d )?\d\d:\d\d\.$/m);
     const doc = JSON.parse(json.stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(doc), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     assert.equal(doc.Version, 1);
