@@ -17,6 +17,7 @@
  * Bounded: about 2 to 3 minutes (BENCH_SECONDS per measurement, default 5); a run that passes 5 minutes stops.
  * PostgreSQL rows need GATEHOUSE_BENCH_PG_URL (or GATEHOUSE_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres);
  * without a reachable server they say so. `--write-readme` puts the table into README.md between the bench markers.
+ * `--only <text>` measures only the scenarios whose label contains the text (for example `--only 'SQLite, 1'`).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -137,8 +138,12 @@ const scenarios: Scenario[] = [
   { label: 'PostgreSQL, --workers auto', db: 'postgres', nodes: 1, workers: 'auto', signIns: false, limit: 'all cores' },
   { label: 'PostgreSQL, 2 nodes (1 worker each)', db: 'postgres', nodes: 2, signIns: false, limit: 'all cores' },
 ];
+/** `--only <text>`: measure only the scenarios whose label contains it (for work on one of them; never for the README). */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && process.argv.includes('--write-readme')) throw new Error('--only measures part of the table; do not combine it with --write-readme');
 const results: Measured[] = [];
-for (const sc of scenarios) {
+for (const sc of scenarios.filter((s) => only === undefined || s.label.includes(only))) {
   // HOOK (issue 12, "All cores"): rows with `workers` run `gatehouse serve --workers auto` as soon as serve has
   // that option; until then they are listed as not measured.
   if (sc.workers && !hasWorkers) { results.push({ scenario: sc, note: 'not measured: `gatehouse serve --workers` is not on this branch yet' }); continue; }
