@@ -13,7 +13,7 @@ import { acceptedAuthMethods, buildTrustPolicy, type TrustPolicy } from '../aws/
 import { accountSchema, checkEntry } from '../directory/directoryFile.js';
 import type { AwsAccount } from '../store/repositories/accounts.js';
 import { orConflict } from '../store/uniqueViolation.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 import { requireAccount } from './find.js';
 import { describeMappings, type MappingView } from './roleMappings.js';
 
@@ -74,7 +74,7 @@ export async function createAccount(ctx: AppContext, input: AccountInput, actor:
   await checkAliasFree(ctx, a);
   await orConflict(`Account ${a.id} or the alias ${a.alias} exists already.`, () => withTransaction(ctx, async (tx) => {
     await tx.store.accounts.insert(a);
-    await recordAudit(tx, { type: 'account.created', outcome: 'success', detail: { by: actor.by, via: actor.via, account: a.id, alias: a.alias, after: snapshot(a) } }, { req: actor.req });
+    await recordAudit(tx, { type: 'account.created', outcome: 'success', detail: { ...changedBy(actor), account: a.id, alias: a.alias, after: snapshot(a) } }, { req: actor.req });
   }));
   return describeAccount(ctx, a.id);
 }
@@ -90,7 +90,7 @@ export async function updateAccount(ctx: AppContext, ref: string, patch: Account
   await checkAliasFree(ctx, a);
   await orConflict(`The alias ${a.alias} exists already.`, () => withTransaction(ctx, async (tx) => {
     await tx.store.accounts.upsert(a);
-    await recordAudit(tx, { type: 'account.updated', outcome: 'success', detail: { by: actor.by, via: actor.via, account: a.id, alias: a.alias, before: snapshot(before), after: snapshot(a) } }, { req: actor.req });
+    await recordAudit(tx, { type: 'account.updated', outcome: 'success', detail: { ...changedBy(actor), account: a.id, alias: a.alias, before: snapshot(before), after: snapshot(a) } }, { req: actor.req });
   }));
   return describeAccount(ctx, a.id);
 }
@@ -104,7 +104,7 @@ export async function deleteAccount(ctx: AppContext, ref: string, actor: ChangeA
     await recordAudit(tx, {
       type: 'account.deleted', outcome: 'success',
       detail: {
-        by: actor.by, via: actor.via, account: a.id, alias: a.alias, mappings: mappings.length,
+        ...changedBy(actor), account: a.id, alias: a.alias, mappings: mappings.length,
         before: { ...snapshot(a), mappings: mappings.map((m) => ({ group: m.group, role: m.role, sessionDuration: m.sessionDuration, requireFactor: m.requireFactor, sourceIps: m.sourceIps })) },
       },
     }, { req: actor.req });

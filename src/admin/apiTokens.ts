@@ -9,7 +9,7 @@ import { GatehouseError } from '../errors.js';
 import { recordAudit } from '../audit/recordAudit.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { AdminApiToken, AdminTokenScope } from '../store/repositories/adminApiTokens.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 
 /** Every admin API token starts with this, so a leaked one is easy to recognise (and to scan for). */
 export const adminTokenPrefix = 'gha_';
@@ -56,7 +56,7 @@ export async function createAdminToken(ctx: AppContext, input: { name: string; s
   const row = { id: randomUUID(), tokenHash: hashToken(token), name: input.name, scope: input.scope, createdBy: input.creatorId, createdAt: now, expiresAt: now + input.days * 86_400_000 };
   await withTransaction(ctx, async (tx) => {
     await tx.store.adminApiTokens.create(row);
-    await recordAudit(tx, { type: 'admin.token_created', outcome: 'success', detail: { by: actor.by, via: actor.via, after: { id: row.id, name: row.name, scope: row.scope, expiresAt: iso(row.expiresAt) } } }, { req: actor.req });
+    await recordAudit(tx, { type: 'admin.token_created', outcome: 'success', detail: { ...changedBy(actor), after: { id: row.id, name: row.name, scope: row.scope, expiresAt: iso(row.expiresAt) } } }, { req: actor.req });
   });
   const view = (await listAdminTokens(ctx)).find((t) => t.id === row.id)!;
   return { token, view };
@@ -70,7 +70,7 @@ export async function revokeAdminToken(ctx: AppContext, id: string, actor: Chang
     if (await tx.store.adminApiTokens.revoke(id, ctx.now().getTime())) {
       await recordAudit(tx, {
         type: 'admin.token_revoked', outcome: 'success',
-        detail: { by: actor.by, via: actor.via, before: { id, name: t.name, state: tokenState(t, ctx.now().getTime()) }, after: { id, name: t.name, state: 'revoked' } },
+        detail: { ...changedBy(actor), before: { id, name: t.name, state: tokenState(t, ctx.now().getTime()) }, after: { id, name: t.name, state: 'revoked' } },
       }, { req: actor.req });
     }
   });

@@ -14,7 +14,7 @@ import { checkEntry, groupSchema } from '../directory/directoryFile.js';
 import type { Group } from '../store/repositories/groups.js';
 import { orConflict } from '../store/uniqueViolation.js';
 import { setMembership } from './memberships.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 import { requireGroup, requirePerson } from './find.js';
 import { describeMappings, type MappingView } from './roleMappings.js';
 
@@ -62,7 +62,7 @@ export async function createGroup(ctx: AppContext, input: { name: string; descri
   if (await ctx.store.groups.findByName(v.name)) throw new GatehouseError('conflict', taken);
   await orConflict(taken, () => withTransaction(ctx, async (tx) => {
     const g = await tx.store.groups.create({ id: randomUUID(), name: v.name, description: v.description ?? null, tags: v.tags }, ctx.now().getTime());
-    await recordAudit(tx, { type: 'group.created', outcome: 'success', detail: { by: actor.by, via: actor.via, group: g.name, after: snapshot(g) } }, { req: actor.req });
+    await recordAudit(tx, { type: 'group.created', outcome: 'success', detail: { ...changedBy(actor), group: g.name, after: snapshot(g) } }, { req: actor.req });
   }));
   return describeGroup(ctx, v.name);
 }
@@ -74,7 +74,7 @@ export async function updateGroup(ctx: AppContext, name: string, patch: { descri
   if (description !== g.description) {
     await withTransaction(ctx, async (tx) => {
       await tx.store.groups.update(g.id, { description });
-      await recordAudit(tx, { type: 'group.updated', outcome: 'success', detail: { by: actor.by, via: actor.via, group: g.name, before: snapshot(g), after: snapshot({ ...g, description }) } }, { req: actor.req });
+      await recordAudit(tx, { type: 'group.updated', outcome: 'success', detail: { ...changedBy(actor), group: g.name, before: snapshot(g), after: snapshot({ ...g, description }) } }, { req: actor.req });
     });
   }
   return describeGroup(ctx, g.name);
@@ -88,7 +88,7 @@ export async function deleteGroup(ctx: AppContext, name: string, actor: ChangeAc
     await recordAudit(tx, {
       type: 'group.deleted', outcome: 'success',
       detail: {
-        by: actor.by, via: actor.via, group: before.name, members: before.members.length, roles: before.mappings.length,
+        ...changedBy(actor), group: before.name, members: before.members.length, roles: before.mappings.length,
         before: { ...snapshot(before), members: before.members, mappings: before.mappings.map(({ id: _i, groupId: _g, ...m }) => m) },
       },
     }, { req: actor.req });
@@ -125,7 +125,7 @@ export async function setGroupTag(ctx: AppContext, name: string, key: string, va
     await tx.store.groups.update(g.id, { tags });
     await recordAudit(tx, {
       type: 'group.tags_changed', outcome: 'success',
-      detail: { by: actor.by, via: actor.via, group: g.name, key, value, before: { tags: g.tags }, after: { tags } },
+      detail: { ...changedBy(actor), group: g.name, key, value, before: { tags: g.tags }, after: { tags } },
     }, { req: actor.req });
   });
   return true;

@@ -8,7 +8,7 @@ import { GatehouseError } from '../errors.js';
 import { recordAudit } from '../audit/recordAudit.js';
 import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 
 /** The group named `name` (exactly), or `not_found`. */
 export async function findGroup(ctx: Pick<AppContext, 'store'>, name: string): Promise<Group> {
@@ -33,7 +33,7 @@ export async function setMembership(ctx: AppContext, user: User, group: Group, a
     const after = add ? [...before, group.name].sort() : before.filter((n) => n !== group.name);
     await recordAudit(tx, {
       type: add ? 'group.member_added' : 'group.member_removed', outcome: 'success', userId: user.id, username: user.username,
-      detail: { by: actor.by, via: actor.via, group: group.name, before: { groups: before }, after: { groups: after } },
+      detail: { ...changedBy(actor), group: group.name, before: { groups: before }, after: { groups: after } },
     }, { req: actor.req });
     return true;
   });

@@ -14,7 +14,7 @@ import { userSchema } from '../directory/directoryFile.js';
 import { generatePassword, hashPassword } from '../auth/password.js';
 import type { User } from '../store/repositories/users.js';
 import type { Group } from '../store/repositories/groups.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 import { checkNewPassword, storePasswordHash } from '../auth/setPassword.js';
 import { findGroup } from './memberships.js';
 
@@ -96,7 +96,7 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: Cha
       const names = groups.map((g) => g.name).sort();
       await recordAudit(tx, {
         type: 'user.created', outcome: 'success', userId: created.id, username: created.username,
-        detail: { by: actor.by, via: actor.via, groups: names, after: personRecord(created, names) },
+        detail: { ...changedBy(actor), groups: names, after: personRecord(created, names) },
       }, { req: actor.req });
       return created;
     });
@@ -133,7 +133,7 @@ export async function updatePerson(ctx: AppContext, user: User, patch: PersonPat
     await withTransaction(ctx, async (tx) => {
       if (Object.keys(after).length > 0) {
         await tx.store.users.update(user.id, { ...('email' in after ? { email: v.email } : {}), ...('displayName' in after ? { displayName: v.displayName } : {}) }, tx.now().getTime());
-        await recordAudit(tx, { type: 'user.updated', outcome: 'success', userId: user.id, username: user.username, detail: { by: actor.by, via: actor.via, before, after } }, { req: actor.req });
+        await recordAudit(tx, { type: 'user.updated', outcome: 'success', userId: user.id, username: user.username, detail: { ...changedBy(actor), before, after } }, { req: actor.req });
       }
       if (patch.status !== undefined) await setPersonStatus(tx, user, patch.status, actor);
     });
@@ -158,7 +158,7 @@ export async function setPersonStatus(ctx: AppContext, user: User, status: Perso
     const current = await findPerson(tx, user.username);
     if (current.status === status) return false;
     await tx.store.users.update(user.id, { status }, now);
-    const change = { by: actor.by, via: actor.via, before: { status: current.status }, after: { status } };
+    const change = { ...changedBy(actor), before: { status: current.status }, after: { status } };
     if (status === 'disabled') {
       await tx.store.sessions.deleteForUser(user.id);
       const cliSessions = await tx.store.cliTokens.revokeForUser(user.id, now);
@@ -184,7 +184,7 @@ export async function setPersonPassword(ctx: AppContext, user: User, input: NewP
   checkNewPassword(ctx, user, password);
   const hash = await hashPassword(password, ctx.config.auth.argon2);
   await withTransaction(ctx, (tx) => storePasswordHash(tx, user, hash, {
-    temporary: input.temporary === true, by: actor.by, via: actor.via, generated: generated !== undefined, req: actor.req,
+    temporary: input.temporary === true, ...changedBy(actor), generated: generated !== undefined, req: actor.req,
   }));
   return generated ? { generated } : {};
 }

@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/recordAudit.js';
 import { listDevices, removeDevice, renameDevice, type DeviceRename, type DeviceView } from '../auth/devices.js';
 import type { MfaDevice } from '../store/repositories/mfaDevices.js';
 import type { User } from '../store/repositories/users.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 
 /** One of the person's (confirmed) devices, as `listDevices` shows them, or `not_found` naming both. */
 export async function findPersonDevice(ctx: AppContext, user: User, deviceId: string): Promise<DeviceView> {
@@ -30,7 +30,7 @@ export async function renamePersonDevice(ctx: AppContext, user: User, deviceId: 
   try {
     return await renameDevice(ctx, user, deviceId, name, (tx, r) => recordAudit(tx, {
       type: 'device.renamed', outcome: 'success', userId: user.id, username: user.username, ...deviceFields({ ...r.device, name: r.after }),
-      detail: { by: actor.by, via: actor.via, before: r.before, after: r.after },
+      detail: { ...changedBy(actor), before: r.before, after: r.after },
     }, { req: actor.req }));
   } catch (e) {
     if (isGatehouseError(e, 'validation_failed') && !e.publicDetail) {
@@ -49,7 +49,7 @@ export async function removePersonDevice(ctx: AppContext, user: User, deviceId: 
   try {
     return await removeDevice(ctx, user, deviceId, (tx, d) => recordAudit(tx, {
       type: 'device.removed', outcome: 'success', userId: user.id, username: user.username, ...deviceFields(d),
-      detail: { by: actor.by, via: actor.via, before: { id: d.id, kind: d.kind, name: d.name } },
+      detail: { ...changedBy(actor), before: { id: d.id, kind: d.kind, name: d.name } },
     }, { req: actor.req }));
   } catch (e) {
     if (isGatehouseError(e, 'conflict')) {

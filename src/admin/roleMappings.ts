@@ -18,7 +18,7 @@ import { normaliseRoleName } from '../aws/roleName.js';
 import { checkEntry, roleSchema } from '../directory/directoryFile.js';
 import type { RoleMapping } from '../store/repositories/accounts.js';
 import { orConflict } from '../store/uniqueViolation.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 import { requireAccount, requireGroup } from './find.js';
 
 /** A mapping as pages, the API and `gatehouse role list --json` show it. */
@@ -108,7 +108,7 @@ export async function addMapping(ctx: AppContext, groupName: string, input: Mapp
     await recordAudit(tx, {
       type: 'role.mapped', outcome: 'success',
       detail: {
-        by: actor.by, via: actor.via, group: g.name, account: a.id, role: v.roleName, ...values,
+        ...changedBy(actor), group: g.name, account: a.id, role: v.roleName, ...values,
         ...(existing ? { before: snapshot({ ...existing, account: a.alias }) } : {}), after: snapshot({ ...v, account: a.alias }),
       },
     }, { req: actor.req });
@@ -132,7 +132,7 @@ export async function updateMapping(ctx: AppContext, groupName: string, id: stri
     await tx.store.accounts.updateMapping(id, values);
     await recordAudit(tx, {
       type: 'role.mapped', outcome: 'success',
-      detail: { by: actor.by, via: actor.via, group: before.group, account: before.accountId, role: before.role, ...values, before: was, after: now },
+      detail: { ...changedBy(actor), group: before.group, account: before.accountId, role: before.role, ...values, before: was, after: now },
     }, { req: actor.req });
   });
   return requireMapping(ctx, groupName, id);
@@ -145,7 +145,7 @@ export async function removeMapping(ctx: AppContext, groupName: string, id: stri
     await tx.store.accounts.removeMapping(id);
     await recordAudit(tx, {
       type: 'role.unmapped', outcome: 'success',
-      detail: { by: actor.by, via: actor.via, group: before.group, account: before.accountId, role: before.role, before: snapshot({ ...before, roleName: before.role }) },
+      detail: { ...changedBy(actor), group: before.group, account: before.accountId, role: before.role, before: snapshot({ ...before, roleName: before.role }) },
     }, { req: actor.req });
   });
   return before;

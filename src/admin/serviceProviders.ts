@@ -9,7 +9,7 @@ import { recordAudit } from '../audit/recordAudit.js';
 import { GatehouseError } from '../errors.js';
 import { registerServiceProvider, spAuditView, type RegisterSpInput } from '../directory/registerServiceProvider.js';
 import type { ServiceProvider } from '../store/repositories/serviceProviders.js';
-import type { ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 
 /** An SP as admins see it: everything but the metadata XML. */
 export type ServiceProviderView = Omit<ServiceProvider, 'metadataXml'>;
@@ -43,7 +43,7 @@ export async function setServiceProviderEnabled(ctx: AppContext, idOrEntityId: s
     await tx.store.serviceProviders.setEnabled(sp.id, enabled);
     await recordAudit(tx, {
       type: enabled ? 'sp.enabled' : 'sp.disabled', outcome: 'success',
-      detail: { entityId: sp.entityId, by: actor.by, via: actor.via, before: spAuditView(sp), after: spAuditView(after) },
+      detail: { entityId: sp.entityId, ...changedBy(actor), before: spAuditView(sp), after: spAuditView(after) },
     }, { req: actor.req });
   });
   return after;
@@ -54,7 +54,7 @@ export async function removeServiceProvider(ctx: AppContext, idOrEntityId: strin
   const sp = await findServiceProvider(ctx, idOrEntityId);
   await withTransaction(ctx, async (tx) => {
     await tx.store.serviceProviders.delete(sp.id);
-    await recordAudit(tx, { type: 'sp.removed', outcome: 'success', detail: { entityId: sp.entityId, by: actor.by, via: actor.via, before: spAuditView(sp) } }, { req: actor.req });
+    await recordAudit(tx, { type: 'sp.removed', outcome: 'success', detail: { entityId: sp.entityId, ...changedBy(actor), before: spAuditView(sp) } }, { req: actor.req });
   });
   return sp;
 }

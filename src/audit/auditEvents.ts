@@ -36,10 +36,13 @@ const cliVia = z.enum(['terminal', 'browser', 'device']);
 const clientName = z.string();
 const ref = z.string();
 /**
- * An admin change: who (`by`), through which surface (`via`: console, api-session, api-token:<id>, cli) and the
- * changed thing as it was and as it is (`before` absent for a creation, `after` absent for a removal).
+ * An admin change: who (`by`), through which surface (`via`: console, api-session, api-token:<id>, cli), the
+ * factor and MFA device of the admin's sign-in (`byFactor`, `byDeviceId`, `byDevice`: its name; browser sessions
+ * only) and the changed thing as it was and as it is (`before` absent for a creation, `after` absent for a removal).
+ * The event's own `factor` / `device*` columns stay the person's, as in every other event.
  */
-const change = { by, via: z.string().optional(), before: z.unknown().optional(), after: z.unknown().optional() };
+const adminDevice = { byFactor: z.string().optional(), byDeviceId: z.string().optional(), byDevice: z.string().optional() };
+const change = { by, via: z.string().optional(), ...adminDevice, before: z.unknown().optional(), after: z.unknown().optional() };
 /** A change that older code, or a caller without an admin (tests, start-up), records without `by`. */
 const systemChange = { ...change, by: by.optional() };
 

@@ -2,8 +2,8 @@
  * The audit log filtered the way admins ask "who went where": by person, device, AWS account, role, event type and
  * time — the same filter for the console page, the API and both exports.
  *
- * How it stays cheap on SQLite and PostgreSQL alike, without a column per detail field: person, device, type and
- * time are plain SQL on the event's own columns, walked in `seq` order (the unique index) a page at a time. Account
+ * How it stays cheap on SQLite and PostgreSQL alike, without a column per detail field: person, type and
+ * time are plain SQL on the event's own columns (so is the person's device; an admin's device is in the detail), walked in `seq` order (the unique index) a page at a time. Account
  * and role live in the `detail` JSON (an assertion's role ARNs, a mapping's `account` and `role`, an admin change's
  * `before` / `after`), written differently by each event type; SQL only narrows those rows with a LIKE on the detail
  * text (a word of the filter must appear in it), and each row that passes is then checked exactly on its parsed
@@ -18,7 +18,7 @@ import { parseRoleArn } from '../aws/arn.js';
 export interface AuditFilter {
   /** A username (the person the event is about), matched with the person's id when they exist. */
   person?: string | undefined;
-  /** A device id or the name its owner gave it. */
+  /** A device id or the name its owner gave it: the person's device, or the admin's that made a change. */
   device?: string | undefined;
   /** An AWS account id or alias. */
   account?: string | undefined;
@@ -76,7 +76,7 @@ export function auditRefs(detail: Record<string, unknown>): AuditRefs {
 }
 
 /** The filter with its names looked up: the person's ids, every name an account goes by. */
-interface ResolvedFilter { query: AuditQuery; accounts?: string[]; role?: string }
+interface ResolvedFilter { query: AuditQuery; device?: string; accounts?: string[]; role?: string }
 
 async function resolve(store: Store, f: AuditFilter): Promise<ResolvedFilter> {
   const query: AuditQuery = { type: f.type, device: f.device, from: f.from, to: f.to };
@@ -84,7 +84,7 @@ async function resolve(store: Store, f: AuditFilter): Promise<ResolvedFilter> {
     const user = await store.users.findByUsername(f.person);
     query.person = { userIds: user ? [user.id] : [], usernames: [...new Set([f.person, ...(user ? [user.username] : [])])] };
   }
-  const out: ResolvedFilter = { query };
+  const out: ResolvedFilter = { query, ...(f.device !== undefined ? { device: f.device } : {}) };
   const words: string[][] = [];
   if (f.account !== undefined) {
     const wanted = fold(f.account);
@@ -100,10 +100,17 @@ async function resolve(store: Store, f: AuditFilter): Promise<ResolvedFilter> {
   return out;
 }
 
+/** True when `row` was made with `device` (an id or name): the person's device, or the admin's for an admin change. */
+function madeWith(row: AuditRow, detail: Record<string, unknown>, device: string): boolean {
+  return row.device_id === device || row.device_name === device || detail.byDeviceId === device || detail.byDevice === device;
+}
+
 function matcher(r: ResolvedFilter): (row: AuditRow) => boolean {
-  if (r.accounts === undefined && r.role === undefined) return () => true;
+  if (r.accounts === undefined && r.role === undefined && r.device === undefined) return () => true;
   return (row) => {
-    const refs = auditRefs(auditDetail(row));
+    const detail = auditDetail(row);
+    if (r.device !== undefined && !madeWith(row, detail, r.device)) return false;
+    const refs = auditRefs(detail);
     if (r.accounts && !r.accounts.some((a) => refs.accounts.has(a))) return false;
     if (r.role !== undefined && !refs.roles.has(r.role)) return false;
     return true;
@@ -120,7 +127,7 @@ export interface AuditPage { items: AuditRow[]; nextBefore: number | null }
 export async function searchAuditEvents(store: Store, filter: AuditFilter, page: { limit: number; before?: number | undefined; scanBudget?: number }): Promise<AuditPage> {
   const resolved = await resolve(store, filter);
   const matches = matcher(resolved);
-  const exact = resolved.query.detailContains === undefined;
+  const exact = resolved.query.detailContains === undefined && resolved.device === undefined;
   const budget = page.scanBudget ?? 5000;
   const batch = exact ? page.limit + 1 : Math.min(Math.max(2 * page.limit, 200), budget);
   const items: AuditRow[] = [];

@@ -1,7 +1,7 @@
 /** Admin-issued one-time enrollment links (console, admin API and `gatehouse user enrollment-link`). */
 import { withTransaction, type AppContext } from '../context.js';
 import { recordAudit } from '../audit/recordAudit.js';
-import type { ChangeActor } from '../admin/changeActor.js';
+import { changedBy, type ChangeActor } from '../admin/changeActor.js';
 import type { User } from '../store/repositories/users.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -21,7 +21,7 @@ export async function issueEnrollmentLink(ctx: AppContext, user: User, actor: Ch
     await tx.store.enrollmentTokens.create({ tokenHash: hashToken(token), userId: user.id, purpose: 'enroll', createdAt: now, expiresAt });
     await recordAudit(tx, {
       at: now, type: 'enrollment.link_issued', outcome: 'info', userId: user.id, username: user.username,
-      detail: { by: actor.by, via: actor.via, after: { expiresAt: new Date(expiresAt).toISOString(), setsPassword: user.passwordHash === null } },
+      detail: { ...changedBy(actor), after: { expiresAt: new Date(expiresAt).toISOString(), setsPassword: user.passwordHash === null } },
     }, { req: actor.req });
   });
   return { url: `${ctx.config.server.baseUrl}/setup?token=${token}`, expiresAt };

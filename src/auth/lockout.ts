@@ -23,6 +23,7 @@ import type { Store } from '../store/store.js';
 import type { Throttle, ThrottleLimits, ThrottleStatus } from '../store/repositories/throttles.js';
 import { GatehouseError } from '../errors.js';
 import { recordAudit } from '../audit/recordAudit.js';
+import { changedByDevice, type ChangedBy } from '../admin/changeActor.js';
 
 /** The generic answer for a wrong password, an unknown person and any locked attempt. */
 export const GENERIC_FAILURE_MESSAGE = 'Incorrect username, password or code.';
@@ -151,7 +152,7 @@ export async function forgetFailures(store: Store, username: string): Promise<vo
  * unlock` call) and records a `lockout.cleared` audit event (`before`: the failures and the lock it cleared), both
  * in one transaction. Returns true when there was a counter to clear.
  */
-export async function clearLock(store: Store, username: string, opts: { now?: number; by?: string; via?: string; ip?: string; requestId?: string } = {}): Promise<boolean> {
+export async function clearLock(store: Store, username: string, opts: { now?: number; ip?: string; requestId?: string } & Partial<ChangedBy> = {}): Promise<boolean> {
   return store.transaction(async (tx) => {
     const key = lockoutKeys(username, '').user;
     const was = await tx.throttles.get(key);
@@ -162,7 +163,7 @@ export async function clearLock(store: Store, username: string, opts: { now?: nu
       at: opts.now, type: 'lockout.cleared', outcome: 'success', userId: user?.id ?? null, username: user?.username ?? username,
       ip: opts.ip ?? null, requestId: opts.requestId ?? null, reason: existed ? 'cleared' : 'nothing_to_clear',
       detail: {
-        by: opts.by ?? null, ...(opts.via ? { via: opts.via } : {}),
+        by: opts.by ?? null, ...(opts.via ? { via: opts.via } : {}), ...changedByDevice(opts),
         ...(existed ? { before: { failures: was?.failures ?? 0, lockedUntil }, after: { failures: 0, lockedUntil: null } } : {}),
       },
     });

@@ -1,7 +1,7 @@
 /** "Reset MFA": the helpdesk answer to a lost phone or key (console, admin API, `gatehouse user reset-mfa`). */
 import { withTransaction, type AppContext } from '../context.js';
 import { recordAudit } from '../audit/recordAudit.js';
-import type { ChangeActor } from '../admin/changeActor.js';
+import { changedBy, type ChangeActor } from '../admin/changeActor.js';
 import type { User } from '../store/repositories/users.js';
 
 /** What a reset removed (for the operator's message; the audit event carries the same). */
@@ -25,7 +25,7 @@ export async function resetMfa(ctx: AppContext, user: User, actor: ChangeActor):
     const cliSessions = await tx.store.cliTokens.revokeForUser(user.id, now);
     await recordAudit(tx, {
       at: now, type: 'user.mfa_reset', outcome: 'success', userId: user.id, username: user.username,
-      detail: { by: actor.by, via: actor.via, devices, recoveryCodes, cliSessions, before: { devices: before, recoveryCodes }, after: { devices: [], recoveryCodes: 0 } },
+      detail: { ...changedBy(actor), devices, recoveryCodes, cliSessions, before: { devices: before, recoveryCodes }, after: { devices: [], recoveryCodes: 0 } },
     }, { req: actor.req });
     return { devices, recoveryCodes, cliSessions };
   });

@@ -12,6 +12,7 @@ import { GatehouseError } from '../errors.js';
 import type { User } from '../store/repositories/users.js';
 import type { SecondFactor } from './factors.js';
 import { checkPasswordPolicy, hashPassword, normalisePassword } from './password.js';
+import { changedByDevice, type ChangedBy } from '../admin/changeActor.js';
 
 /** What ended because the password changed. */
 export interface PasswordReplaced {
@@ -49,7 +50,7 @@ async function replacePassword(tx: Pick<AppContext, 'store' | 'now'>, user: Pick
 }
 
 /** Who set a password, for the audit event: `by` is an admin's username or `cli:<os user>`. */
-export interface SetPasswordOptions {
+export interface SetPasswordOptions extends Partial<Pick<ChangedBy, 'byFactor' | 'byDeviceId' | 'byDevice'>> {
   /** The person must choose a new password right after the second factor of their next sign-in. */
   temporary?: boolean;
   by: string;
@@ -79,7 +80,7 @@ export async function storePasswordHash(ctx: Pick<AppContext, 'store' | 'now'>, 
   const temporary = opts.temporary === true;
   const ended = await replacePassword(ctx, user, hash, temporary);
   await recordAudit(ctx, {
-    type: 'user.password_set', outcome: 'success', userId: user.id, username: user.username, detail: { by: opts.by, ...(opts.via ? { via: opts.via } : {}), ...(opts.generated !== undefined ? { generated: opts.generated } : {}), temporary, ...ended },
+    type: 'user.password_set', outcome: 'success', userId: user.id, username: user.username, detail: { by: opts.by, ...(opts.via ? { via: opts.via } : {}), ...changedByDevice(opts), ...(opts.generated !== undefined ? { generated: opts.generated } : {}), temporary, ...ended },
   }, opts.req ? { req: opts.req } : {});
   return ended;
 }

@@ -5,7 +5,7 @@ import { parseSpMetadata } from '../saml/parseSpMetadata.js';
 import type { RegisteredSp } from '../saml/checkAuthnRequest.js';
 import type { ServiceProvider } from '../store/repositories/serviceProviders.js';
 import { saml } from '../saml/samlConstants.js';
-import type { ChangeActor } from '../admin/changeActor.js';
+import { changedBy, type ChangeActor } from '../admin/changeActor.js';
 
 export interface RegisterSpInput {
   metadataXml: string;
@@ -51,7 +51,7 @@ export async function registerServiceProvider(ctx: AppContext, input: RegisterSp
     await recordAudit(tx, {
       type: existing ? 'sp.updated' : 'sp.registered', outcome: 'success',
       detail: {
-        entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url), ...(actor ? { by: actor.by, ...(actor.via !== undefined ? { via: actor.via } : {}) } : {}),
+        entityId: sp.entityId, kind, acs: sp.acs.map((a) => a.url), ...(actor ? changedBy(actor) : {}),
         ...(existing ? { before: spAuditView(existing) } : {}), after: spAuditView(sp),
       },
     }, { req: actor?.req });

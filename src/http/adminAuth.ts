@@ -88,7 +88,8 @@ async function sessionActor(ctx: AppContext, req: FastifyRequest, needs: AdminNe
         { publicDetail: { reauthUrl: reauthUrl('/admin'), maxAgeSeconds } });
     }
   }
-  return { userId: s.userId, username: s.user.username, by: s.user.username, via: surface, session: s, req };
+  const device = s.authMethod ? { device: { factor: s.authMethod, id: s.deviceId, name: s.deviceName } } : {};
+  return { userId: s.userId, username: s.user.username, by: s.user.username, via: surface, session: s, req, ...device };
 }
 
 /** The admin behind an API request (token or session), or a thrown error naming what is missing. */

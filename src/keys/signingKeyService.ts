@@ -16,7 +16,7 @@ import { GatehouseError } from '../errors.js';
 import { createSigningKey, loadSigningKey, type SigningKey } from '../saml/signingKey.js';
 import type { SigningKeyRecord } from '../store/repositories/signingKeys.js';
 import { recordAudit } from '../audit/recordAudit.js';
-import type { ChangeActor } from '../admin/changeActor.js';
+import { changedBy, type ChangeActor } from '../admin/changeActor.js';
 
 type KeyContext = Pick<AppContext, 'config' | 'store' | 'secrets' | 'now'>;
 
@@ -36,11 +36,6 @@ export interface SigningKeyInfo {
   notAfter: string;
   /** SHA-256 fingerprint of the certificate (colon-separated hex), as IAM and browsers show it. */
   fingerprint256: string;
-}
-
-/** Who made a key change, for its audit event (nothing when no admin did: start-up, tests). */
-function changeFields(actor: ChangeActor | undefined): { by?: string; via?: string } {
-  return actor ? { by: actor.by, via: actor.via } : {};
 }
 
 /** A key as its audit events record it before and after a change. */
@@ -110,7 +105,7 @@ export async function rotateKey(ctx: KeyContext, actor?: ChangeActor): Promise<S
     const raced = (await tx.signingKeys.list()).find((k) => k.state === 'next');
     if (raced) throw new GatehouseError('conflict', `key ${raced.id} is already waiting as the next key: activate it (gatehouse keys activate) or retire it first`);
     await tx.signingKeys.create(record);
-    await recordAudit(tx, { at: record.createdAt, type: 'keys.rotated', outcome: 'success', detail: { keyId: record.id, state: 'next', ...changeFields(actor), after: keyAuditView(created) } }, { req: actor?.req });
+    await recordAudit(tx, { at: record.createdAt, type: 'keys.rotated', outcome: 'success', detail: { keyId: record.id, state: 'next', ...(actor ? changedBy(actor) : {}), after: keyAuditView(created) } }, { req: actor?.req });
   });
   return created;
 }
@@ -138,7 +133,7 @@ export async function activateKey(ctx: KeyContext, id?: string, actor?: ChangeAc
     await tx.signingKeys.activate(targetId, now);
     await recordAudit(tx, {
       at: now, type: 'keys.activated', outcome: 'success',
-      detail: { keyId: targetId, previous: previous?.id ?? null, ...changeFields(actor), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'active' }) },
+      detail: { keyId: targetId, previous: previous?.id ?? null, ...(actor ? changedBy(actor) : {}), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'active' }) },
     }, { req: actor?.req });
   });
   const after = (await ctx.store.signingKeys.list()).find((k) => k.id === targetId);
@@ -155,7 +150,7 @@ export async function retireKey(ctx: KeyContext, id: string, actor?: ChangeActor
   const before = info(key);
   await ctx.store.transaction(async (tx) => {
     if (!(await tx.signingKeys.retire(id, now))) throw new GatehouseError('conflict', `key ${id} became the active key meanwhile: rotate and activate another key before retiring it`);
-    await recordAudit(tx, { at: now, type: 'keys.retired', outcome: 'success', detail: { keyId: id, ...changeFields(actor), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'retired' }) } }, { req: actor?.req });
+    await recordAudit(tx, { at: now, type: 'keys.retired', outcome: 'success', detail: { keyId: id, ...(actor ? changedBy(actor) : {}), before: keyAuditView(before), after: keyAuditView({ ...before, state: 'retired' }) } }, { req: actor?.req });
   });
   return info({ ...key, state: 'retired', retiredAt: now });
 }

@@ -2,7 +2,9 @@
  * Issue 10, "Done when", in real Chromium: an admin signs in with a virtual security key (Chrome's CDP virtual
  * authenticator), adds an AWS account, creates a group, maps it to a role and adds a person to it from the group's
  * page; that person's next assertion, checked by the independent verifiers (our AWS conformance check, node-saml
- * and xmlsec1), carries the role. (The audit page's part is added with the audit console.)
+ * and xmlsec1), carries the role. Then, on a session gone stale, the admin is asked for the key again before
+ * resetting that person's MFA, whose next sign-in must enroll; the audit page shows the mapping change and the reset
+ * with the admin's security key, and its device filter finds them by that key's name.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +20,7 @@ import { ensureActiveKey, loadSigningKeys } from '../../src/keys/signingKeyServi
 const CAROL_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 const roleAttr = 'https://aws.amazon.com/SAML/Attributes/Role';
 
-describe('admin console end to end: security key, group, role, member → the next assertion carries the role', { timeout: 180_000 }, () => {
+describe('admin console end to end: security key, group, role, member → the next assertion carries the role; MFA reset; audit', { timeout: 180_000 }, () => {
   let t: TestApp;
   let browser: Browser;
   let context: BrowserContext;
@@ -114,5 +116,53 @@ describe('admin console end to end: security key, group, role, member → the ne
       const ev = (await t.ctx.store.audit.list({ type, limit: 1 }))[0];
       assert.deepEqual([(ev?.detail as { by: string }).by, (ev?.detail as { via: string }).via], ['root', 'console'], type);
     }
+  });
+
+  test('a stale session confirms the key again, then resets carol\'s MFA; her next sign-in must enroll', async () => {
+    t.clock.advance((t.ctx.config.admin.reauthSeconds + 60) * 1000);
+    await page.goto(`${t.url}/admin/people/carol`);
+    await page.getByRole('link', { name: 'Reset MFA…' }).click();
+    await page.waitForURL(/\/login\/mfa/);
+    assert.match(await page.locator('main').innerText(), /Confirm it's you/);
+    await page.getByRole('button', { name: 'Use security key or passkey' }).click();
+    await page.waitForURL(/\/admin\/people\/carol\/reset-mfa$/);
+    await page.getByRole('button', { name: 'Reset MFA' }).click();
+    await page.waitForURL(/\/admin\/people\/carol\?done=mfa-reset$/);
+
+    const carol = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const carolPage = await carol.newPage();
+    await carolPage.goto(`${t.url}/login`);
+    await carolPage.getByLabel('Username or email').fill('carol');
+    await carolPage.getByLabel('Password').fill(TEST_PASSWORD);
+    await carolPage.getByRole('button', { name: 'Continue' }).click();
+    await carolPage.waitForURL(/\/login\/enroll$/);
+    await carol.close();
+  });
+
+  test('the audit page shows the mapping change and the MFA reset with the admin\'s security key', async () => {
+    const rowOf = async (type: string): Promise<string> => page.locator('tr', { has: page.locator('code', { hasText: new RegExp(`^${type.replace('.', '\\.')}$`) }) }).first().innerText();
+    await page.goto(`${t.url}/admin/audit`);
+    const reset = await rowOf('user.mfa_reset');
+    assert.match(reset, /carol/);
+    assert.match(reset, /root: Admin key \(webauthn\)/);
+    assert.match(await rowOf('role.mapped'), /root: Admin key \(webauthn\)[\s\S]*group data-team[\s\S]*role DataAnalyst/);
+    await screenshot(page, 'admin-e2e-audit');
+
+    // The device filter finds the admin's changes by the key's name, and nothing made with another device.
+    await page.getByLabel('Device name or id').fill('Admin key');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/device=Admin\+key/);
+    const types = await page.locator('tbody tr td:nth-child(2)').allInnerTexts();
+    for (const type of ['account.created', 'group.created', 'role.mapped', 'group.member_added', 'user.mfa_reset']) assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
+    assert.ok(types.includes('login.mfa'), 'the admin\'s own sign-in with the key');
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    assert.ok(rows.every((r) => /Admin key/.test(r)), rows.join('\n'));
+
+    // The events themselves carry it (the exports and the API read these fields).
+    const [ev] = await t.ctx.store.audit.list({ type: 'user.mfa_reset', limit: 1 });
+    const detail = ev?.detail as { by: string; byFactor: string; byDevice: string; byDeviceId: string };
+    assert.deepEqual([detail.by, detail.byFactor, detail.byDevice], ['root', 'webauthn', 'Admin key']);
+    const key = (await t.ctx.store.devices.listForUser((await t.ctx.store.users.findByUsername('root'))!.id))[0];
+    assert.equal(detail.byDeviceId, key?.id);
   });
 });

@@ -22,6 +22,14 @@ export async function signInAdmin(t: Pick<TestApp, 'app' | 'ctx' | 'clock'>, use
   return { agent, csrf, person };
 }
 
+/**
+ * What an admin change made through the API with `admin`'s session records about who made it: their username,
+ * the surface, and the factor and device they signed in with (signInAdmin: TOTP on the device "Phone").
+ */
+export function apiSessionChange(admin: SignedInAdmin): { by: string; via: 'api-session'; byFactor: 'totp'; byDeviceId: string; byDevice: string } {
+  return { by: admin.person.user.username, via: 'api-session', byFactor: 'totp', byDeviceId: admin.person.deviceId!, byDevice: 'Phone' };
+}
+
 /** A new admin API token made by `admin` through POST /api/v1/admin/tokens. */
 export async function makeAdminToken(admin: SignedInAdmin, scope: 'read' | 'write', days = 30, name = `test-${scope}`): Promise<{ token: string; id: string }> {
   const res = await admin.agent.post('/api/v1/admin/tokens').set('x-csrf-token', admin.csrf).send({ name, scope, days });

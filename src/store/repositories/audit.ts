@@ -30,7 +30,10 @@ export interface AuditQuery {
   type?: string | undefined;
   /** The person: `user_id` is one of `userIds`, or `username` is one of `usernames` (exact). */
   person?: { userIds: string[]; usernames: string[] } | undefined;
-  /** The device: `device_id` or `device_name` equals it. */
+  /**
+   * The device: `device_id` or `device_name` equals it, or the detail mentions it as a JSON string (an admin
+   * change's `byDeviceId` / `byDevice`; a LIKE, so the caller checks the parsed detail).
+   */
   device?: string | undefined;
   /** `at` >= from and `at` < to (ms). */
   from?: number | undefined;
@@ -260,7 +263,14 @@ export class AuditRepository {
       ]));
     }
     const device = q.device;
-    if (device !== undefined) query = query.where((eb) => eb.or([eb('device_id', '=', device), eb('device_name', '=', device)]));
+    if (device !== undefined) {
+      // The person's device is in its columns; an admin's device (`byDeviceId`, `byDevice`) in the detail, as a
+      // JSON string: the LIKE narrows, the caller checks the parsed detail.
+      query = query.where((eb) => eb.or([
+        eb('device_id', '=', device), eb('device_name', '=', device),
+        sql<SqlBool>`lower(detail) like ${containsPattern(JSON.stringify(device))} escape '\\'`,
+      ]));
+    }
     for (const words of q.detailContains ?? []) {
       query = query.where((eb) => eb.or([
         ...words.map((w): Expression<SqlBool> => sql<SqlBool>`lower(detail) like ${containsPattern(w)} escape '\\'`),

@@ -68,6 +68,9 @@ for (const db of bothDatabases) {
       put('bobPassword', await recordAudit(t.ctx, { at: T0 + 24 * HOUR, type: 'login.password', outcome: 'failure', reason: 'invalid_credentials', username: 'bob', detail: { purpose: 'login' } }));
       put('aliceTyped', await recordAudit(t.ctx, { at: T0 + 24 * HOUR + MIN, type: 'login.password', outcome: 'failure', reason: 'invalid_credentials', username: 'ALICE', userId: aliceId, detail: { purpose: 'login' } }));
       put('hostile', await recordAudit(t.ctx, { at: T0 + 25 * HOUR, type: 'login.password', outcome: 'failure', ...hostile, factor: 'totp', detail: { purpose: 'login' } }));
+      // An admin change made with root's security key: the device is the admin's, in the detail (byDevice, byDeviceId).
+      put('taggedWithKey', await recordAudit(t.ctx, { at: T0 + 26 * HOUR, type: 'group.tags_changed', outcome: 'success', detail: { by: 'root', via: 'console', byFactor: 'webauthn', byDeviceId: 'dev-root', byDevice: 'Root key', group: 'ops', key: 'CostCenter', value: '42' } }));
+      put('namedLikeKey', await recordAudit(t.ctx, { at: T0 + 26 * HOUR + MIN, type: 'group.created', outcome: 'success', detail: { by: 'root', via: 'cli', group: 'Root key', after: { name: 'Root key' } } }));
     });
     after(async () => { await t.close(); });
 
@@ -81,6 +84,10 @@ for (const db of bothDatabases) {
       assert.deepEqual(await seqsOf('device=YubiKey%205'), seeded('aliceMfa', 'aliceProd'));
       assert.deepEqual(await seqsOf('device=dev-yubi'), seeded('aliceMfa', 'aliceProd'));
       assert.deepEqual(await seqsOf('device=Pixel'), seeded('bobStaging', 'aliceLint'));
+      // An admin change is found by the device the admin signed in with; a detail that only mentions the name is not.
+      assert.deepEqual(await seqsOf('device=Root%20key'), seeded('taggedWithKey'));
+      assert.deepEqual(await seqsOf('device=dev-root'), seeded('taggedWithKey'));
+      assert.deepEqual(await seqsOf('device=root%20key'), seeded());
     });
 
     it('account: by id or alias, in role ARNs, mappings and account changes; a mere mention does not match', async () => {

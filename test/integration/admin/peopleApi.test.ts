@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { bothDatabases } from '../../helpers/databases.js';
-import { makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
+import { apiSessionChange, makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
 import { loginWithTotp, submitPassword } from '../../helpers/login.js';
 import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../helpers/users.js';
 import { lockoutKeys } from '../../../src/auth/lockout.js';
@@ -67,7 +67,7 @@ for (const db of bothDatabases) {
       const e = await lastEvent('user.created');
       assert.equal(e.username, 'ada');
       assert.deepEqual(e.detail, {
-        by: 'root', via: 'api-session', groups: ['developers'],
+        ...apiSessionChange(admin), groups: ['developers'],
         after: { username: 'ada', email: 'ada@example.com', displayName: XSS, status: 'active', groups: ['developers'] },
       });
       const byToken = await withToken(t, write).post('/api/v1/admin/users').send({ username: 'bea' }).expect(201);
@@ -129,7 +129,7 @@ for (const db of bothDatabases) {
       const eve = (await t.ctx.store.users.findByUsername('eve'))!;
       const res = await api('patch', '/api/v1/admin/users/eve').send({ displayName: 'Eve Example' }).expect(200);
       assert.deepEqual([res.body.displayName, res.body.email], ['Eve Example', 'eve@example.com']);
-      assert.deepEqual((await lastEvent('user.updated')).detail, { by: 'root', via: 'api-session', before: { displayName: null }, after: { displayName: 'Eve Example' } });
+      assert.deepEqual((await lastEvent('user.updated')).detail, { ...apiSessionChange(admin), before: { displayName: null }, after: { displayName: 'Eve Example' } });
       const updates = await eventCount('user.updated');
       await api('patch', '/api/v1/admin/users/eve').send({ displayName: 'Eve Example' }).expect(200);
       assert.equal(await eventCount('user.updated'), updates, 'no change, no event');
@@ -147,7 +147,7 @@ for (const db of bothDatabases) {
       assert.deepEqual({ ...e.detail, via: undefined }, { by: 'root', via: undefined, before: { status: 'active' }, after: { status: 'disabled' }, cliSessions: 1 });
       assert.equal((await submitPassword(supertest.agent(t.app.server), { username: 'eve', password: TEST_PASSWORD })).status, 401, 'a disabled person cannot sign in');
       await api('patch', '/api/v1/admin/users/eve').send({ status: 'active' }).expect(200);
-      assert.deepEqual((await lastEvent('user.enabled')).detail, { by: 'root', via: 'api-session', before: { status: 'disabled' }, after: { status: 'active' } });
+      assert.deepEqual((await lastEvent('user.enabled')).detail, { ...apiSessionChange(admin), before: { status: 'disabled' }, after: { status: 'active' } });
     });
 
     it('PATCH /users/{username}: bad fields named, a taken email, disabling oneself, a read token, nobody', async () => {
@@ -192,7 +192,7 @@ for (const db of bothDatabases) {
       await t.ctx.store.throttles.reserve(lockoutKeys('gil', '').user, t.clock.now(), { windowMs: 600_000, backoffAfter: 100, baseDelayMs: 0, lockAfter: 1, lockMs: 600_000 });
       assert.equal(code(await withToken(t, read).post('/api/v1/admin/users/gil/unlock').expect(403)), 'forbidden');
       assert.deepEqual((await api('post', '/api/v1/admin/users/gil/unlock').expect(200)).body, { username: 'gil', cleared: true });
-      assert.deepEqual((await lastEvent('lockout.cleared')).detail, { by: 'root', via: 'api-session', before: { failures: 1, lockedUntil: until }, after: { failures: 0, lockedUntil: null } });
+      assert.deepEqual((await lastEvent('lockout.cleared')).detail, { ...apiSessionChange(admin), before: { failures: 1, lockedUntil: until }, after: { failures: 0, lockedUntil: null } });
       assert.deepEqual((await api('post', '/api/v1/admin/users/gil/unlock').expect(200)).body, { username: 'gil', cleared: false });
       assert.equal(code(await api('post', '/api/v1/admin/users/nobody/unlock').expect(404)), 'not_found');
     });
@@ -248,7 +248,7 @@ for (const db of bothDatabases) {
       const renamed = await api('patch', url).send({ name: `  ${XSS}  ` }).expect(200);
       assert.equal(renamed.body.name, XSS);
       const e = await lastEvent('device.renamed');
-      assert.deepEqual([e.username, e.deviceId, e.deviceName, e.detail], ['ivy', ivy.deviceId, XSS, { by: 'root', via: 'api-session', before: 'Old phone', after: XSS }]);
+      assert.deepEqual([e.username, e.deviceId, e.deviceName, e.detail], ['ivy', ivy.deviceId, XSS, { ...apiSessionChange(admin), before: 'Old phone', after: XSS }]);
       assert.deepEqual(fields(await api('patch', url).send({ name: '   ' }).expect(400)), ['name']);
       assert.deepEqual(fields(await api('patch', url).send({ name: 'x'.repeat(65) }).expect(400)), ['name']);
       assert.equal(code(await api('patch', `/api/v1/admin/users/ivy/devices/${randomUUID()}`).send({ name: 'x' }).expect(404)), 'not_found');
@@ -262,7 +262,7 @@ for (const db of bothDatabases) {
       }
       await api('delete', url).expect(204);
       const removed = await lastEvent('device.removed');
-      assert.deepEqual([removed.deviceName, removed.detail], [XSS, { by: 'root', via: 'api-session', before: { id: ivy.deviceId, kind: 'totp', name: XSS } }]);
+      assert.deepEqual([removed.deviceName, removed.detail], [XSS, { ...apiSessionChange(admin), before: { id: ivy.deviceId, kind: 'totp', name: XSS } }]);
       const last = await api('delete', `/api/v1/admin/users/ivy/devices/${second}`).expect(409);
       assert.match(last.body.error.message, /only device.*reset their MFA/);
       assert.ok(await t.ctx.store.devices.findById(second), 'the last device stays');
@@ -273,7 +273,7 @@ for (const db of bothDatabases) {
       const url = '/api/v1/admin/users/bea/groups/auditors';
       assert.equal(code(await withToken(t, read).put(url).expect(403)), 'forbidden');
       assert.deepEqual((await api('put', url).expect(200)).body, { username: 'bea', groups: ['auditors'], changed: true });
-      assert.deepEqual((await lastEvent('group.member_added')).detail, { by: 'root', via: 'api-session', group: 'auditors', before: { groups: [] }, after: { groups: ['auditors'] } });
+      assert.deepEqual((await lastEvent('group.member_added')).detail, { ...apiSessionChange(admin), group: 'auditors', before: { groups: [] }, after: { groups: ['auditors'] } });
       const added = await eventCount('group.member_added');
       assert.equal((await api('put', url).expect(200)).body.changed, false);
       assert.equal(await eventCount('group.member_added'), added);

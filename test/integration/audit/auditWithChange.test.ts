@@ -30,6 +30,7 @@ for (const db of bothDatabases) describe(`an audit event and the change it recor
   let alice: TestUser;
   let secondDevice: string;
   let admin: LoginResult;
+  let rootDevice: string;
   let aliceWeb: LoginResult;
 
   const lockErin = () => t.ctx.store.throttles.reserve(lockoutKeys('erin', '').user, t.clock.now(), { windowMs: 600_000, backoffAfter: 100, baseDelayMs: 0, lockAfter: 1, lockMs: 600_000 });
@@ -56,7 +57,7 @@ for (const db of bothDatabases) describe(`an audit event and the change it recor
   before(async () => {
     t = await startTestApp({ db });
     url = t.ctx.config.database.url;
-    await createTestUser(t.ctx, { username: 'root', totpSecret: ADMIN_SECRET, groups: ['gatehouse-admins'] });
+    rootDevice = (await createTestUser(t.ctx, { username: 'root', totpSecret: ADMIN_SECRET, groups: ['gatehouse-admins'] })).deviceId!;
     await createTestUser(t.ctx, { username: 'erin' });
     alice = await createTestUser(t.ctx, { username: 'alice', totpSecret: ALICE_SECRET, recoveryCodes: true });
     secondDevice = randomUUID();
@@ -135,9 +136,9 @@ for (const db of bothDatabases) describe(`an audit event and the change it recor
     const [removed] = events;
     // sp.removed names no person: the admin who removed it is detail.by (docs/audit.md).
     assert.deepEqual([removed?.username, removed?.userId], [null, null]);
-    // …and the API call's surface (via) and the SP as it was (before).
+    // …the API call's surface (via), the factor and device root signed in with, and the SP as it was (before).
     const { before: removedSp, ...removedDetail } = removed!.detail as { before: { name: string; enabled: boolean } };
-    assert.deepEqual(removedDetail, { entityId: SP_ENTITY_ID, by: 'root', via: 'api-session' });
+    assert.deepEqual(removedDetail, { entityId: SP_ENTITY_ID, by: 'root', via: 'api-session', byFactor: 'totp', byDeviceId: rootDevice, byDevice: 'Phone' });
     assert.deepEqual([removedSp.name, removedSp.enabled], [SP_ENTITY_ID, true]);
     assert.equal((await verifyAuditChain(t.ctx.store)).ok, true);
   });

@@ -24,7 +24,7 @@ const timeHint = 'a date and time in your time zone (2026-01-31T08:00), a date (
 /** The filter fields of the log, its exports and the console page (query string). */
 export const auditFilterFields = {
   person: textField(128).optional().describe('Username of the person the event is about.'),
-  device: textField(200).optional().describe('MFA device: its id, or the name its owner gave it.'),
+  device: textField(200).optional().describe('MFA device: its id, or the name its owner gave it; matches the person\'s device and, for admin changes, the device the admin signed in with.'),
   account: textField(64).optional().describe('AWS account id or alias.'),
   role: textField(200).optional().describe('IAM role name, with or without its path.'),
   type: choiceField(auditEventTypes).optional().describe('Event type (docs/audit.md).'),

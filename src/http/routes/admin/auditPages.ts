@@ -28,6 +28,17 @@ function withoutBlanks(query: unknown): Record<string, unknown> {
   return Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')));
 }
 
+/**
+ * The Device column: the person's factor and device (sign-ins, enrollments), and for an admin change the factor
+ * and device the admin signed in with.
+ */
+function deviceText(row: { factor: string | null; device_name: string | null }, detail: Record<string, unknown>): string {
+  const named = (name: unknown, factor: unknown): string => (typeof name === 'string' ? `${name}${typeof factor === 'string' ? ` (${factor})` : ''}` : typeof factor === 'string' ? factor : '');
+  const own = named(row.device_name, row.factor);
+  const admin = named(detail.byDevice, detail.byFactor);
+  return [own, admin && typeof detail.by === 'string' ? `${detail.by}: ${admin}` : admin].filter(Boolean).join('; ');
+}
+
 /** A short line about what an event's detail says, for the list (the event's page shows it all). */
 function summary(detail: Record<string, unknown>): string {
   const parts: string[] = [];
@@ -55,10 +66,13 @@ async function sendLog(ctx: AppContext, reply: FastifyReply, actor: AdminActor, 
     const href = (extra: Record<string, string>) => `?${new URLSearchParams([...filters, ...Object.entries(extra)]).toString()}`;
     return await sendAdminPage(ctx, reply, actor, 'admin/audit', 'audit', {
       ...base,
-      events: page.items.map((r) => ({
-        seq: r.seq, href: `/admin/audit/${r.seq}`, at: formatTime(r.at, zone, { seconds: true }), type: r.type, outcome: r.outcome, who: r.username ?? '',
-        device: r.device_name ? `${r.device_name}${r.factor ? ` (${r.factor})` : ''}` : (r.factor ?? ''), ip: r.ip ?? '', reason: r.reason ?? '', summary: summary(auditDetail(r)),
-      })),
+      events: page.items.map((r) => {
+        const detail = auditDetail(r);
+        return {
+          seq: r.seq, href: `/admin/audit/${r.seq}`, at: formatTime(r.at, zone, { seconds: true }), type: r.type, outcome: r.outcome, who: r.username ?? '',
+          device: deviceText(r, detail), ip: r.ip ?? '', reason: r.reason ?? '', summary: summary(detail),
+        };
+      }),
       olderHref: page.nextBefore === null ? null : `/admin/audit${href({ before: String(page.nextBefore) })}`,
       newestHref: q.before === undefined ? null : `/admin/audit${href({})}`,
       exportCsv: `/admin/audit/export${href({ format: 'csv' })}`, exportJsonl: `/admin/audit/export${href({ format: 'jsonl' })}`,

@@ -11,6 +11,7 @@ import { resetMfa } from '../../../auth/resetMfa.js';
 import { issueEnrollmentLink } from '../../../auth/enrollmentLink.js';
 import type { DeviceView } from '../../../auth/devices.js';
 import { deviceFactors } from '../../../auth/factors.js';
+import { changedBy } from '../../../admin/changeActor.js';
 import { createPerson, findPerson, setPersonPassword, updatePerson } from '../../../admin/people.js';
 import { findGroup, setMembership } from '../../../admin/memberships.js';
 import { findPersonDevice, removePersonDevice, renamePersonDevice } from '../../../admin/personDevices.js';
@@ -141,7 +142,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     response: z.object({ username: z.string(), cleared: z.boolean().describe('False when there was nothing to clear.') }),
   }, async ({ params, actor, req }) => {
     const user = await findPerson(ctx, params.username);
-    const cleared = await clearLock(ctx.store, user.username, { now: ctx.now().getTime(), by: actor.by, via: actor.via, ip: clientIp(req), requestId: req.id });
+    const cleared = await clearLock(ctx.store, user.username, { now: ctx.now().getTime(), ...changedBy(actor), ip: clientIp(req), requestId: req.id });
     return { username: user.username, cleared };
   });
 

@@ -16,6 +16,7 @@ import { findPersonDevice, removePersonDevice, renamePersonDevice } from '../../
 import { describePerson } from '../../../admin/findPeople.js';
 import type { User } from '../../../store/repositories/users.js';
 import { adminPageActor, type AdminActor, type AdminNeeds } from '../../adminAuth.js';
+import { changedBy } from '../../../admin/changeActor.js';
 import { sendAdminPage } from '../../adminPage.js';
 import { formatTime, readerTimeZone } from '../../formatTime.js';
 import { clientIp } from '../../guards.js';
@@ -86,7 +87,7 @@ export async function registerPersonActionPages(app: FastifyInstance, ctx: AppCo
   app.post(`${base}/unlock`, async (req, reply) => {
     const a = await actorAndPerson(ctx, req, reply, { access: 'write' });
     if (!a) return reply;
-    const cleared = await clearLock(ctx.store, a.user.username, { now: ctx.now().getTime(), by: a.actor.by, via: a.actor.via, ip: clientIp(req), requestId: req.id });
+    const cleared = await clearLock(ctx.store, a.user.username, { now: ctx.now().getTime(), ...changedBy(a.actor), ip: clientIp(req), requestId: req.id });
     return done(reply, a.user, cleared ? 'unlocked' : 'not-locked');
   });
 
