@@ -6,7 +6,8 @@
 import type { AppContext } from '../context.js';
 import { importDirectory, type ImportResult } from '../directory/applyImport.js';
 import { parseDirectoryFile, type ParsedDirectory } from '../directory/directoryFile.js';
-import { summarizePlan, type ImportMode } from '../directory/importPlan.js';
+import { summarizePlan, type ImportMode, type ImportPlan } from '../directory/importPlan.js';
+import { GatehouseError } from '../errors.js';
 import type { ChangeActor } from './changeActor.js';
 
 /** Largest directory file the API takes (characters); the command line reads files of any size. */
@@ -32,9 +33,30 @@ export function directoryRunReport(file: string, mode: ImportMode, dryRun: boole
   return { file, mode, dryRun, applied: r.applied, changes: r.plan.changes.map((c) => c.text), counts: summarizePlan(r.plan).byKind, warnings: r.warnings };
 }
 
+/**
+ * The changes of `plan` that would take `admin` out of administration while they make it: disabling them (by name,
+ * or as a person the file leaves out in apply mode), removing them from `adminGroup`, or removing that group. The
+ * console and the API refuse them, as they refuse the same changes made one at a time (setPersonStatus,
+ * setMembership); the command line, run on the server, may make them.
+ */
+export function selfLockouts(plan: ImportPlan, admin: string, adminGroup: string): string[] {
+  return plan.changes.filter((c) =>
+    (c.kind === 'user-disable' && c.username === admin) ||
+    (c.kind === 'user' && c.op === '~' && c.username === admin && c.values.status === 'disabled') ||
+    (c.kind === 'member' && c.op === '-' && c.username === admin && c.group === adminGroup) ||
+    (c.kind === 'group' && c.op === '-' && c.name === adminGroup)).map((c) => c.text);
+}
+
 /** Plans (`dryRun`) or applies a parsed directory file for `actor`. */
 export async function runDirectoryFile(ctx: AppContext, parsed: ParsedDirectory, opts: { mode: ImportMode; dryRun: boolean }, actor: ChangeActor): Promise<DirectoryRunReport> {
-  const r = await importDirectory(ctx, parsed, { mode: opts.mode, dryRun: opts.dryRun, actor: actor.by, via: actor.via, ...(actor.req ? { req: actor.req } : {}) });
+  const checkPlan = (plan: ImportPlan): void => {
+    if (actor.via === 'cli') return;
+    const refused = selfLockouts(plan, actor.by, ctx.config.admin.group);
+    if (refused.length > 0) {
+      throw new GatehouseError('conflict', `This file would take you out of administration (${refused.join('; ')}): nothing was changed. Keep yourself active and in ${ctx.config.admin.group}, or ask another administrator.`);
+    }
+  };
+  const r = await importDirectory(ctx, parsed, { mode: opts.mode, dryRun: opts.dryRun, actor: actor.by, via: actor.via, checkPlan, ...(actor.req ? { req: actor.req } : {}) });
   return directoryRunReport(parsed.fileName, opts.mode, opts.dryRun, r);
 }
 

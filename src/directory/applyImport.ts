@@ -160,6 +160,8 @@ export interface ImportOptions {
   /** Through which surface (`cli`, `api-session`, `api-token:<id>`), and the HTTP request, for the audit event. */
   via?: string;
   req?: AuditRequest;
+  /** Looks at the plan before anything is written (a dry run too) and throws to refuse it. */
+  checkPlan?: (plan: ImportPlan) => void;
 }
 
 export interface ImportResult {
@@ -180,6 +182,7 @@ export async function importDirectory(ctx: AppContext, parsed: ParsedDirectory, 
   const totpUsernames = new Set(parsed.data.users.filter((u) => u.totp).map((u) => u.username.toLowerCase()));
   const snapshot = await loadDirectorySnapshot(ctx.store, { secrets: ctx.secrets, totpUsernames });
   const plan = await planImport(parsed, snapshot, { mode: opts.mode, passwordMatches: verifyPassword });
+  opts.checkPlan?.(plan);
   if (opts.dryRun || plan.changes.length === 0) return { plan, applied: false, warnings };
   const hashed = await hashPlanPasswords(plan, ctx.config.auth.argon2);
   await applyPlan(ctx, hashed, { ...(opts.actor !== undefined ? { actor: opts.actor } : {}), ...(opts.via !== undefined ? { via: opts.via } : {}), ...(opts.req ? { req: opts.req } : {}) });

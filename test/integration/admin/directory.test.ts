@@ -121,6 +121,29 @@ for (const db of bothDatabases) {
       assert.equal((await t.ctx.store.accounts.listMappings()).length, 2);
     });
 
+    it('a file that would take the applying admin out of administration is refused, plan and apply; nothing changes', async () => {
+      const disabled = directoryFile.replace('  - username: root\n    groups: [gatehouse-admins]\n', '  - username: root\n    status: disabled\n    groups: [gatehouse-admins]\n');
+      const notAdmin = directoryFile.replace('  - username: root\n    groups: [gatehouse-admins]\n', '  - username: root\n    groups: [ops]\n');
+      const leftOut = directoryFile.replace('  - username: root\n    groups: [gatehouse-admins]\n', '');
+      assert.notEqual(disabled, directoryFile);
+      assert.notEqual(notAdmin, directoryFile);
+      const before = (await t.ctx.store.audit.head())!.seq;
+      for (const [file, line] of [[disabled, '~ user root'], [notAdmin, '- member root'], [leftOut, 'root']] as const) {
+        for (const route of ['plan', 'apply'] as const) {
+          const res = await admin.agent.post(`/api/v1/admin/directory/${route}`).set('x-csrf-token', admin.csrf).send({ file }).expect(409);
+          assert.equal(code(res), 'conflict');
+          assert.match(res.body.error.message, /would take you out of administration/);
+          assert.ok(res.body.error.message.includes(line), res.body.error.message);
+        }
+      }
+      // A token acts for its creator, root: the same refusal.
+      assert.equal(code(await withToken(t, writeToken.token).post('/api/v1/admin/directory/apply').send({ file: notAdmin }).expect(409)), 'conflict');
+      assert.equal((await t.ctx.store.audit.head())!.seq, before);
+      const rootNow = (await t.ctx.store.users.findByUsername('root'))!;
+      assert.equal(rootNow.status, 'active');
+      assert.deepEqual((await t.ctx.store.groups.groupsOf(rootNow.id)).map((g) => g.name), ['gatehouse-admins']);
+    });
+
     it('validation: the file is required, bounded, and the body too', async () => {
       const w = withToken(t, writeToken.token);
       const missing = await w.post('/api/v1/admin/directory/plan').send({ name: 'x.yaml' }).expect(400);
