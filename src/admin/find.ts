@@ -13,20 +13,20 @@ type Reader = Pick<AppContext, 'store'>;
 /** The group named exactly `name`. */
 export async function requireGroup(ctx: Reader, name: string): Promise<Group> {
   const g = await ctx.store.groups.findByName(name);
-  if (!g) throw new GatehouseError('not_found', `No group named ${name}.`);
+  if (!g) throw new GatehouseError('not_found', `No group named "${name}".`);
   return g;
 }
 
 /** The AWS account whose id or alias is `ref`. */
 export async function requireAccount(ctx: Reader, ref: string): Promise<AwsAccount> {
   const a = await ctx.store.accounts.find(ref);
-  if (!a) throw new GatehouseError('not_found', `No AWS account with id or alias ${ref}.`);
+  if (!a) throw new GatehouseError('not_found', `No AWS account with id or alias "${ref}".`);
   return a;
 }
 
-/** The person whose username is `username` (as sign-in compares it). */
+/** The person whose username is `username` (as sign-in compares it: any case). */
 export async function requirePerson(ctx: Reader, username: string): Promise<User> {
   const u = await ctx.store.users.findByUsername(username);
-  if (!u) throw new GatehouseError('not_found', `No user named ${username}.`);
+  if (!u) throw new GatehouseError('not_found', `No user named "${username}".`);
   return u;
 }

@@ -10,13 +10,6 @@ import type { Group } from '../store/repositories/groups.js';
 import type { User } from '../store/repositories/users.js';
 import { changedBy, type ChangeActor } from './changeActor.js';
 
-/** The group named `name` (exactly), or `not_found`. */
-export async function findGroup(ctx: Pick<AppContext, 'store'>, name: string): Promise<Group> {
-  const g = await ctx.store.groups.findByName(name);
-  if (!g) throw new GatehouseError('not_found', `no group "${name}"`);
-  return g;
-}
-
 /**
  * Adds `user` to `group` (`add`) or removes them from it. Returns false, and records nothing, when that was so
  * already (the insert or delete itself says so: two admins making the same change at once record it once). Removing oneself from `admin.group` is refused from the console and the API (`conflict`): the

@@ -16,16 +16,9 @@ import type { User } from '../store/repositories/users.js';
 import type { Group } from '../store/repositories/groups.js';
 import { changedBy, type ChangeActor } from './changeActor.js';
 import { checkNewPassword, storePasswordHash } from '../auth/setPassword.js';
-import { findGroup } from './memberships.js';
+import { requireGroup, requirePerson } from './find.js';
 
 export type PersonStatus = User['status'];
-
-/** The person named `username` (any case), or `not_found`. */
-export async function findPerson(ctx: Pick<AppContext, 'store'>, username: string): Promise<User> {
-  const u = await ctx.store.users.findByUsername(username);
-  if (!u) throw new GatehouseError('not_found', `no user "${username}"`);
-  return u;
-}
 
 /** A person as audit events record them (never a secret). */
 export function personRecord(u: Pick<User, 'username' | 'email' | 'displayName' | 'status'>, groups?: readonly string[]) {
@@ -81,7 +74,7 @@ export interface NewPerson extends PersonFields {
 export async function createPerson(ctx: AppContext, input: NewPerson, actor: ChangeActor): Promise<User> {
   const v = checkFields(input);
   const groups: Group[] = [];
-  for (const name of new Set(input.groups ?? [])) groups.push(await findGroup(ctx, name));
+  for (const name of new Set(input.groups ?? [])) groups.push(await requireGroup(ctx, name));
   const taken = async (): Promise<GatehouseError | undefined> => {
     if (await ctx.store.users.findByUsername(v.username)) return new GatehouseError('conflict', `user "${v.username}" exists already`);
     if (v.email && await ctx.store.users.findByLogin(v.email)) return emailTaken(v.email);
@@ -140,7 +133,7 @@ export async function updatePerson(ctx: AppContext, user: User, patch: PersonPat
   } catch (e) {
     throw (await emailCheck()) ?? e;
   }
-  return findPerson(ctx, user.username);
+  return requirePerson(ctx, user.username);
 }
 
 /**
@@ -155,7 +148,7 @@ export async function setPersonStatus(ctx: AppContext, user: User, status: Perso
   }
   return withTransaction(ctx, async (tx) => {
     const now = tx.now().getTime();
-    const current = await findPerson(tx, user.username);
+    const current = await requirePerson(tx, user.username);
     if (current.status === status) return false;
     await tx.store.users.update(user.id, { status }, now);
     const change = { ...changedBy(actor), before: { status: current.status }, after: { status } };

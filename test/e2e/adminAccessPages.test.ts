@@ -82,7 +82,7 @@ describe('admin console: groups, accounts, effective access (Chromium)', { timeo
 
     await p.getByLabel('Add a person by username').fill('nobody');
     await p.getByRole('button', { name: 'Add member' }).click();
-    assert.match(await p.locator('[role=alert]').innerText(), /No user named nobody/);
+    assert.match(await p.locator('[role=alert]').innerText(), /No user named "nobody"\./);
     await p.getByLabel('Add a person by username').fill('bob');
     await p.getByRole('button', { name: 'Add member' }).click();
     await p.waitForURL(/done=member-added/);

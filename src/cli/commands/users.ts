@@ -6,14 +6,15 @@ import { clearLock, lockoutKeys } from '../../auth/lockout.js';
 import { resetMfa } from '../../auth/resetMfa.js';
 import { issueEnrollmentLink } from '../../auth/enrollmentLink.js';
 import type { ChangeActor } from '../../admin/changeActor.js';
-import { createPerson, findPerson, setPersonPassword, setPersonStatus } from '../../admin/people.js';
+import { createPerson, setPersonPassword, setPersonStatus } from '../../admin/people.js';
+import { requirePerson } from '../../admin/find.js';
 import type { User } from '../../store/repositories/users.js';
 import { formatRecord, formatTime, printFields, printJson, printLines, printTable } from '../output.js';
 import { readNewPassword } from '../readSecret.js';
 import { cliActor, collect, parseKeyValues, withContext } from '../withContext.js';
 
 /** The user named `username` (case-insensitive), or not_found. */
-export const requireUser = findPerson;
+export const requireUser = requirePerson;
 
 /** The command line as the actor of a change (audit `by` cli:<os user>, `via` cli). */
 const cli = (): ChangeActor => ({ by: cliActor(), via: 'cli' });

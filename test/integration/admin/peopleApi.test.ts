@@ -87,7 +87,7 @@ for (const db of bothDatabases) {
       assert.equal(dup.body.error.message, 'user "ADA" exists already');
       assert.equal(code(await api('post', '/api/v1/admin/users').send({ username: 'ada2', email: 'ADA@example.com' }).expect(409)), 'conflict');
       const nog = await api('post', '/api/v1/admin/users').send({ username: 'ada3', groups: ['nope'] }).expect(404);
-      assert.equal(nog.body.error.message, 'no group "nope"');
+      assert.equal(nog.body.error.message, 'No group named "nope".');
       assert.equal(await t.ctx.store.users.findByUsername('ada3'), undefined, 'nothing was added');
       assert.equal(code(await withToken(t, read).post('/api/v1/admin/users').send({ username: 'ada4' }).expect(403)), 'forbidden');
     });
@@ -121,7 +121,7 @@ for (const db of bothDatabases) {
       assert.equal(res.body.recoveryCodes, 10);
       assert.equal(res.body.hasPassword, true);
       const missing = await withToken(t, read).get('/api/v1/admin/users/nobody').expect(404);
-      assert.deepEqual([code(missing), missing.body.error.message], ['not_found', 'no user "nobody"']);
+      assert.deepEqual([code(missing), missing.body.error.message], ['not_found', 'No user named "nobody".']);
     });
 
     it('PATCH /users/{username}: email and display name audited with only what changed; disabling ends sessions and CLI sessions', async () => {

@@ -89,7 +89,7 @@ describe('admin console: people pages', () => {
     assert.match(badEmail.text, /id="email"[^>]*aria-invalid="true"/);
     assert.match(badEmail.text, /Check the fields marked below/);
     const noGroup = await form('/admin/people/kim/groups', { group: 'nope' }).expect(404);
-    assert.match(noGroup.text, /no group &quot;nope&quot;/);
+    assert.match(noGroup.text, /No group named &quot;nope&quot;\./);
     assert.equal((await admin.agent.get('/admin/people/nobody')).status, 404);
     assert.equal((await admin.agent.get('/admin/people/kim/devices/nope/rename')).status, 404);
     assert.equal((await admin.agent.get('/admin/people?offset=-1')).status, 400);

@@ -148,7 +148,7 @@ describe('gatehouse CLI', () => {
     assert.equal(dup.stderr, 'gatehouse: user "BOB" exists already\n');
     const missing = await gatehouse(['user', 'show', 'carol']);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'gatehouse: no user "carol"\n');
+    assert.equal(missing.stderr, 'gatehouse: No user named "carol".\n');
   });
 
   it('keys list / rotate / activate / retire', async () => {

@@ -109,7 +109,7 @@ for (const db of bothDatabases) {
       for (const cmd of ['reset-mfa', 'enrollment-link']) {
         const r = await gatehouse(['user', cmd, 'nobody']);
         assert.notEqual(r.code, 0);
-        assert.match(r.stderr, /no user "nobody"/);
+        assert.match(r.stderr, /No user named "nobody"\./);
       }
     });
   });

@@ -12,8 +12,9 @@ import { issueEnrollmentLink } from '../../../auth/enrollmentLink.js';
 import type { DeviceView } from '../../../auth/devices.js';
 import { deviceFactors } from '../../../auth/factors.js';
 import { changedBy } from '../../../admin/changeActor.js';
-import { createPerson, findPerson, setPersonPassword, updatePerson } from '../../../admin/people.js';
-import { findGroup, setMembership } from '../../../admin/memberships.js';
+import { createPerson, setPersonPassword, updatePerson } from '../../../admin/people.js';
+import { setMembership } from '../../../admin/memberships.js';
+import { requireGroup, requirePerson } from '../../../admin/find.js';
 import { findPersonDevice, removePersonDevice, renamePersonDevice } from '../../../admin/personDevices.js';
 import { deviceCounts, describePerson, searchPeople, type PersonDetails, type PersonSummary } from '../../../admin/findPeople.js';
 import { choiceField, textField } from '../../readInput.js';
@@ -26,7 +27,7 @@ const deviceParams = userParams.extend({ deviceId: textField(64).describe('The d
 const groupParams = userParams.extend({ group: textField(128).describe('The group\'s name.') });
 
 /** The person named `username`, or `not_found`. */
-export const findUser = findPerson;
+export const findUser = requirePerson;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const statuses = ['active', 'disabled'] as const;
@@ -79,7 +80,7 @@ const passwordBody = z.strictObject({
 
 export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const tag = 'People';
-  const person = async (username: string) => personOf(await describePerson(ctx, await findPerson(ctx, username)));
+  const person = async (username: string) => personOf(await describePerson(ctx, await requirePerson(ctx, username)));
 
   adminRoute(app, ctx, {
     method: 'GET', url: '/api/v1/admin/users', tag, access: 'read',
@@ -119,7 +120,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     summary: 'Change a person\'s email, display name or status',
     params: userParams, body: patchBody, response: personView,
   }, async ({ params, body, actor }) => {
-    const u = await updatePerson(ctx, await findPerson(ctx, params.username), body, actor);
+    const u = await updatePerson(ctx, await requirePerson(ctx, params.username), body, actor);
     return person(u.username);
   });
 
@@ -130,7 +131,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     params: userParams, body: passwordBody,
     response: z.object({ username: z.string(), password: z.string().optional().describe('The generated password: shown this once, stored only as a hash.') }),
   }, async ({ params, body, actor }) => {
-    const u = await findPerson(ctx, params.username);
+    const u = await requirePerson(ctx, params.username);
     const r = await setPersonPassword(ctx, u, { ...(body.generate ? { generate: true as const } : { password: body.password ?? '' }), temporary: body.temporary }, actor);
     return { username: u.username, ...(r.generated ? { password: r.generated } : {}) };
   });
@@ -141,7 +142,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     params: userParams,
     response: z.object({ username: z.string(), cleared: z.boolean().describe('False when there was nothing to clear.') }),
   }, async ({ params, actor, req }) => {
-    const user = await findPerson(ctx, params.username);
+    const user = await requirePerson(ctx, params.username);
     const cleared = await clearLock(ctx.store, user.username, { now: ctx.now().getTime(), ...changedBy(actor), ip: clientIp(req), requestId: req.id });
     return { username: user.username, cleared };
   });
@@ -153,7 +154,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     params: userParams,
     response: z.object({ username: z.string(), devices: z.number().int(), recoveryCodes: z.number().int(), cliSessions: z.number().int() }),
   }, async ({ params, actor }) => {
-    const user = await findPerson(ctx, params.username);
+    const user = await requirePerson(ctx, params.username);
     return { username: user.username, ...(await resetMfa(ctx, user, actor)) };
   });
 
@@ -164,7 +165,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     params: userParams,
     response: z.object({ username: z.string(), url: z.string(), expiresAt: z.string() }),
   }, async ({ params, actor }) => {
-    const user = await findPerson(ctx, params.username);
+    const user = await requirePerson(ctx, params.username);
     const link = await issueEnrollmentLink(ctx, user, actor);
     return { username: user.username, url: link.url, expiresAt: new Date(link.expiresAt).toISOString() };
   });
@@ -172,14 +173,14 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
   adminRoute(app, ctx, {
     method: 'GET', url: '/api/v1/admin/users/:username/devices', tag, access: 'read',
     summary: 'A person\'s devices', params: userParams, query: z.strictObject(pageQuery), response: pageOf(deviceView),
-  }, async ({ params, query }) => paginate((await describePerson(ctx, await findPerson(ctx, params.username))).devices.map(deviceOf), query));
+  }, async ({ params, query }) => paginate((await describePerson(ctx, await requirePerson(ctx, params.username))).devices.map(deviceOf), query));
 
   adminRoute(app, ctx, {
     method: 'PATCH', url: '/api/v1/admin/users/:username/devices/:deviceId', tag, access: 'write',
     summary: 'Rename a person\'s device', params: deviceParams,
     body: z.strictObject({ name: textField(64).describe('1–64 characters.') }), response: deviceView,
   }, async ({ params, body, actor }) => {
-    const user = await findPerson(ctx, params.username);
+    const user = await requirePerson(ctx, params.username);
     await renamePersonDevice(ctx, user, params.deviceId, body.name, actor);
     return deviceOf(await findPersonDevice(ctx, user, params.deviceId));
   });
@@ -190,7 +191,7 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
     description: 'Their only device is refused with conflict: reset their MFA instead.',
     params: deviceParams,
   }, async ({ params, actor }) => {
-    await removePersonDevice(ctx, await findPerson(ctx, params.username), params.deviceId, actor);
+    await removePersonDevice(ctx, await requirePerson(ctx, params.username), params.deviceId, actor);
   });
 
   const groupsResponse = z.object({ username: z.string(), groups: z.array(z.string()), changed: z.boolean().describe('False when it was so already.') });
@@ -200,8 +201,8 @@ export async function registerPeopleApi(app: FastifyInstance, ctx: AppContext): 
       summary: add ? 'Add a person to a group' : 'Remove a person from a group',
       params: groupParams, response: groupsResponse,
     }, async ({ params, actor }) => {
-      const user = await findPerson(ctx, params.username);
-      const changed = await setMembership(ctx, user, await findGroup(ctx, params.group), add, actor);
+      const user = await requirePerson(ctx, params.username);
+      const changed = await setMembership(ctx, user, await requireGroup(ctx, params.group), add, actor);
       return { username: user.username, groups: (await ctx.store.groups.groupsOf(user.id)).map((g) => g.name).sort(), changed };
     });
   }

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import type { User } from '../../../store/repositories/users.js';
-import { createPerson, findPerson } from '../../../admin/people.js';
+import { createPerson } from '../../../admin/people.js';
+import { requirePerson } from '../../../admin/find.js';
 import { deviceCounts, describePerson, searchPeople } from '../../../admin/findPeople.js';
 import { adminPageActor, type AdminActor } from '../../adminAuth.js';
 import { sendAdminPage } from '../../adminPage.js';
@@ -157,7 +158,7 @@ export async function registerPeoplePages(app: FastifyInstance, ctx: AppContext)
   app.get('/admin/people/:username', async (req, reply) => {
     const actor = await adminPageActor(ctx, req, reply, { access: 'read' });
     if (!actor) return reply;
-    const user = await findPerson(ctx, readInput(userParams, req.params, 'path').username);
+    const user = await requirePerson(ctx, readInput(userParams, req.params, 'path').username);
     const done = (req.query as Record<string, unknown>).done;
     return sendPersonPage(ctx, reply, actor, user, { notice: typeof done === 'string' && Object.hasOwn(notices, done) ? notices[done] : undefined });
   });

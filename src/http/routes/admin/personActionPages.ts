@@ -10,8 +10,9 @@ import type { AppContext } from '../../../context.js';
 import { clearLock } from '../../../auth/lockout.js';
 import { resetMfa } from '../../../auth/resetMfa.js';
 import { issueEnrollmentLink } from '../../../auth/enrollmentLink.js';
-import { findPerson, setPersonPassword, setPersonStatus, updatePerson } from '../../../admin/people.js';
-import { findGroup, setMembership } from '../../../admin/memberships.js';
+import { setPersonPassword, setPersonStatus, updatePerson } from '../../../admin/people.js';
+import { setMembership } from '../../../admin/memberships.js';
+import { requireGroup, requirePerson } from '../../../admin/find.js';
 import { findPersonDevice, removePersonDevice, renamePersonDevice } from '../../../admin/personDevices.js';
 import { describePerson } from '../../../admin/findPeople.js';
 import type { User } from '../../../store/repositories/users.js';
@@ -51,7 +52,7 @@ async function actorAndPerson(ctx: AppContext, req: FastifyRequest, reply: Fasti
   const returnTo = req.method === 'GET' || needs.samePage ? req.url : personPath(username);
   const actor = await adminPageActor(ctx, req, reply, { access: needs.access, sensitive: needs.sensitive, returnTo });
   if (!actor) return undefined;
-  return { actor, user: await findPerson(ctx, username) };
+  return { actor, user: await requirePerson(ctx, username) };
 }
 
 const done = (reply: FastifyReply, user: User, what: string) => reply.redirect(`${personPath(user.username)}?done=${what}`, 303);
@@ -238,7 +239,7 @@ export async function registerPersonActionPages(app: FastifyInstance, ctx: AppCo
       const a = await actorAndPerson(ctx, req, reply, { access: 'write' });
       if (!a) return reply;
       try {
-        const group = await findGroup(ctx, readInput(groupForm, req.body).group);
+        const group = await requireGroup(ctx, readInput(groupForm, req.body).group);
         await setMembership(ctx, a.user, group, add, a.actor);
       } catch (e) {
         const refused = formRefusal(e, () => 'group');
