@@ -33,7 +33,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerSamlMetadataRoutes(app, ctx, keys);
   await registerSamlSsoRoutes(app, ctx, keys, metrics);
   await registerSamlLaunchRoutes(app, ctx, keys, metrics);
-  await registerAdminRoutes(app, ctx);
+  await registerAdminRoutes(app, ctx, keys);
   await registerCliApiRoutes(app, ctx, keys, metrics);
   await registerCliTokenRoutes(app, ctx);
   await registerCliAuthorizeRoutes(app, ctx);

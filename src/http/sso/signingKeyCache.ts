@@ -30,4 +30,13 @@ export class SigningKeyCache {
   invalidate(): void {
     this.#keys = undefined;
   }
+
+  /** Waits for a key change made on this node, then forgets the cached keys, so that it shows here at once. */
+  async afterChange<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.invalidate();
+    }
+  }
 }

@@ -16,6 +16,7 @@ import { registerAdminOverviewPage } from './overviewPage.js';
 import { registerAuditApi } from './auditApi.js';
 import { registerAuditPages } from './auditPages.js';
 import { registerDirectoryApi } from './directoryApi.js';
+import type { SigningKeyCache } from '../../sso/signingKeyCache.js';
 import { registerKeysApi } from './keysApi.js';
 import { registerKeysPages } from './keysPages.js';
 import { registerPeopleApi } from './peopleApi.js';
@@ -26,7 +27,7 @@ import { registerServiceProvidersPages } from './serviceProvidersPages.js';
 import { registerTokensApi } from './tokensApi.js';
 import { registerTokensPages } from './tokensPages.js';
 
-export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
   await registerAdminOverviewPage(app, ctx);
   await registerPeopleApi(app, ctx);
   await registerPeoplePages(app, ctx);
@@ -42,8 +43,8 @@ export async function registerAdminRoutes(app: FastifyInstance, ctx: AppContext)
   await registerAccountsPages(app, ctx);
   await registerAccessPages(app, ctx);
   await registerTokensPages(app, ctx);
-  await registerKeysApi(app, ctx);
-  await registerKeysPages(app, ctx);
+  await registerKeysApi(app, ctx, keys);
+  await registerKeysPages(app, ctx, keys);
   await registerAuditApi(app, ctx);
   await registerAuditPages(app, ctx);
   await registerDirectoryApi(app, ctx);

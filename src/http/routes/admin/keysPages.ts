@@ -11,6 +11,7 @@ import { sendAdminFormError, sendAdminPage } from '../../adminPage.js';
 import { formatTime, readerTimeZone } from '../../formatTime.js';
 import { readInput } from '../../readInput.js';
 import { keyParams } from './keysApi.js';
+import type { SigningKeyCache } from '../../sso/signingKeyCache.js';
 
 const keysPath = '/admin/keys';
 const notices: Record<string, string> = {
@@ -33,7 +34,7 @@ async function sendKeys(ctx: AppContext, reply: FastifyReply, actor: AdminActor,
   return sendAdminPage(ctx, reply, actor, 'admin/keys', 'keys', model);
 }
 
-export async function registerKeysPages(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerKeysPages(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
   app.get(keysPath, async (req, reply) => {
     const actor = await adminPageActor(ctx, req, reply, { access: 'read' });
     if (!actor) return reply;
@@ -44,7 +45,7 @@ export async function registerKeysPages(app: FastifyInstance, ctx: AppContext): 
     const actor = await adminPageActor(ctx, req, reply, { access: 'write', sensitive: true, returnTo: keysPath });
     if (!actor) return reply;
     try {
-      await rotateKey(ctx, actor);
+      await keys.afterChange(rotateKey(ctx, actor));
     } catch (e) {
       return sendKeys(ctx, reply, actor, { error: e });
     }
@@ -57,7 +58,7 @@ export async function registerKeysPages(app: FastifyInstance, ctx: AppContext): 
       if (!actor) return reply;
       const { id } = readInput(keyParams, req.params, 'path');
       try {
-        await change(ctx, id, actor);
+        await keys.afterChange(change(ctx, id, actor));
       } catch (e) {
         return sendKeys(ctx, reply, actor, { error: e });
       }
