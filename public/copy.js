@@ -20,7 +20,7 @@
     document.body.appendChild(area);
     area.select();
     var ok;
-    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
     document.body.removeChild(area);
     button.focus();
     return ok;
