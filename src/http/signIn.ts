@@ -79,6 +79,17 @@ export function isSessionFlow(flow: LoginFlow): boolean {
 }
 
 /**
+ * Where "Cancel" leads from a flow's page: a signed-in person confirming a change goes back to where they were
+ * (their account for a password change, the portal for a step-up, whose own page would ask again); a sign-in
+ * starts again.
+ */
+export function cancelOf(flow: LoginFlow): { href: string; label: string } {
+  if (flow.data.purpose === 'password-change') return { href: '/account', label: 'Cancel: keep my password' };
+  if (isSessionFlow(flow)) return { href: '/', label: 'Cancel' };
+  return { href: '/login', label: 'Cancel and start again' };
+}
+
+/**
  * Turns a `done` flow into its result and returns where to send the browser:
  * - login / setup: first any step the person still owes (`requiredStep`: a new password for a temporary one,
  *   recovery codes once), then a NEW session (the old one, if any, ends) with the flow's factors (password + the

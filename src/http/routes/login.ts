@@ -26,7 +26,7 @@ import type { LoginFlow } from '../../auth/flow/types.js';
 import { authenticationOptions, type AuthenticationResponseJSON } from '../../auth/webauthn.js';
 import { checkCsrf, endSession } from '../session.js';
 import { checkCsrfHeader, clearFlowCookie, currentFlow, pageSession, pageUser, setFlowCookie } from '../guards.js';
-import { applyRetryAfter, finishFlow, formError, isSessionFlow, pathForState, sendFormError, sendPage, stepMeta } from '../signIn.js';
+import { applyRetryAfter, finishFlow, formError, cancelOf, isSessionFlow, pathForState, sendFormError, sendPage, stepMeta } from '../signIn.js';
 import { objectField, readInput, textField } from '../readInput.js';
 import { wantsJson } from '../plugins/errorHandler.js';
 import { addDeviceHref } from './account.js';
@@ -80,7 +80,7 @@ async function sendMfaPage(ctx: AppContext, reply: FastifyReply, flow: LoginFlow
   const { heading } = factorFacts[factor].label;
   const model = {
     title: heading, heading: isSessionFlow(flow) ? 'Confirm it\'s you' : heading, csrf: flow.csrf, username: user.username, factor,
-    totpNames: choices.totpNames, keyNames: choices.keyNames,
+    totpNames: choices.totpNames, keyNames: choices.keyNames, cancel: cancelOf(flow),
     alternatives: choices.available.filter((f) => f !== factor).map((f) => ({ href: `/login/mfa?factor=${f}`, label: factorFacts[f].label.use })),
   };
   return error ? sendFormError(reply, error, 'mfa', model) : sendPage(reply, 'mfa', model);

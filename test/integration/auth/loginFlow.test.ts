@@ -109,6 +109,7 @@ for (const db of bothDatabases) {
       assert.equal(replay.body.error.code, 'flow_invalid');
       const mfa = await agent.get('/login/mfa').expect(200);
       assert.notEqual(csrfFrom(mfa.text), csrfFrom(page.text), 'a new CSRF value after the step');
+      assert.match(mfa.text, /<a href="\/login">Cancel and start again<\/a>/, 'a sign-in\'s Cancel starts again');
     });
 
     test('a replayed TOTP code is refused', async () => {

@@ -93,6 +93,9 @@ for (const db of bothDatabases) {
       assert.equal(start.headers.location, '/login/mfa');
       const mfa = await a.get('/login/mfa?factor=totp').expect(200);
       assert.match(mfa.text, /<h1[^>]*>Confirm it/);
+      // Cancel leads back to the account page, not to a new sign-in.
+      assert.match(mfa.text, /<a href="\/account">Cancel: keep my password<\/a>/);
+      assert.doesNotMatch(mfa.text, /href="\/login">Cancel/);
       const wrongCode = totpCode(TEST_TOTP_SECRET, t.clock.now()) === '000000' ? '111111' : '000000';
       assert.equal((await a.post('/login/totp').type('form').send({ _csrf: csrfFrom(mfa.text), code: wrongCode })).status, 401);
       assert.equal((await user('alice')).passwordHash, oldHash, 'nothing changes before the second factor passes');
