@@ -137,4 +137,5 @@ export const envNames: Record<string, string> = {
   'saml.entityId': 'GATEHOUSE_ENTITY_ID',
   'auth.enrollAtFirstLogin': 'GATEHOUSE_ENROLL_AT_FIRST_LOGIN',
   'auth.rpId': 'GATEHOUSE_RP_ID',
+  'ui.timeZone': 'GATEHOUSE_TIME_ZONE',
 };

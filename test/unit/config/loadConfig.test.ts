@@ -99,6 +99,11 @@ describe('environment overrides', () => {
     assert.equal(c.auth.rpId, 'example.com');
   });
 
+  test('GATEHOUSE_TIME_ZONE sets the pages\' default time zone; a name that is not an IANA zone is refused, naming both', () => {
+    assert.equal(loadConfig({ env: { GATEHOUSE_TIME_ZONE: 'Europe/Paris' }, useDefaultFile: false }).ui.timeZone, 'Europe/Paris');
+    assertConfigInvalid(() => loadConfig({ env: { GATEHOUSE_TIME_ZONE: 'Mars/Base' }, useDefaultFile: false }), ['ui.timeZone', 'GATEHOUSE_TIME_ZONE', 'IANA']);
+  });
+
   test('an empty variable is ignored', () => {
     const c = loadConfig({ env: { GATEHOUSE_PORT: '', GATEHOUSE_BASE_URL: '' }, useDefaultFile: false });
     assert.equal(c.server.port, 8080);
