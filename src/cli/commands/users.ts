@@ -14,7 +14,6 @@ import { readNewPassword } from '../readSecret.js';
 import { cliActor, collect, parseKeyValues, withContext } from '../withContext.js';
 
 /** The user named `username` (case-insensitive), or not_found. */
-export const requireUser = requirePerson;
 
 /** The command line as the actor of a change (audit `by` cli:<os user>, `via` cli). */
 const cli = (): ChangeActor => ({ by: cliActor(), via: 'cli' });
@@ -35,7 +34,7 @@ async function describeUser(ctx: AppContext, u: User) {
   const now = ctx.now().getTime();
   return {
     id: u.id, username: u.username, email: u.email, displayName: u.displayName, status: u.status, attributes: u.attributes,
-    hasPassword: u.passwordHash !== null, passwordTemporary: u.passwordTemporary, groups: groups.map((g) => g.name),
+    timeZone: u.timeZone, hasPassword: u.passwordHash !== null, passwordTemporary: u.passwordTemporary, groups: groups.map((g) => g.name),
     devices: devices.map((d) => ({ id: d.id, kind: d.kind, name: d.name, confirmed: d.confirmed, flagged: d.flagged, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt })),
     roles, lockedUntil: throttle?.lockedUntil && throttle.lockedUntil > now ? throttle.lockedUntil : null, failures: throttle?.failures ?? 0,
     createdAt: u.createdAt, updatedAt: u.updatedAt,
@@ -90,11 +89,11 @@ export function registerUserCommands(program: Command): void {
     .argument('<username>')
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
-      const d = await describeUser(ctx, await requireUser(ctx, username));
+      const d = await describeUser(ctx, await requirePerson(ctx, username));
       if (o.json) { printJson(d); return; }
       printFields([
         ['username', d.username], ['id', d.id], ['email', d.email], ['display name', d.displayName], ['status', d.status],
-        ['password', passwordState(d)], ['attributes', formatRecord(d.attributes)], ['groups', d.groups.join(', ') || '-'],
+        ['time zone', d.timeZone ?? `- (pages use ${ctx.config.ui.timeZone})`], ['password', passwordState(d)], ['attributes', formatRecord(d.attributes)], ['groups', d.groups.join(', ') || '-'],
         ['locked until', d.lockedUntil ? formatTime(d.lockedUntil) : '-'], ['created', formatTime(d.createdAt)],
       ]);
       printLines(['', 'MFA devices:']);
@@ -114,7 +113,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<username>')
     .option('--temporary', 'the person must choose a new password right after the second factor of their next sign-in')
     .action(async (username: string, o: { temporary?: boolean }) => withContext(async (ctx) => {
-      const u = await requireUser(ctx, username);
+      const u = await requirePerson(ctx, username);
       const password = await readNewPassword();
       await setPersonPassword(ctx, u, { password, temporary: o.temporary === true }, cli());
       printLines([o.temporary
@@ -127,7 +126,7 @@ export function registerUserCommands(program: Command): void {
       .description(doc)
       .argument('<username>')
       .action(async (username: string) => withContext(async (ctx) => {
-        const u = await requireUser(ctx, username);
+        const u = await requirePerson(ctx, username);
         const changed = await setPersonStatus(ctx, u, status, cli());
         printLines([changed ? `${u.username} is ${status}` : `${u.username} was ${status} already`]);
       }));
@@ -137,7 +136,7 @@ export function registerUserCommands(program: Command): void {
     .description('clear the failed-sign-in counter and lock of a person')
     .argument('<username>')
     .action(async (username: string) => withContext(async (ctx) => {
-      const u = await requireUser(ctx, username);
+      const u = await requirePerson(ctx, username);
       const existed = await clearLock(ctx.store, u.username, { now: ctx.now().getTime(), by: cliActor(), via: 'cli' });
       printLines([existed ? `${u.username} is unlocked` : `${u.username} was not locked`]);
     }));
@@ -147,7 +146,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<username>')
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
-      const u = await requireUser(ctx, username);
+      const u = await requirePerson(ctx, username);
       const r = await resetMfa(ctx, u, cli());
       if (o.json) { printJson({ username: u.username, ...r }); return; }
       const next = ctx.config.auth.enrollAtFirstLogin
@@ -164,7 +163,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<username>')
     .option('--json', 'machine-readable output')
     .action(async (username: string, o: { json?: boolean }) => withContext(async (ctx) => {
-      const u = await requireUser(ctx, username);
+      const u = await requirePerson(ctx, username);
       const link = await issueEnrollmentLink(ctx, u, cli());
       if (o.json) { printJson({ username: u.username, url: link.url, expiresAt: new Date(link.expiresAt).toISOString() }); return; }
       printLines([link.url, `one-time link for ${u.username}, valid until ${formatTime(link.expiresAt)}; give it to them only`]);

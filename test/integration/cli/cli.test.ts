@@ -76,6 +76,8 @@ describe('gatehouse CLI', () => {
     const show = await json<{ roles: { account: string; role: string; require: string | null }[]; devices: { name: string }[] }>(['user', 'show', 'ALICE']);
     assert.deepEqual(show.roles.map((r) => `${r.account}/${r.role}:${r.require ?? '-'}`), ['prod/Admin:webauthn', 'prod/ReadOnly:-']);
     assert.deepEqual(show.devices.map((d) => d.name), ['phone']);
+    assert.equal((show as { timeZone?: string | null }).timeZone, null);
+    assert.match(await ok(['user', 'show', 'alice']), /^time zone: +- \(pages use UTC\)$/m);
     assert.match(await ok(['user', 'list']), /^USERNAME +EMAIL/m);
   });
 
