@@ -2,7 +2,7 @@
  * The load side of the HTTP benchmarks: runs nodes exactly as operators do (`gatehouse serve`, the compiled
  * build in dist/, each its own process), drives SSO over many distinct sessions from warmed keep-alive
  * connections, drives full
- * sign-ins (password + TOTP) with fetch, and samples the nodes' resident memory from /proc while they work.
+ * sign-ins (password + TOTP) through the pages from keep-alive connections too, and samples the nodes' resident memory from /proc while they work.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -175,50 +175,77 @@ export async function ssoLoad(urls: string[], sessions: BenchSession[], connecti
 
 const csrfIn = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-/** One browser's cookie jar (by name) over fetch, redirects not followed. */
-class Jar {
+/**
+ * One browser over one keep-alive connection (node:http, as the SSO driver): its cookies by name, redirects not
+ * followed. Cheap on purpose: the load side shares the machine's cores with the node it measures, so it reads a
+ * body only when the caller needs it (the CSRF value of a form) and parses nothing but Set-Cookie.
+ */
+class Browser {
   readonly cookies = new Map<string, string>();
-  async send(url: string, init: { method?: string; body?: string; ip: string }): Promise<{ status: number; text: string }> {
-    const headers: Record<string, string> = { 'x-forwarded-for': init.ip, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
-    if (init.body) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(url, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return { status: res.status, text: await res.text() };
+  constructor(private readonly agent: Agent, private readonly target: URL, private readonly ip: string) {}
+
+  send(path: string, o: { body?: string; read?: boolean } = {}): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string | number> = { 'x-forwarded-for': this.ip };
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (o.body !== undefined) { headers['content-type'] = 'application/x-www-form-urlencoded'; headers['content-length'] = Buffer.byteLength(o.body); }
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: this.target.hostname, port: this.target.port, path, method: o.body === undefined ? 'GET' : 'POST', agent: this.agent, headers }, (res) => {
+        for (const line of res.headers['set-cookie'] ?? []) {
+          const pair = line.slice(0, line.indexOf(';') >>> 0);
+          const eq = pair.indexOf('=');
+          this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+        }
+        let text = '';
+        if (o.read) { res.setEncoding('utf8'); res.on('data', (c: string) => { text += c; }); } else res.resume();
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.once('error', reject);
+      });
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+      req.once('error', reject);
+      req.end(o.body);
+    });
   }
 }
 
+/** The bench TOTP code at the current time step (every bench person has the same seed: one HMAC per step). */
+let codeAt: { step: number; code: string } | undefined;
+function currentCode(): string {
+  const step = totpStep(Date.now());
+  if (codeAt?.step !== step) codeAt = { step, code: totpCodeAt(BENCH_TOTP_SECRET, step) };
+  return codeAt.code;
+}
+
 /**
- * Full browser sign-ins (GET /login, POST password, GET /login/mfa, POST TOTP → 303 with a session) at
- * `concurrency`, each by the next unused person of `users` from an address of their own, for `seconds` or
+ * Full browser sign-ins through the pages (GET /login, POST password, GET /login/mfa, POST TOTP → 303 with a
+ * session), each with the flow cookie and CSRF value the previous page gave, at `concurrency` (one keep-alive
+ * connection each), each by the next unused person of `users` from an address of their own, for `seconds` or
  * until the people run out. Latency is per whole sign-in.
  */
 export async function signInLoad(url: string, users: string[], concurrency: number, seconds: number): Promise<LoadResult> {
   let next = 0;
   let failures = 0;
+  let errors = 0;
   const latencies: number[] = [];
+  const target = new URL(url);
+  const agents = Array.from({ length: concurrency }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
   const started = performance.now();
   const until = started + seconds * 1000;
-  const one = async (i: number): Promise<void> => {
-    const jar = new Jar();
-    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const one = async (agent: Agent, i: number): Promise<void> => {
+    const b = new Browser(agent, target, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
     const t0 = performance.now();
-    const login = await jar.send(`${url}/login`, { ip });
-    const pw = await jar.send(`${url}/login/password`, { method: 'POST', ip, body: new URLSearchParams({ _csrf: csrfIn(login.text), username: users[i]!, password: BENCH_PASSWORD }).toString() });
+    const login = await b.send('/login', { read: true });
+    const pw = await b.send('/login/password', { body: new URLSearchParams({ _csrf: csrfIn(login.text), username: users[i]!, password: BENCH_PASSWORD }).toString() });
     if (pw.status !== 303) { failures++; return; }
-    const mfa = await jar.send(`${url}/login/mfa?factor=totp`, { ip });
-    const code = totpCodeAt(BENCH_TOTP_SECRET, totpStep(Date.now()));
-    const done = await jar.send(`${url}/login/totp`, { method: 'POST', ip, body: new URLSearchParams({ _csrf: csrfIn(mfa.text), code }).toString() });
+    const mfa = await b.send('/login/mfa?factor=totp', { read: true });
+    const done = await b.send('/login/totp', { body: new URLSearchParams({ _csrf: csrfIn(mfa.text), code: currentCode() }).toString() });
     if (done.status !== 303) { failures++; return; }
     latencies.push(performance.now() - t0);
   };
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < until && next < users.length) await one(next++);
+  await Promise.all(agents.map(async (agent) => {
+    while (performance.now() < until && next < users.length) await one(agent, next++).catch(() => { errors++; });
   }));
   const elapsed = (performance.now() - started) / 1000;
+  for (const a of agents) a.destroy();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN, requests: latencies.length, non2xx: failures, errors: 0 };
+  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? Number.NaN, requests: latencies.length, non2xx: failures, errors };
 }

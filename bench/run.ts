@@ -176,7 +176,7 @@ for (const m of results) {
   }
   if (m.signIn) {
     const r = m.signIn;
-    non2xx += r.non2xx;
+    non2xx += r.non2xx + r.errors;
     lines.push(`| sign-ins (password + TOTP), ${sc.label} | 16 | ${r.rps.toFixed(1)} | ${f0(r.p50)} | ${f0(r.p99)} | ${(r.p99 / Math.max(1, r.p50)).toFixed(1)} | ${cost(r.cpuMs, argon2Cpu)} | ${pct(r.rps, argon2)} of argon2id (target ≥ 85 %) | → ${f0(m.rssSignIn ?? Number.NaN)} |`);
   }
 }

@@ -107,7 +107,7 @@ export async function reserveAttempt(ctx: AppContext, keys: LockoutKeys): Promis
     if (user) {
       const ip = await ctx.store.throttles.reserve(keys.ip, now, limitsFor(cfg, keys.ip));
       if (ip) return { granted: true, attempt: { keys, held: [user, ip] } };
-      await ctx.store.throttles.giveBack(keys.user, user);
+      await ctx.store.throttles.giveBack(user);
     }
     const gate = await checkLockout(ctx, keys, now);
     if (gate.state !== 'open') return { granted: false, gate };
@@ -117,9 +117,7 @@ export async function reserveAttempt(ctx: AppContext, keys: LockoutKeys): Promis
 
 /** A verified step: hands back this attempt's own reservations (and a lock it set); other failures stay. */
 export async function giveBackAttempt(ctx: AppContext, attempt: HeldAttempt): Promise<void> {
-  const [user, ip] = attempt.held;
-  await ctx.store.throttles.giveBack(attempt.keys.user, user);
-  await ctx.store.throttles.giveBack(attempt.keys.ip, ip);
+  await ctx.store.throttles.giveBack(...attempt.held);
 }
 
 /** Who failed, for the `lockout.locked` audit event: the person (the login as typed when nobody has it), from where. */

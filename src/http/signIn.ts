@@ -8,6 +8,7 @@ import { GatehouseError, isGatehouseError, type ErrorCode } from '../errors.js';
 import { isDeviceFactor } from '../auth/factors.js';
 import { discardFlow } from '../auth/flow/storedFlow.js';
 import type { LoginFlow, StepMeta } from '../auth/flow/types.js';
+import type { User } from '../store/repositories/users.js';
 import { forgetFailures } from '../auth/lockout.js';
 import { requiredStep } from '../auth/flow/requiredSteps.js';
 import { endSession, rotateSession, startSession } from './session.js';
@@ -100,12 +101,14 @@ export function cancelOf(flow: LoginFlow): { href: string; label: string } {
  *   when one other than /account was given (a role or a step-up that needed the new device).
  * A login, setup, step-up or password change that is done is a complete sign-in: only then is the person's
  * failure counter cleared (`forgetFailures`); a single factor never clears it (issue 7).
+ * `read`: the flow's person as the step that finished it has just read them (not read again); else they are read.
  */
-export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow): Promise<string> {
+export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, flow: LoginFlow, read?: User): Promise<string> {
   if (flow.state !== 'done' || !flow.userId) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
   const done = flow.data.completed;
   if (!done) throw new GatehouseError('flow_invalid', 'Signing in is not finished. Start again.');
-  const owed = await requiredStep(ctx, flow, stepMeta(req));
+  const user = read?.id === flow.userId ? read : await ctx.store.users.findById(flow.userId);
+  const owed = await requiredStep(ctx, flow, user, stepMeta(req));
   if (owed) {
     setFlowCookie(ctx, reply, owed);
     return pathForState(owed);
@@ -120,7 +123,6 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
   if (isSessionFlow(flow) && (!req.session || req.session.idHash !== flow.data.sessionHash)) {
     throw new GatehouseError('session_required', 'Your session ended. Please sign in again.');
   }
-  const user = await ctx.store.users.findById(flow.userId);
   if (user) await forgetFailures(ctx.store, user.username);
   if (purpose === 'password-change') {
     await finishPasswordChange(ctx, req, reply, flow);
@@ -132,6 +134,6 @@ export async function finishFlow(ctx: AppContext, req: FastifyRequest, reply: Fa
   }
   if (req.session) await endSession(ctx, req, reply);
   await startSession(ctx, reply, { userId: flow.userId, factors: [...new Set([...flow.factorsDone, done.factor])], authMethod: done.factor, deviceId: done.deviceId });
-  if (isDeviceFactor(done.factor)) await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
+  if (isDeviceFactor(done.factor) && user?.lastFactor !== done.factor) await ctx.store.users.update(flow.userId, { lastFactor: done.factor }, ctx.now().getTime());
   return flow.pending.returnTo;
 }

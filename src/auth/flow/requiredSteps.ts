@@ -30,11 +30,11 @@ async function promptRecoveryCodes(ctx: AppContext, flow: LoginFlow, user: User,
 /**
  * For a `done` login or setup flow: the flow moved (compare-and-set, new token) to the step the person owes
  * first — `new-password` for a temporary password, then `recovery-codes` for a pending prompt — or null when
- * they owe nothing and the session may start. Each step ends by moving the flow to `done` again.
+ * they owe nothing and the session may start. Each step ends by moving the flow to `done` again. `user` is the flow's
+ * person as the caller has just read them.
  */
-export async function requiredStep(ctx: AppContext, flow: LoginFlow, meta: StepMeta): Promise<LoginFlow | null> {
+export async function requiredStep(ctx: AppContext, flow: LoginFlow, user: User | undefined, meta: StepMeta): Promise<LoginFlow | null> {
   if (flow.state !== 'done' || !flow.userId || (flow.data.purpose !== 'login' && flow.data.purpose !== 'setup')) return null;
-  const user = await ctx.store.users.findById(flow.userId);
   if (!user) return null;
   if (user.passwordTemporary) return advanceFlow(ctx, flow, { state: 'new-password' });
   if (user.recoveryCodesPrompt) return promptRecoveryCodes(ctx, flow, user, meta);

@@ -151,9 +151,9 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkStepUp(req, flow, factor);
     try {
       const { code } = readInput(codeForm, req.body);
-      const { flow: done } = await runFactorStep(ctx, flow, factor, { code }, stepMeta(req));
+      const { flow: done, success } = await runFactorStep(ctx, flow, factor, { code }, stepMeta(req));
       count(factor, 'success');
-      const next = await finishFlow(ctx, req, reply, done);
+      const next = await finishFlow(ctx, req, reply, done, success.user);
       return reply.redirect(factor === factorName.recovery ? recoveryUsedHref(next) : next, 303);
     } catch (e) {
       count(factor, 'failure');
@@ -186,9 +186,9 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     checkStepUp(req, flow, factorName.webauthn);
     const { response } = readInput(webauthnAnswer, req.body);
     try {
-      const { flow: done } = await runFactorStep(ctx, flow, factorName.webauthn, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
+      const { flow: done, success } = await runFactorStep(ctx, flow, factorName.webauthn, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
       count(factorName.webauthn, 'success');
-      return { redirect: await finishFlow(ctx, req, reply, done) };
+      return { redirect: await finishFlow(ctx, req, reply, done, success.user) };
     } catch (e) {
       count(factorName.webauthn, 'failure');
       applyRetryAfter(reply, e);

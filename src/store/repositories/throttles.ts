@@ -102,26 +102,49 @@ export class ThrottlesRepository {
   }
 
   /**
-   * Hands back one reservation after the attempt it was for proved right, as if it had not been made: the count
-   * goes down by one, a lock that this reservation set is lifted, and (unless another attempt was reserved since)
-   * the latest attempt's time goes back to the one before it (`previous_failure_at`): the back-off this
-   * reservation started is lifted, and the remaining failures expire when they would have without it (a busy
-   * office's successful sign-ins never keep one person's old failures alive at the shared address). Only the same count (the same `firstFailureAt`) is
-   * touched, so a count that was cleared or restarted meanwhile keeps every failure it has. A count back at zero
-   * is removed. `reserved` is what `reserve` returned.
+   * Hands back reservations after the attempts they were for proved right, as if they had not been made: each
+   * key's count goes down by one, a lock that its reservation set is lifted, and (unless another attempt was
+   * reserved since) the latest attempt's time goes back to the one before it (`previous_failure_at`): the back-off
+   * the reservation started is lifted, and the remaining failures expire when they would have without it (a busy
+   * office's successful sign-ins never keep one person's old failures alive at the shared address). Only the same
+   * count (the same `firstFailureAt`) is touched, so a count that was cleared or restarted meanwhile keeps every
+   * failure it has. A count back at zero is removed. `reserved` is what `reserve` returned, one per key.
+   * A reservation that was the only attempt on its key (the usual case for a person) is handed back by removing
+   * the row; these go together in one statement. Any other (a shared address) is one statement more, or two when
+   * its count reaches zero.
    */
-  async giveBack(key: string, reserved: Throttle): Promise<void> {
+  async giveBack(...reserved: Throttle[]): Promise<void> {
+    const alone = reserved.filter((r) => r.failures === 1);
+    const gone = new Set<string>();
+    if (alone.length > 0) {
+      const rows = await this.db.deleteFrom('throttles')
+        .where((eb) => eb.or(alone.map((r) => eb.and([
+          eb('key', '=', r.key), eb('first_failure_at', '=', r.firstFailureAt), eb('failures', '=', 1),
+          r.lockedUntil === null ? eb('locked_until', 'is', null) : eb.or([eb('locked_until', 'is', null), eb('locked_until', '=', r.lockedUntil)]),
+        ]))))
+        .returning('key')
+        .execute();
+      for (const r of rows) gone.add(r.key);
+    }
+    for (const r of reserved) if (!gone.has(r.key)) await this.#giveBackCounted(r);
+  }
+
+  /** `giveBack` of one reservation on a count that (probably) holds other attempts too. */
+  async #giveBackCounted(reserved: Throttle): Promise<void> {
     const ours = big(reserved.lastFailureAt);
-    await this.db.updateTable('throttles')
+    const left = await this.db.updateTable('throttles')
       .set({
         failures: sql<number>`throttles.failures - 1`,
         last_failure_at: sql<number>`(CASE WHEN throttles.last_failure_at = ${ours} THEN COALESCE(throttles.previous_failure_at, throttles.last_failure_at) ELSE throttles.last_failure_at END)`,
         locked_until: reserved.lockedUntil === null ? sql<number | null>`throttles.locked_until`
           : sql<number | null>`(CASE WHEN throttles.locked_until = ${big(reserved.lockedUntil)} THEN NULL ELSE throttles.locked_until END)`,
       })
-      .where('key', '=', key).where('first_failure_at', '=', reserved.firstFailureAt).where('failures', '>', 0)
-      .execute();
-    await this.db.deleteFrom('throttles').where('key', '=', key).where('failures', '<=', 0).where('locked_until', 'is', null).execute();
+      .where('key', '=', reserved.key).where('first_failure_at', '=', reserved.firstFailureAt).where('failures', '>', 0)
+      .returning(['failures', 'locked_until'])
+      .executeTakeFirst();
+    if (left && Number(left.failures) <= 0 && left.locked_until === null) {
+      await this.db.deleteFrom('throttles').where('key', '=', reserved.key).where('failures', '<=', 0).where('locked_until', 'is', null).execute();
+    }
   }
 
   /** Forgets the count and any lock of `key`. True when there was a row to remove. */

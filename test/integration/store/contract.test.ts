@@ -258,18 +258,33 @@ for (const kind of bothDatabases) {
         const held = [];
         for (let i = 0; i < 3; i++) held.push((await store.throttles.reserve('user:gb', now, limits))!);
         assert.equal(held[2]!.lockedUntil, now + 60_000);
-        await store.throttles.giveBack('user:gb', held[2]!);
+        await store.throttles.giveBack(held[2]!);
         const after = await store.throttles.get('user:gb');
         assert.deepEqual([after?.failures, after?.lockedUntil], [2, null], 'the lock this attempt set is lifted, other failures stay');
-        await store.throttles.giveBack('user:gb', held[1]!);
-        await store.throttles.giveBack('user:gb', held[0]!);
+        await store.throttles.giveBack(held[1]!);
+        await store.throttles.giveBack(held[0]!);
         assert.equal(await store.throttles.get('user:gb'), undefined, 'a count back at zero is removed');
-        await store.throttles.giveBack('user:gb', held[0]!);
+        await store.throttles.giveBack(held[0]!);
         assert.equal(await store.throttles.get('user:gb'), undefined, 'no row: nothing happens, nothing throws');
         const fresh = await store.throttles.reserve('user:gb', now + 5, limits);
-        await store.throttles.giveBack('user:gb', held[0]!);
+        await store.throttles.giveBack(held[0]!);
         assert.equal((await store.throttles.get('user:gb'))?.failures, 1, 'a reservation of a cleared count does not erase a new one');
         assert.ok(fresh);
+      });
+
+      it('giveBack of several keys at once: each as if alone (a lone reservation and its lock go, a shared count keeps the others)', async () => {
+        const l = { ...limits, lockAfter: 10 };
+        const person = (await store.throttles.reserve('user:both', now, { ...l, lockAfter: 1 }))!;
+        assert.equal(person.lockedUntil, now + 60_000, 'a lone reservation that locked its key');
+        await store.throttles.reserve('ip:both', now, l);
+        const address = (await store.throttles.reserve('ip:both', now + 1, l))!;
+        const other = (await store.throttles.reserve('user:joined', now, l))!;
+        await store.throttles.reserve('user:joined', now + 2, l);
+        await store.throttles.giveBack(person, address, other);
+        assert.equal(await store.throttles.get('user:both'), undefined, 'the lone reservation and the lock it set are gone');
+        assert.deepEqual(await store.throttles.get('ip:both'), { key: 'ip:both', failures: 1, firstFailureAt: now, lastFailureAt: now, lockedUntil: null });
+        assert.deepEqual(await store.throttles.get('user:joined'), { key: 'user:joined', failures: 1, firstFailureAt: now, lastFailureAt: now + 2, lockedUntil: null },
+          'alone when reserved, joined since: only its own attempt is handed back');
       });
 
       it('giveBack lifts the back-off its own reservation started, not one started by a later reservation', async () => {
@@ -277,12 +292,12 @@ for (const kind of bothDatabases) {
         await store.throttles.reserve('user:gbo', now, l);
         await store.throttles.reserve('user:gbo', now, l);
         const third = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
-        await store.throttles.giveBack('user:gbo', third);
+        await store.throttles.giveBack(third);
         assert.equal((await store.throttles.status('user:gbo', now + 1000, l))?.waitUntil, now + 1000, 'as before the attempt: open at now + 1000');
         const fourth = (await store.throttles.reserve('user:gbo', now + 1000, l))!;
         assert.equal(fourth.failures, 3);
         const sooner = (await store.throttles.get('user:gbo'))!;
-        await store.throttles.giveBack('user:gbo', { ...sooner, lastFailureAt: now + 1 });
+        await store.throttles.giveBack({ ...sooner, lastFailureAt: now + 1 });
         const after = (await store.throttles.get('user:gbo'))!;
         assert.deepEqual([after.failures, after.lastFailureAt], [2, now + 1000], 'another attempt came later: its back-off stays');
       });
@@ -293,7 +308,7 @@ for (const kind of bothDatabases) {
         for (let i = 1; i <= 3; i++) {
           const verified = (await store.throttles.reserve('ip:office', now + i * (l.windowMs / 4), l))!;
           assert.equal(verified.failures, 2, `verified attempt ${i} counts while it is checked`);
-          await store.throttles.giveBack('ip:office', verified);
+          await store.throttles.giveBack(verified);
           assert.equal((await store.throttles.get('ip:office'))?.lastFailureAt, now, 'the failure keeps its own time');
         }
         assert.equal((await store.throttles.reserve('ip:office', now + l.windowMs + 1, l))?.failures, 1, 'the old failure expired on time');
@@ -304,7 +319,7 @@ for (const kind of bothDatabases) {
         await Promise.all(Array.from({ length: 200 }, async (_, i) => {
           if (i % 3 === 0) return store.throttles.clear('user:churn');
           const t = await store.throttles.reserve('user:churn', now, l);
-          if (t && i % 3 === 1) await store.throttles.giveBack('user:churn', t);
+          if (t && i % 3 === 1) await store.throttles.giveBack(t);
         }));
       });
     });
