@@ -7,31 +7,11 @@ import { createHash, randomBytes as nodeRandomBytes, timingSafeEqual } from 'nod
 /** A source of cryptographically secure random bytes; tests may inject a deterministic one. */
 export type RandomBytes = (size: number) => Uint8Array;
 
-/** Bytes drawn from the system's CSPRNG at a time by `pooledRandomBytes`. */
-const POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let poolUsed = 0;
-
-/**
- * Random bytes from the system's CSPRNG, drawn 4 KiB at a time (as `crypto.randomUUID` does): a sign-in makes
- * eight tokens, and one call into the CSPRNG per token cost more than the rest of making them. Each byte is
- * handed out once; the slice returned is a view that the next call never reuses.
- */
-export function pooledRandomBytes(size: number): Uint8Array {
-  if (size > POOL_BYTES) return nodeRandomBytes(size);
-  if (poolUsed + size > pool.length) {
-    pool = nodeRandomBytes(POOL_BYTES);
-    poolUsed = 0;
-  }
-  poolUsed += size;
-  return pool.subarray(poolUsed - size, poolUsed);
-}
-
 /**
  * A new random token: `bytes` random bytes (default 32 = 256 bits), base64url without padding.
  * Store only `hashToken(token)`; the token itself goes to the user (cookie, URL, CLI) and is never saved.
  */
-export function newToken(bytes = 32, randomBytes: RandomBytes = pooledRandomBytes): string {
+export function newToken(bytes = 32, randomBytes: RandomBytes = nodeRandomBytes): string {
   if (!Number.isInteger(bytes) || bytes < 16) throw new RangeError('a token needs at least 16 random bytes');
   return Buffer.from(randomBytes(bytes)).toString('base64url');
 }
