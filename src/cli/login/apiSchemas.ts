@@ -23,7 +23,8 @@ export type TokenGrant = z.infer<typeof tokenGrantSchema>;
 
 export const flowStartSchema = z.object({ flowToken: z.string().min(1), state: z.string(), expiresAt: z.string() });
 export const passwordStepSchema = z.object({ flowToken: z.string().min(1), state: z.enum(['mfa', 'enroll-mfa']), factors: z.array(z.string()).default([]) });
-export const factorStepSchema = z.object({ state: z.literal('done'), token: tokenGrantSchema });
+/** A finished terminal sign-in; after a recovery code, how many unused codes the person has left. */
+export const factorStepSchema = z.object({ state: z.literal('done'), token: tokenGrantSchema, recoveryCodesLeft: z.number().int().nonnegative().optional() });
 
 export const deviceStartSchema = z.object({
   device_code: z.string().min(1),

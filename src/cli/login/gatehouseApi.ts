@@ -92,8 +92,8 @@ export class GatehouseApi {
   }
 
   /** Answers the second factor with a TOTP or recovery code; returns the CLI session. */
-  async submitFactor(kind: 'totp' | 'recovery', flowToken: string, code: string): Promise<TokenGrant> {
-    return (await this.call(factorStepSchema, 'POST', `/api/v1/cli/flows/${kind}`, { body: { flowToken, code } }, 'the code')).token;
+  async submitFactor(kind: 'totp' | 'recovery', flowToken: string, code: string): Promise<z.infer<typeof factorStepSchema>> {
+    return this.call(factorStepSchema, 'POST', `/api/v1/cli/flows/${kind}`, { body: { flowToken, code } }, 'the code');
   }
 
   /** Redeems a browser sign-in's one-time code with the PKCE verifier. */

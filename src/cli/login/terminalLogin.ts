@@ -18,6 +18,13 @@ export interface TerminalLoginInput {
 
 const totpPattern = /^\d{6,8}$/;
 
+/** What to tell someone who signed in with a recovery code (each works once): how many are left, and where to make more. */
+export function recoveryNotice(left: number, baseUrl: string): string {
+  const more = `make new ones at ${baseUrl}/account/recovery-codes`;
+  if (left === 0) return `You used your last recovery code: ${more} now, and add a device if you lost yours.\n`;
+  return `You used a recovery code: ${left} left. If you lost your device, ${more} and add a new device.\n`;
+}
+
 /** Signs in with password and a code; prompts for what is not given when stdin is a terminal. */
 export async function terminalLogin(api: GatehouseApi, o: TerminalLoginInput): Promise<TokenGrant> {
   const tty = process.stdin.isTTY === true && !o.passwordStdin;
@@ -32,11 +39,16 @@ export async function terminalLogin(api: GatehouseApi, o: TerminalLoginInput): P
   if (step.state === 'enroll-mfa') throw new GatehouseError('enrollment_required', `finish setting up two-step verification in the browser first: ${api.baseUrl}/login`);
   const canType = step.factors.some((f) => f === 'totp' || f === 'recovery');
   if (!canType) throw new GatehouseError('mfa_required', 'your account signs in with a security key: run gatehouse login without --no-browser');
-  if (o.totp !== undefined) return api.submitFactor(totpPattern.test(o.totp) ? 'totp' : 'recovery', step.flowToken, o.totp.trim());
+  const submit = async (code: string): Promise<TokenGrant> => {
+    const done = await api.submitFactor(totpPattern.test(code) ? 'totp' : 'recovery', step.flowToken, code);
+    if (done.recoveryCodesLeft !== undefined) process.stderr.write(recoveryNotice(done.recoveryCodesLeft, api.baseUrl));
+    return done.token;
+  };
+  if (o.totp !== undefined) return submit(o.totp.trim());
   for (let attempt = 1; ; attempt++) {
     const code = (await promptHidden('Code from your authenticator app (or a recovery code): ')).trim();
     try {
-      return await api.submitFactor(totpPattern.test(code) ? 'totp' : 'recovery', step.flowToken, code);
+      return await submit(code);
     } catch (e) {
       const wrongCode = isGatehouseError(e, 'invalid_credentials') || isGatehouseError(e, 'factor_rejected') || isGatehouseError(e, 'totp_replayed');
       if (!wrongCode || attempt >= 3) throw e;

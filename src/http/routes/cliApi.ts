@@ -91,7 +91,8 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
     const flow = await loadTerminalFlow(ctx, body.flowToken);
     return step(factor, reply, async () => {
       const { flow: done } = await runFactorStep(ctx, flow, factor, { code: body.code }, stepMeta(req));
-      return { state: 'done', token: await finishTerminalLogin(ctx, done, req) };
+      const token = await finishTerminalLogin(ctx, done, req);
+      return { state: 'done', token, ...(factor === 'recovery' ? { recoveryCodesLeft: await ctx.store.devices.remainingRecoveryCodes(done.userId!) } : {}) };
     });
   };
   app.post('/api/v1/cli/flows/totp', secondFactor('totp'));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runProcess } from '../../helpers/runProcess.js';
-import { TEST_PASSWORD } from '../../helpers/users.js';
+import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../helpers/users.js';
 import { plain, startCliWorld, startInPty, type CliWorld } from './cliWorld.js';
 
 const iniSection = (text: string, name: string): Record<string, string> => {
@@ -245,5 +245,18 @@ describe('gatehouse login in the terminal', { timeout: 600_000 }, () => {
     const who = await w.gatehouse(['whoami', '--url', url]);
     assert.equal(who.code, 1);
     assert.equal(who.stderr, `gatehouse: not signed in to ${url}: run gatehouse login\n`);
+  });
+
+  // Last: it saves rosa's session over alice's.
+  it('a recovery code signs in once and says how many are left, and where to make new ones', async () => {
+    const rosa = await createTestUser(w.t.ctx, { username: 'rosa', totpSecret: TEST_TOTP_SECRET, recoveryCodes: true });
+    const code = rosa.recoveryCodes![0]!;
+    const login = () => w.gatehouse(['login', '--url', url, '--no-browser', '--username', 'rosa', '--password-stdin', '--totp', code, '--print', 'json'], { input: TEST_PASSWORD });
+    const r = await login();
+    assert.match(r.stderr, new RegExp(`^You used a recovery code: 9 left\\. If you lost your device, make new ones at ${url.replace(/[.]/g, '\\.')}/account/recovery-codes and add a new device\\.$`, 'm'));
+    assert.equal(await w.t.ctx.store.devices.remainingRecoveryCodes(rosa.user.id), 9);
+    const again = await login();
+    assert.equal(again.code, 1);
+    assert.doesNotMatch(again.stderr, /You used a recovery code/);
   });
 });
