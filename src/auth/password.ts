@@ -8,6 +8,7 @@
  * and no composition rules.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash, verify, parseOptions } from '@node-rs/argon2';
 import type { Algorithm, Version } from '@node-rs/argon2';
 import { GatehouseError } from '../errors.js';
@@ -27,6 +28,42 @@ export const defaultPasswordParams: Readonly<PasswordHashParams> = Object.freeze
 const ARGON2ID = 2 as Algorithm;
 const V0x13 = 1 as Version;
 
+/*
+ * How many argon2 hashes and verifications this process runs at once; the others wait here for a slot. Each one
+ * holds memoryCost KiB (19 MiB by default) on one of libuv's 4 threads while it runs: more at once than this
+ * process's share of the CPUs finish no sooner, but hold more memory (4 × 19 MiB was a third of a node's resident
+ * memory during sign-ins) and take threads that signing and file reads need too (issue 12).
+ */
+let hashSlots = availableParallelism();
+let hashing = 0;
+const waitingForSlot: (() => void)[] = [];
+
+/**
+ * Sets how many argon2 hashes or verifications this process runs at once (at least 1; default: one per CPU it may
+ * use). A cluster worker sets its share of the CPUs.
+ */
+export function limitConcurrentHashing(slots: number): void {
+  hashSlots = Math.max(1, Math.floor(slots));
+}
+
+/** The argon2 calls of this process running now and waiting for a slot (see limitConcurrentHashing). */
+export function passwordHashing(): { running: number; waiting: number } {
+  return { running: hashing, waiting: waitingForSlot.length };
+}
+
+/** Runs `fn` (one argon2 call) once a slot is free; the slot passes to the next waiter, in order, when it ends. */
+async function inHashSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (hashing < hashSlots) hashing++;
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  try {
+    return await fn();
+  } finally {
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else hashing--;
+  }
+}
+
 /** The canonical form of a password: Unicode NFKC. Nothing else is changed (no trimming, no case folding). */
 export function normalisePassword(password: string): string {
   return password.normalize('NFKC');
@@ -37,10 +74,10 @@ export function normalisePassword(password: string): string {
  * The caller stores the returned string as the user's password hash.
  */
 export async function hashPassword(password: string, params: PasswordHashParams = defaultPasswordParams): Promise<string> {
-  return hash(normalisePassword(password), {
+  return inHashSlot(() => hash(normalisePassword(password), {
     algorithm: ARGON2ID, version: V0x13,
     memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism,
-  });
+  }));
 }
 
 /**
@@ -50,7 +87,7 @@ export async function hashPassword(password: string, params: PasswordHashParams 
  */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(storedHash, normalisePassword(password));
+    return await inHashSlot(() => verify(storedHash, normalisePassword(password)));
   } catch (cause) {
     throw new GatehouseError('internal', 'stored password hash is not a valid argon2 hash', { cause });
   }
@@ -94,7 +131,8 @@ export function dummyHash(params: PasswordHashParams): Promise<string> {
  * process; `gatehouse serve` makes it at start-up (`prepareDummyHash`), so no sign-in pays for it.
  */
 export async function dummyVerify(password: string, params: PasswordHashParams = defaultPasswordParams): Promise<false> {
-  await verify(await dummyHash(params), normalisePassword(password));
+  const h = await dummyHash(params);
+  await inHashSlot(() => verify(h, normalisePassword(password)));
   return false;
 }
 

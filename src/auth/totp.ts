@@ -9,7 +9,6 @@
  */
 import { randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import { GatehouseError } from '../errors.js';
 import type { RandomBytes } from './tokens.js';
 
@@ -38,8 +37,12 @@ export function totpUri({ issuer, account, secret }: { issuer: string; account: 
   }).toString();
 }
 
-/** An SVG document (string) of the QR code for `uri`, rendered on the server; no script, no network. */
+/**
+ * An SVG document (string) of the QR code for `uri`, rendered on the server; no script, no network. qrcode is
+ * imported here, on first use: only enrolment needs it, and a serving process need not hold it (issue 12).
+ */
 export async function totpQrSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 

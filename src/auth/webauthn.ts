@@ -8,18 +8,26 @@
  * atomically, in the store's single-use table, through the function form of `ExpectedChallenge`.
  * User verification is 'preferred': a PIN or biometric is welcome, not required (password + key is
  * already two factors).
+ *
+ * The library is imported on the first ceremony, not at start: with its certificate parsers it is about 4 MB of
+ * heap in every serving process, and most sign-ins use no security key (issue 12).
  */
 import { createHash, randomBytes as nodeRandomBytes } from 'node:crypto';
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-} from '@simplewebauthn/server';
 import type {
   AuthenticationResponseJSON, AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import type * as Server from '@simplewebauthn/server';
+import type * as Helpers from '@simplewebauthn/server/helpers';
 import { GatehouseError } from '../errors.js';
 import type { RandomBytes } from './tokens.js';
+
+let loaded: Promise<[typeof Server, typeof Helpers]> | undefined;
+/** @simplewebauthn/server and its helpers, imported once, on first use. */
+function library(): Promise<[typeof Server, typeof Helpers]> {
+  loaded ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
+  return loaded;
+}
 
 // Re-exported so that the rest of Gatehouse never imports @simplewebauthn/server, not even for types.
 export type {
@@ -59,6 +67,7 @@ export async function registrationOptions({
   challenge?: Uint8Array;
   randomBytes?: RandomBytes;
 }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const [{ generateRegistrationOptions }] = await library();
   return wrap('registration options', () => generateRegistrationOptions({
     rpID: rpId,
     rpName,
@@ -102,6 +111,7 @@ export async function verifyRegistration({ response, expectedChallenge, expected
   expectedRpId: string;
 }): Promise<RegisteredCredential> {
   rejectCrossOrigin(response.response?.clientDataJSON);
+  const [{ verifyRegistrationResponse }, { isoBase64URL }] = await library();
   const result = await wrap('registration', () => verifyRegistrationResponse({
     response, expectedChallenge, expectedOrigin, expectedRPID: expectedRpId,
     requireUserPresence: true, requireUserVerification: false,
@@ -131,6 +141,7 @@ export async function authenticationOptions({ rpId, allowCredentialIds, challeng
   challenge?: Uint8Array;
   randomBytes?: RandomBytes;
 }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const [{ generateAuthenticationOptions }] = await library();
   return wrap('authentication options', () => generateAuthenticationOptions({
     rpID: rpId,
     allowCredentials: allowCredentialIds.map(toDescriptor),
@@ -171,6 +182,7 @@ export async function verifyAuthentication({ response, expectedChallenge, expect
     throw new GatehouseError('webauthn_failed', 'This security key is not the one registered for this account.', { detail: { reason: 'credential_mismatch' } });
   }
   rejectCrossOrigin(response.response?.clientDataJSON);
+  const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await library();
   let publicKey: Uint8Array<ArrayBuffer>;
   try {
     publicKey = isoBase64URL.toBuffer(credential.publicKey);

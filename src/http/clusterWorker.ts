@@ -1,10 +1,12 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config/loadConfig.js';
 import { createContext } from '../context.js';
-import { prepareDummyHash } from '../auth/password.js';
+import { limitConcurrentHashing, prepareDummyHash } from '../auth/password.js';
 import { buildApp } from './buildApp.js';
 import { answerMetricsRequests } from './clusterMetrics.js';
 import { listenOn } from './listen.js';
 import { createMetrics } from './metrics.js';
+import { workerCount } from './runServer.js';
 
 /**
  * One cluster worker: opens the store the primary has migrated (and whose signing key and first-run link the
@@ -14,6 +16,8 @@ import { createMetrics } from './metrics.js';
  */
 export async function runClusterWorker(config: Config): Promise<void> {
   const index = process.env.GATEHOUSE_WORKER_INDEX ?? '0';
+  // The node's workers together run one argon2 hash per CPU; each takes its share (password.ts).
+  limitConcurrentHashing(availableParallelism() / workerCount(config.server.workers));
   const ctx = await createContext(config, { migrate: false });
   await prepareDummyHash(config.auth.argon2);
   const metrics = createMetrics({ defaults: true, labels: { worker: index } });

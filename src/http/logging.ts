@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 
 /** Paths that pino removes from every log line: secrets are never logged. */
 export const redactPaths = [
@@ -41,7 +42,9 @@ export interface LogFormat {
 export function logOptions(level: string, format: LogFormat = {}): LogOptions {
   const base: LogOptions = { level, redact: { paths: redactPaths, censor: '[redacted]' }, serializers: { req: serializeRequest } };
   if (!(format.pretty ?? process.stdout.isTTY === true)) return format.destination ? { ...base, stream: format.destination } : base;
-  const stream = pretty({ sync: true, colorize: format.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', destination: format.destination ?? 1 });
+  // Required here, not imported at the top: a node logging JSON (any deployment) need not hold pino-pretty (issue 12).
+  const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
+  const stream = prettyStream({ sync: true, colorize: format.destination === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'hostname', destination: format.destination ?? 1 });
   return { ...base, stream };
 }
 

@@ -1,8 +1,9 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, type LogEvent, type SqliteDatabase } from 'kysely';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import { GatehouseError } from '../errors.js';
 import type { Database } from './tables.js';
 import { SqliteWriteDialect } from './sqliteWriteDialect.js';
@@ -28,8 +29,21 @@ export interface Db {
   checkpointer?: SqliteCheckpointer;
 }
 
-// PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
-pg.types.setTypeParser(20, (v: string) => Number(v));
+/**
+ * Each driver is loaded when a database of its kind is opened, not at start: a node uses one of them, and the
+ * other would only take memory in every serving process (issue 12). Both are CommonJS, so `require` keeps
+ * createDatabase synchronous.
+ */
+const require = createRequire(import.meta.url);
+let pgDriver: typeof pg | undefined;
+function loadPg(): typeof pg {
+  if (!pgDriver) {
+    pgDriver = require('pg') as typeof pg;
+    // PostgreSQL returns int8 as strings; our bigint columns hold millisecond timestamps, safe as numbers.
+    pgDriver.types.setTypeParser(20, (v: string) => Number(v));
+  }
+  return pgDriver;
+}
 
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable (calls are synchronous), so keep
@@ -95,7 +109,7 @@ function logger(events: StoreEvents, onQuery: DatabaseOptions['onQuery']): (e: L
  */
 function createPgPool(url: string, opts: DatabaseOptions): pg.Pool {
   const queryTimeout = opts.queryTimeoutMs ?? databaseDefaults.queryTimeoutMs;
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: url,
     max: opts.poolSize ?? databaseDefaults.poolSize,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? databaseDefaults.connectTimeoutMs,
@@ -124,7 +138,8 @@ function openSqlite(path: string): SQLite.Database {
       // SQLite opens a file it may not write read-only, without a word, and fails only at the first write.
       if (existsSync(path)) accessSync(path, constants.W_OK);
     }
-    sqlite = new SQLite(path);
+    const Database = require('better-sqlite3') as typeof SQLite;
+    sqlite = new Database(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');

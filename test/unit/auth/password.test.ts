@@ -1,8 +1,10 @@
 import { test, describe } from 'node:test';
+import { availableParallelism } from 'node:os';
 import assert from 'node:assert/strict';
 import { isGatehouseError } from '../../../src/errors.js';
 import {
-  checkPasswordPolicy, defaultPasswordParams, dummyHash, dummyVerify, hashPassword, needsRehash, verifyPassword,
+  checkPasswordPolicy, defaultPasswordParams, dummyHash, dummyVerify, hashPassword, limitConcurrentHashing, needsRehash,
+  passwordHashing, verifyPassword,
 } from '../../../src/auth/password.js';
 import { commonPasswords } from '../../../src/auth/commonPasswords.js';
 
@@ -93,6 +95,24 @@ describe('hashPassword / verifyPassword', () => {
 
   test('a corrupt stored hash is an internal error, not a login failure', async () => {
     await assert.rejects(verifyPassword('not-a-hash', 'x'), (e) => isGatehouseError(e, 'internal'));
+  });
+});
+
+describe('limitConcurrentHashing', () => {
+  test('runs at most the limit of argon2 calls at once, the rest in turn, and a failed call frees its slot (issue 12)', async (t) => {
+    t.after(() => { limitConcurrentHashing(availableParallelism()); });
+    const h = await hashPassword('violet tugboat orbit', fast);
+    limitConcurrentHashing(2);
+    const calls = [
+      verifyPassword(h, 'violet tugboat orbit'), verifyPassword('not-a-hash', 'x').catch((e: unknown) => e),
+      verifyPassword(h, 'wrong'), hashPassword('another password here', fast), verifyPassword(h, 'violet tugboat orbit'),
+    ];
+    assert.deepEqual(passwordHashing(), { running: 2, waiting: 3 });
+    const [a, corrupt, b, rehash, c] = await Promise.all(calls);
+    assert.deepEqual([a, b, c], [true, false, true]);
+    assert.ok(isGatehouseError(corrupt, 'internal'));
+    assert.match(String(rehash), /^\$argon2id\$/);
+    assert.deepEqual(passwordHashing(), { running: 0, waiting: 0 });
   });
 });
 
