@@ -17,7 +17,7 @@ import { GatehouseError } from '../errors.js';
 import { escapeAttribute, escapeText, formatInstant, isValidXmlId } from './escapeXml.js';
 import { saml } from './samlConstants.js';
 import type { SigningKey } from './signingKey.js';
-import { signCanonicalXml } from './signXml.js';
+import { signCanonicalXml, signCanonicalXmlAsync } from './signXml.js';
 
 /** One SAML attribute: a name (NameFormat uri) and its string values. */
 export interface SamlAttribute {
@@ -114,4 +114,10 @@ export function buildCanonicalAssertion(input: AssertionInput): { canonical: str
 export function buildAssertion(input: AssertionInput): string {
   const { canonical, signatureAt } = buildCanonicalAssertion(input);
   return signCanonicalXml(canonical, input.assertionId, signatureAt, input.key);
+}
+
+/** {@link buildAssertion} with the signature made on the thread pool (see signCanonicalXmlAsync): the serving path. */
+export async function buildAssertionAsync(input: AssertionInput): Promise<string> {
+  const { canonical, signatureAt } = buildCanonicalAssertion(input);
+  return signCanonicalXmlAsync(canonical, input.assertionId, signatureAt, input.key);
 }

@@ -4,7 +4,7 @@
  * elements that use it, not on the Response), so it can be signed the same way when needed.
  */
 import { GatehouseError } from '../errors.js';
-import { buildAssertion, type AssertionInput } from './buildAssertion.js';
+import { buildAssertion, buildAssertionAsync, type AssertionInput } from './buildAssertion.js';
 import { escapeAttribute, escapeText, formatInstant, isValidXmlId } from './escapeXml.js';
 import { saml, statusCodes } from './samlConstants.js';
 
@@ -50,6 +50,16 @@ export interface BuiltResponse {
  * and should record `assertionId`/`responseId` for audit.
  */
 export function buildResponse(input: ResponseInput): BuiltResponse {
+  return responseAround(input, buildAssertion(input));
+}
+
+/** {@link buildResponse} with the assertion signed on the thread pool (see signCanonicalXmlAsync): the serving path. */
+export async function buildResponseAsync(input: ResponseInput): Promise<BuiltResponse> {
+  return responseAround(input, await buildAssertionAsync(input));
+}
+
+/** The success Response for `input` around its signed assertion. */
+function responseAround(input: ResponseInput, signedAssertion: string): BuiltResponse {
   const head = buildResponseHead({
     issuer: input.issuer,
     responseId: input.responseId,
@@ -59,6 +69,6 @@ export function buildResponse(input: ResponseInput): BuiltResponse {
   });
   const xml =
     `${head}<samlp:Status><samlp:StatusCode Value="${statusCodes.success}"></samlp:StatusCode></samlp:Status>` +
-    `${buildAssertion(input)}</samlp:Response>`;
+    `${signedAssertion}</samlp:Response>`;
   return { xml, samlResponse: Buffer.from(xml, 'utf8').toString('base64') };
 }

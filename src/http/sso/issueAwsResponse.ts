@@ -8,7 +8,7 @@ import { awsAttributeNames } from '../../aws/buildAwsAttributes.js';
 import { planAwsAssertion, sessionDurationFor } from '../../aws/planAwsAssertion.js';
 import { assertAwsConformant } from '../../aws/lintAwsAssertion.js';
 import type { SamlAttribute } from '../../saml/buildAssertion.js';
-import { buildResponse, type ResponseInput } from '../../saml/buildResponse.js';
+import { buildResponseAsync, type ResponseInput } from '../../saml/buildResponse.js';
 import { saml } from '../../saml/samlConstants.js';
 import type { WebSession } from '../session.js';
 import type { SigningKeyCache } from './signingKeyCache.js';
@@ -74,7 +74,7 @@ export async function issueAwsResponse(ctx: AppContext, keys: SigningKeyCache, s
     throw e;
   }
   const roleArns = roleValues(attributes);
-  const { samlResponse } = buildResponse(input);
+  const { samlResponse } = await buildResponseAsync(input);
   await recordAudit(ctx, {
     ...audit, outcome: 'success',
     detail: { sp: input.audience, acs: s.acsUrl, assertionId, roles: roleArns, tags: entitlements.tags, sessionDuration: duration ?? null, ...client },

@@ -2,7 +2,7 @@ import type { AppContext } from '../../context.js';
 import { recordAudit } from '../../audit/recordAudit.js';
 import { GatehouseError } from '../../errors.js';
 import { loadEntitlements } from '../../directory/loadEntitlements.js';
-import { buildResponse, type BuiltResponse } from '../../saml/buildResponse.js';
+import { buildResponseAsync, type BuiltResponse } from '../../saml/buildResponse.js';
 import { buildErrorResponse, type SecondLevelStatus } from '../../saml/buildErrorResponse.js';
 import { buildGenericSpSubject } from '../../saml/genericSpSubject.js';
 import { buildIdentityCenterSubject } from '../../saml/identityCenter.js';
@@ -55,7 +55,7 @@ export async function issueSpResponse(ctx: AppContext, keys: SigningKeyCache, sp
       throw new GatehouseError('saml_subject_mismatch', `${sp.name} asked to sign in someone other than the person signed in here. Sign out, or start again from ${sp.name} as yourself.`);
     }
     const assertionId = newSamlId();
-    const response = buildResponse({
+    const response = await buildResponseAsync({
       issuer: ctx.config.saml.entityId, assertionId, responseId: newSamlId(), now, acsUrl: p.acs, audience: sp.entityId, inResponseTo: p.id,
       sessionIndex: '_' + s.idHash.slice(0, 32), authnInstant: new Date(s.createdAt), sessionNotOnOrAfter: new Date(s.expiresAt),
       lifetimeSeconds: ctx.config.saml.assertionLifetimeSeconds, key, ...subject,

@@ -5,6 +5,7 @@ import { inTransaction } from '../inTransaction.js';
 import { auditHash, type ChainedColumns } from '../auditChain.js';
 import { jsonObject, parseJsonColumn } from '../json.js';
 import type { Dialect } from '../dialect.js';
+import { PreparedQuery } from '../preparedQuery.js';
 
 /** One audit event as written: who, from where, which factor and device, what happened and why. */
 export interface AuditEvent {
@@ -127,6 +128,17 @@ export class AuditRepository {
   /** `events` hears of each appended event (the metrics count sign-ins, assertions and lockouts from them). */
   constructor(private readonly db: Kysely<Database>, private readonly dialect: Dialect, private readonly events?: AuditListener) {}
 
+  // The statements of every SQLite append (and the head read of PostgreSQL's locking one), prepared: see PreparedQuery.
+  readonly #lockedHead = new PreparedQuery((db) => {
+    const q = db.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
+    return this.dialect === 'postgres' ? q.forUpdate() : q;
+  });
+  readonly #insertRow = new PreparedQuery((db, r: ChainRow) => db.insertInto('audit_events').values({
+    seq: r.seq, at: r.at, type: r.type, outcome: r.outcome, user_id: r.user_id, username: r.username, ip: r.ip, factor: r.factor, device_id: r.device_id,
+    device_name: r.device_name, reason: r.reason, request_id: r.request_id, detail: r.detail, prev_hash: r.prev_hash, hash: r.hash,
+  }));
+  readonly #moveHead = new PreparedQuery((db, head: ChainLink) => db.updateTable('audit_chain_head').set({ seq: head.seq, hash: head.hash }).where('id', '=', 1));
+
   /**
    * Appends one event at the end of the chain and returns its `seq` and `hash`, once it is committed. Inside
    * `Store.transaction` it joins that transaction (the event commits or rolls back with the change it records).
@@ -217,9 +229,7 @@ export class AuditRepository {
 
   /** Appends `events` in order inside `trx`: reads the head under its lock, inserts them all, moves the head once. */
   async #appendLocked(trx: Kysely<Database>, events: readonly AuditEvent[]): Promise<ChainLink[]> {
-    let q = trx.selectFrom('audit_chain_head').select(['seq', 'hash']).where('id', '=', 1);
-    if (this.dialect === 'postgres') q = q.forUpdate();
-    const found = await q.executeTakeFirst();
+    const found = (await this.#lockedHead.execute(trx, {})).rows[0];
     if (!found) throw headMissing();
     const { rows, last } = chainRows(events, { seq: Number(found.seq), hash: found.hash });
     const insert = (db: QueryCreator<Database>) => db.insertInto('audit_events').values(rows);
@@ -227,8 +237,11 @@ export class AuditRepository {
       // One round trip: PostgreSQL runs both writes of the CTE in one statement.
       await trx.with('appended', insert).updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
     } else {
-      await insert(trx).execute();
-      await trx.updateTable('audit_chain_head').set(last).where('id', '=', 1).execute();
+      // One event (every SSO of a node that is not busy) goes through the prepared insert; a batch in one statement.
+      const [only] = rows;
+      if (rows.length === 1 && only) await this.#insertRow.execute(trx, only);
+      else await insert(trx).execute();
+      await this.#moveHead.execute(trx, last);
     }
     return rows.map((r) => ({ seq: r.seq, hash: r.hash }));
   }

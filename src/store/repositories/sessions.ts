@@ -4,6 +4,7 @@ import type { Database, LoginFlowsTable, SessionsTable } from '../tables.js';
 import { factorColumn, factorList, jsonObject, parseColumn, parseJsonColumn } from '../json.js';
 import { toUser, type User } from './users.js';
 import { deleteExpired } from '../deleteExpired.js';
+import { PreparedQuery } from '../preparedQuery.js';
 
 export interface SessionRecord {
   idHash: string;
@@ -49,6 +50,20 @@ const toFlow = (r: Selectable<LoginFlowsTable>): FlowRecord => ({
 export class SessionsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** The session check of every request (see findWithUser). */
+  readonly #findWithUser = new PreparedQuery((db, p: { idHash: string }) => db.selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('mfa_devices', 'mfa_devices.id', 'sessions.device_id')
+    .selectAll('sessions')
+    .select([
+      'users.username', 'users.username_lower', 'users.email', 'users.email_lower', 'users.display_name', 'users.status', 'users.attributes',
+      'users.password_hash', 'users.last_factor', 'users.time_zone', 'users.password_temporary', 'users.recovery_codes_prompt', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
+      'mfa_devices.name as device_name',
+    ])
+    .where('sessions.id_hash', '=', p.idHash));
+
+  readonly #touch = new PreparedQuery((db, p: { idHash: string; now: number }) => db.updateTable('sessions').set({ last_seen_at: p.now }).where('id_hash', '=', p.idHash));
+
   /** A new session; `authenticatedAt` defaults to `createdAt` (the sign-in that started it). */
   async create(s: Omit<SessionRecord, 'authenticatedAt'> & { authenticatedAt?: number }): Promise<void> {
     await this.db.insertInto('sessions').values({
@@ -67,17 +82,7 @@ export class SessionsRepository {
    * session check of every request). Undefined when there is no such session or its person is gone.
    */
   async findWithUser(idHash: string): Promise<{ session: SessionRecord; user: User; deviceName: string | null } | undefined> {
-    const r = await this.db.selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .leftJoin('mfa_devices', 'mfa_devices.id', 'sessions.device_id')
-      .selectAll('sessions')
-      .select([
-        'users.username', 'users.username_lower', 'users.email', 'users.email_lower', 'users.display_name', 'users.status', 'users.attributes',
-        'users.password_hash', 'users.last_factor', 'users.time_zone', 'users.password_temporary', 'users.recovery_codes_prompt', 'users.created_at as user_created_at', 'users.updated_at as user_updated_at',
-        'mfa_devices.name as device_name',
-      ])
-      .where('sessions.id_hash', '=', idHash)
-      .executeTakeFirst();
+    const r = (await this.#findWithUser.execute(this.db, { idHash })).rows[0];
     if (!r) return undefined;
     const user = toUser({
       id: r.user_id, username: r.username, username_lower: r.username_lower, email: r.email, email_lower: r.email_lower, display_name: r.display_name,
@@ -88,7 +93,7 @@ export class SessionsRepository {
   }
 
   async touch(idHash: string, now: number): Promise<void> {
-    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+    await this.#touch.execute(this.db, { idHash, now });
   }
 
   /** Moves a session to a new id (rotation); the old id stops working at once. */

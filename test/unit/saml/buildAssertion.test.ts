@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { buildAssertion, buildCanonicalAssertion } from '../../../src/saml/buildAssertion.js';
 import { saml } from '../../../src/saml/samlConstants.js';
-import { buildResponse } from '../../../src/saml/buildResponse.js';
+import { buildResponse, buildResponseAsync } from '../../../src/saml/buildResponse.js';
 import { escapeAttribute, escapeText, formatInstant } from '../../../src/saml/escapeXml.js';
 import { buildSignedInfo } from '../../../src/saml/signXml.js';
 import { isGatehouseError } from '../../../src/errors.js';
@@ -81,5 +81,11 @@ describe('buildAssertion', () => {
     assert.equal(xml.includes('InResponseTo'), false);
     assert.match(xml, /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success">/);
     assert.equal(xml.match(/<saml:Assertion /g)?.length, 1);
+  });
+
+  it('Response signed on the thread pool (the serving path) is byte for byte the one signed in line', async () => {
+    const input = awsResponseInput(key, now);
+    assert.equal((await buildResponseAsync(input)).xml, buildResponse(input).xml);
+    await assert.rejects(buildResponseAsync({ ...input, assertionId: '1-not-an-ncname' }), (e) => isGatehouseError(e, 'internal'));
   });
 });
