@@ -33,4 +33,5 @@ VOLUME ["/app/data"]
 # Readiness is on the management listener (127.0.0.1:9464 by default, so inside the container only).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.GATEHOUSE_MANAGEMENT_PORT || 9464) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "bin/gatehouse.js", "serve"]
+# The serving processes' Node flags (src/http/serverNodeFlags.ts; cluster workers get them from the primary).
+CMD ["node", "--max-semi-space-size=8", "bin/gatehouse.js", "serve"]

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
 import { BENCH_PASSWORD, BENCH_ROLE, BENCH_TOTP_SECRET, type BenchSession } from './prepareDatabase.js';
 import { totpCodeAt, totpStep } from '../src/auth/totp.js';
+import { serverNodeFlags } from '../src/http/serverNodeFlags.js';
 
 const gatehouse = new URL('../bin/gatehouse.js', import.meta.url).pathname;
 
@@ -57,7 +58,7 @@ function childrenOf(pid: number): number[] {
 export async function startBenchServer(o: { databaseUrl: string; secretKey: string; workers?: string; nodeArgs?: string[] }): Promise<BenchServer> {
   const port = await freePort();
   const managementPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), gatehouse, 'serve', ...(serveHasWorkers() ? ['--workers', o.workers ?? '1'] : [])], {
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? serverNodeFlags), gatehouse, 'serve', ...(serveHasWorkers() ? ['--workers', o.workers ?? '1'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, GATEHOUSE_DATABASE_URL: o.databaseUrl, GATEHOUSE_SECRET_KEY: o.secretKey, GATEHOUSE_HOST: '127.0.0.1',

@@ -10,6 +10,7 @@ import { finishStart, prepareNode, startPurge, type ServeOptions } from './prepa
 import { RestartBackoff } from './restartBackoff.js';
 import { databaseAnswers } from './routes/health.js';
 import { startFailureOf } from './workerStartFailure.js';
+import { withServerNodeFlags } from './serverNodeFlags.js';
 
 /** One worker place: its number (the `worker` label, kept across restarts) and the process in it now. */
 interface Slot {
@@ -169,7 +170,7 @@ export async function runClusterPrimary(config: Config, count: number, opts: Ser
   // the load alike (from even to about 75/25 from run to run); Node's documentation warns that with many workers
   // the kernel's spread can be uneven: NODE_CLUSTER_SCHED_POLICY=rr trades the crash behaviour for round robin.
   if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: workerEntry, args: [] });
+  cluster.setupPrimary({ exec: workerEntry, args: [], execArgv: withServerNodeFlags(process.execArgv) });
   for (const s of slots) fork(s);
   try {
     await allListening;
