@@ -82,7 +82,7 @@ export const auditEvents = {
   'identity.changed': { outcomes: ['success'], person: false, device: false, detail: z.object({ by, before: idpIdentity, after: idpIdentity }) },
   'directory.import': {
     outcomes: ['success'], person: false, device: false,
-    detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional(), via: z.string().optional() }),
+    detail: z.object({ file: z.string(), mode: z.string(), changes: z.number(), counts: z.record(z.string(), z.record(z.string(), z.number())), by: by.optional(), via: z.string().optional(), ...adminDevice }),
   },
   'user.created': { outcomes: ['success'], person: true, device: false, detail: z.object({ ...change, groups: z.array(z.string()).optional() }) },
   'user.updated': { outcomes: ['success'], person: true, device: false, detail: z.object(change) },

@@ -20,6 +20,10 @@ import { loadDirectorySnapshot } from './loadDirectorySnapshot.js';
 import { planImport } from './planImport.js';
 import { checkFilePasswords } from './checkFilePasswords.js';
 import { summarizePlan, type Change, type ImportMode, type ImportPlan } from './importPlan.js';
+import { changedByDevice, type ChangedBy } from '../admin/changeActor.js';
+
+/** The admin's factor and device fields of a change event. */
+type AdminDevice = Pick<ChangedBy, 'byFactor' | 'byDeviceId' | 'byDevice'>;
 
 type ApplyContext = Pick<AppContext, 'store' | 'secrets' | 'now'>;
 
@@ -135,14 +139,14 @@ async function applyChanges(tx: Store, ctx: ApplyContext, plan: ImportPlan, acto
  * Applies `plan` (passwords already hashed) in one transaction and records the `directory.import` audit
  * event in it. Throws `conflict` (nothing changed) when the database refuses a change.
  */
-export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string; via?: string; req?: AuditRequest } = {}): Promise<void> {
+export async function applyPlan(ctx: ApplyContext, plan: ImportPlan, meta: { actor?: string; via?: string; device?: AdminDevice; req?: AuditRequest } = {}): Promise<void> {
   try {
     await ctx.store.transaction(async (tx) => {
       await applyChanges(tx, ctx, plan, meta.actor ?? 'import');
       const s = summarizePlan(plan);
       await recordAudit({ ...ctx, store: tx }, {
         type: 'directory.import', outcome: 'success',
-        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind, ...(meta.actor !== undefined ? { by: meta.actor } : {}), ...(meta.via !== undefined ? { via: meta.via } : {}) },
+        detail: { file: plan.fileName, mode: plan.mode, changes: s.total, counts: s.byKind, ...(meta.actor !== undefined ? { by: meta.actor } : {}), ...(meta.via !== undefined ? { via: meta.via } : {}), ...changedByDevice(meta.device ?? {}) },
       }, { req: meta.req });
     });
   } catch (e) {
@@ -159,6 +163,8 @@ export interface ImportOptions {
   actor?: string;
   /** Through which surface (`cli`, `api-session`, `api-token:<id>`), and the HTTP request, for the audit event. */
   via?: string;
+  /** The factor and device the admin signed in with (browser sessions), for the audit event. */
+  device?: AdminDevice;
   req?: AuditRequest;
   /** Looks at the plan before anything is written (a dry run too) and throws to refuse it. */
   checkPlan?: (plan: ImportPlan) => void;
@@ -185,6 +191,6 @@ export async function importDirectory(ctx: AppContext, parsed: ParsedDirectory, 
   opts.checkPlan?.(plan);
   if (opts.dryRun || plan.changes.length === 0) return { plan, applied: false, warnings };
   const hashed = await hashPlanPasswords(plan, ctx.config.auth.argon2);
-  await applyPlan(ctx, hashed, { ...(opts.actor !== undefined ? { actor: opts.actor } : {}), ...(opts.via !== undefined ? { via: opts.via } : {}), ...(opts.req ? { req: opts.req } : {}) });
+  await applyPlan(ctx, hashed, { ...(opts.actor !== undefined ? { actor: opts.actor } : {}), ...(opts.via !== undefined ? { via: opts.via } : {}), ...(opts.device ? { device: opts.device } : {}), ...(opts.req ? { req: opts.req } : {}) });
   return { plan, applied: true, warnings };
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { bothDatabases } from '../../helpers/databases.js';
-import { makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
+import { apiSessionChange, makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
 import { runProcess } from '../../helpers/runProcess.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -142,6 +142,16 @@ for (const db of bothDatabases) {
       const rootNow = (await t.ctx.store.users.findByUsername('root'))!;
       assert.equal(rootNow.status, 'active');
       assert.deepEqual((await t.ctx.store.groups.groupsOf(rootNow.id)).map((g) => g.name), ['gatehouse-admins']);
+    });
+
+    it('applied through an admin session: the event names the factor and device the admin signed in with', async () => {
+      const withGroup = directoryFile.replace('  - name: ops\n', '  - name: auditors\n  - name: ops\n');
+      assert.notEqual(withGroup, directoryFile);
+      const res = await admin.agent.post('/api/v1/admin/directory/apply').set('x-csrf-token', admin.csrf).send({ file: withGroup }).expect(200);
+      assert.deepEqual(res.body.changes, ['+ group auditors']);
+      const ev = (await t.ctx.store.audit.list({ limit: 1 }))[0]!;
+      const { by, via, byFactor, byDeviceId, byDevice } = ev.detail as Record<string, unknown>;
+      assert.deepEqual([ev.type, { by, via, byFactor, byDeviceId, byDevice }], ['directory.import', apiSessionChange(admin)]);
     });
 
     it('validation: the file is required, bounded, and the body too', async () => {
