@@ -61,7 +61,13 @@ async function startNode(dir: string, databaseUrl: string, secretKey: string): P
     GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: `http://localhost:${port}`, GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info',
   };
   const serve = startServe(['--workers', '2'], env);
-  await serve.waitFor(() => serve.output().includes('Gatehouse is listening at'), 'the cluster to listen', 25_000);
+  try {
+    await serve.waitFor(() => serve.output().includes('Gatehouse is listening at'), 'the cluster to listen', 25_000);
+  } catch (e) {
+    // The caller registers its clean-up only once the node is up: stop this one here, or it outlives the test.
+    serve.child.kill('SIGKILL');
+    throw e;
+  }
   return { serve, url: `http://127.0.0.1:${port}`, management: `http://127.0.0.1:${managementPort}`, env };
 }
 
