@@ -114,7 +114,7 @@ export const auditEvents = {
     outcomes: ['success', 'failure'], person: true, device: true,
     detail: z.object({ decision: z.enum(['approve', 'deny']).optional(), clientName: clientName.optional(), ref: ref.optional(), retryAfterSeconds: z.number().optional() }),
   },
-  'cli.token': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref: ref.optional(), expiresAt: z.number().optional() }) },
+  'cli.token': { outcomes: ['success', 'failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref: ref.optional(), expiresAt: z.number().optional(), revokedRef: ref.optional() }) },
   'cli.grant_refused': { outcomes: ['failure'], person: false, device: false, detail: z.object({ via: cliVia, ref: ref.optional(), clientName: clientName.optional() }) },
   'cli.session_refused': { outcomes: ['failure'], person: true, device: true, detail: z.object({ via: cliVia, clientName, ref }) },
   'cli.logout': { outcomes: ['success'], person: true, device: false, detail: z.object({ via: cliVia, clientName, ref }) },

@@ -11,7 +11,8 @@ import type { User } from '../store/repositories/users.js';
 import { recordAudit, type AuditRequest } from '../audit/recordAudit.js';
 import { GatehouseError } from '../errors.js';
 import { hashToken, newToken, safeEqual } from './tokens.js';
-import { auditRef, deviceName, issueCliToken, refuseGrant, strongestFactor, type CliFactor, type TokenGrant } from './cliTokens.js';
+import { auditRef, deviceName, invalidCodeGrant, issueCliToken, refuseGrant, strongestFactor, type CliFactor, type TokenGrant } from './cliTokens.js';
+import { isGatehouseError } from '../errors.js';
 
 /** The loopback redirect URIs a CLI may use: `http://127.0.0.1:<port>/callback` or `http://localhost:<port>/callback`. */
 const loopbackRedirect = /^http:\/\/(?:127\.0\.0\.1|localhost):([1-9][0-9]{0,4})\/callback$/;
@@ -89,32 +90,49 @@ export async function recordAuthorizeCancelled(ctx: AppContext, a: { session: Ap
   }, { req });
 }
 
-const invalidGrant = (): GatehouseError => new GatehouseError('invalid_grant',
-  'This sign-in code is not valid: it expired, was used already, or was not issued to this program. Run gatehouse login again.');
-
 /**
  * Redeems a one-time code (grant `authorization_code`): consumes it in the store first, then checks that it has
  * not expired, that `redirectUri` is the one it was issued for, and that the verifier's S256 is its challenge, and
  * that its person is still active. Any failure is `invalid_grant`, audited with the reason; success issues a CLI
- * session of the person who approved, ending no later than the browser session that approved it.
+ * session of the person who approved, ending no later than the browser session that approved it, and tied to the
+ * code. A code used again (`replayed`) revokes the token its first redemption gave (RFC 6749 §4.1.2: someone else
+ * holds the code, so the token may be theirs), or, when that redemption is still under way, keeps it from being
+ * issued.
  */
 export async function redeemAuthorizationCode(ctx: AppContext, r: { code: string; codeVerifier: string; redirectUri: string }, req?: AuditRequest): Promise<TokenGrant> {
   const codeHash = hashToken(r.code);
   const found = await ctx.store.cliCodes.consume(codeHash, ctx.now().getTime());
-  if (found.outcome === 'unknown') throw await refuseGrant(ctx, { via: 'browser', hash: codeHash }, 'unknown', invalidGrant(), req);
+  if (found.outcome === 'unknown') throw await refuseGrant(ctx, { via: 'browser', hash: codeHash }, 'unknown', invalidCodeGrant(), req);
   const { code } = found;
   const user = await ctx.store.users.findById(code.userId);
   const grant = { via: 'browser' as const, hash: codeHash, clientName: code.clientName, ...(user ? { person: { user, factor: code.factor, deviceId: code.deviceId } } : {}) };
-  const reason = found.outcome === 'used' ? 'replayed'
-    : found.outcome === 'expired' ? 'expired'
-      : code.redirectUri !== r.redirectUri ? 'redirect_mismatch'
-        : !safeEqual(s256Challenge(r.codeVerifier), code.codeChallenge) ? 'verifier_mismatch'
-          : !user || user.status !== 'active' ? 'disabled'
-            : code.sessionExpiresAt <= ctx.now().getTime() ? 'session_ended'
-              : null;
+  if (found.outcome === 'used') {
+    const revoked = await revokeReplayed(ctx, codeHash);
+    throw await refuseGrant(ctx, { ...grant, ...(revoked ? { revoked } : {}) }, 'replayed', invalidCodeGrant(), req);
+  }
+  const reason = found.outcome === 'expired' ? 'expired'
+    : code.redirectUri !== r.redirectUri ? 'redirect_mismatch'
+      : !safeEqual(s256Challenge(r.codeVerifier), code.codeChallenge) ? 'verifier_mismatch'
+        : !user || user.status !== 'active' ? 'disabled'
+          : code.sessionExpiresAt <= ctx.now().getTime() ? 'session_ended'
+            : null;
   const factor = strongestFactor([code.factor]);
-  if (reason || !user || !factor) throw await refuseGrant(ctx, grant, reason ?? 'disabled', invalidGrant(), req);
-  return issueCliToken(ctx, {
-    user, factor, deviceId: code.deviceId, via: 'browser', clientName: code.clientName, authenticatedAt: code.authenticatedAt, notAfter: code.sessionExpiresAt,
-  }, req);
+  if (reason || !user || !factor) throw await refuseGrant(ctx, grant, reason ?? 'disabled', invalidCodeGrant(), req);
+  try {
+    return await issueCliToken(ctx, {
+      user, factor, deviceId: code.deviceId, via: 'browser', clientName: code.clientName, authenticatedAt: code.authenticatedAt, notAfter: code.sessionExpiresAt, codeHash,
+    }, req);
+  } catch (e) {
+    if (isGatehouseError(e, 'invalid_grant') && (e.detail as { reason?: string } | undefined)?.reason === 'replayed') throw await refuseGrant(ctx, grant, 'replayed', e, req);
+    throw e;
+  }
+}
+
+/** Marks a used code replayed and revokes the token it gave, in one transaction; returns that token's hash if it was still live. */
+async function revokeReplayed(ctx: AppContext, codeHash: string): Promise<string | undefined> {
+  const now = ctx.now().getTime();
+  return ctx.store.transaction(async (tx) => {
+    const tokenHash = await tx.cliCodes.markReplayed(codeHash, now);
+    return tokenHash !== null && await tx.cliTokens.revoke(tokenHash, now) ? tokenHash : undefined;
+  });
 }

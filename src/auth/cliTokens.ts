@@ -52,6 +52,11 @@ export interface CliSignIn {
   authenticatedAt: number;
   /** The latest end the CLI session may have (the approving browser session's end), if any. */
   notAfter?: number;
+  /**
+   * A browser login's one-time code (its hash): the token is tied to it in its own transaction (a replay of the
+   * code revokes it), and is not issued at all when a replay came first (`invalid_grant`, reason `replayed`).
+   */
+  codeHash?: string;
 }
 
 /** What the CLI receives (docs/cli-api.md "TokenGrant"). It stores `accessToken` (mode 0600) and nothing else secret. */
@@ -77,6 +82,7 @@ export async function issueCliToken(ctx: AppContext, signIn: CliSignIn, req?: Au
   const { user } = signIn;
   const device = await deviceName(ctx, signIn.deviceId);
   await ctx.store.transaction(async (tx) => {
+    if (signIn.codeHash !== undefined && !(await tx.cliCodes.bindToken(signIn.codeHash, tokenHash))) throw invalidCodeGrant('replayed');
     await tx.cliTokens.create({
       tokenHash, userId: user.id, factor: signIn.factor, deviceId: signIn.deviceId, via: signIn.via, clientName: signIn.clientName,
       authenticatedAt: signIn.authenticatedAt, createdAt: now, lastUsedAt: now, expiresAt,
@@ -88,6 +94,10 @@ export async function issueCliToken(ctx: AppContext, signIn: CliSignIn, req?: Au
   });
   return { accessToken, tokenType: 'Bearer', expiresAt: new Date(expiresAt).toISOString(), username: user.username, factor: signIn.factor };
 }
+
+/** The one answer to a browser-login code that cannot be redeemed, whatever the reason (kept in `detail.reason`). */
+export const invalidCodeGrant = (reason?: string): GatehouseError => new GatehouseError('invalid_grant',
+  'This sign-in code is not valid: it expired, was used already, or was not issued to this program. Run gatehouse login again.', reason ? { detail: { reason } } : {});
 
 /** The name of an MFA device for the audit log (null when there is none or it was removed). */
 export async function deviceName(ctx: AppContext, deviceId: string | null): Promise<string | null> {
@@ -145,6 +155,8 @@ export async function revokeCliSession(ctx: AppContext, session: CliSession, req
 /** What a refused redemption is about, for its audit event. */
 export interface RefusedGrant {
   via: CliVia;
+  /** The token a replayed code had given and that was revoked for it (its hash; only its prefix is recorded). */
+  revoked?: string;
   /** The code's hash (only its prefix is recorded). */
   hash?: string;
   clientName?: string;
@@ -162,7 +174,7 @@ export async function refuseGrant(ctx: AppContext, g: RefusedGrant, reason: stri
     const { user, factor, deviceId } = g.person;
     await recordAudit(ctx, {
       type: 'cli.token', outcome: 'failure', reason, userId: user.id, username: user.username, factor, deviceId,
-      detail: { via: g.via, clientName: g.clientName ?? '', ...(ref ? { ref } : {}) },
+      detail: { via: g.via, clientName: g.clientName ?? '', ...(ref ? { ref } : {}), ...(g.revoked === undefined ? {} : { revokedRef: auditRef(g.revoked) }) },
     }, { req });
   } else {
     await recordAudit(ctx, {

@@ -8,6 +8,7 @@ import * as m006 from './migrations/006_admin.js';
 import * as m007 from './migrations/007_people.js';
 import * as m008 from './migrations/008_time_zone.js';
 import * as m009 from './migrations/009_sp_enabled.js';
+import * as m010 from './migrations/010_cli_code_replay.js';
 
 /** Applies every pending migration in order; returns the names applied. Runs on start and in `gatehouse migrate`. */
 export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string[]> {
@@ -21,6 +22,7 @@ export async function migrate(store: Pick<Db, 'db' | 'dialect'>): Promise<string
       '007_people': { up: (db) => m007.up(db) },
       '008_time_zone': { up: (db) => m008.up(db) },
       '009_sp_enabled': { up: (db) => m009.up(db) },
+      '010_cli_code_replay': { up: (db) => m010.up(db) },
     }),
   };
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'gatehouse_migrations', migrationLockTableName: 'gatehouse_migrations_lock' });

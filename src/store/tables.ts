@@ -266,6 +266,10 @@ export interface CliCodesTable {
   expires_at: number;
   /** Set once, atomically, by the first redemption attempt (right or wrong). */
   used_at: number | null;
+  /** The CLI token this code's redemption issued (its hash), set in the token's own transaction. */
+  token_hash: string | null;
+  /** Set by the first redemption attempt after the code was used: the token it gave (if any) is revoked then. */
+  replayed_at: number | null;
 }
 
 export interface CliDeviceCodesTable {

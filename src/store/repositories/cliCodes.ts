@@ -61,6 +61,28 @@ export class CliCodesRepository {
     return { outcome: code.usedAt !== null ? 'used' : 'expired', code };
   }
 
+  /**
+   * Ties the token a redemption issued to its code, in the token's transaction: false when the code was replayed
+   * first (then the caller must not issue the token). With `markReplayed`, one conditional update on the code's row
+   * each, so the two are ordered by its lock (PostgreSQL) or the write lock (SQLite): the token is either revoked by
+   * the replay or never issued.
+   */
+  async bindToken(codeHash: string, tokenHash: string): Promise<boolean> {
+    const r = await this.db.updateTable('cli_codes').set({ token_hash: tokenHash })
+      .where('code_hash', '=', codeHash).where('replayed_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Records a replay of a used code (the first one sets `replayed_at`; later ones leave it) and returns the hash of
+   * the token its redemption issued, for the caller to revoke in the same transaction; null when it issued none.
+   */
+  async markReplayed(codeHash: string, now: number): Promise<string | null> {
+    const r = await this.db.updateTable('cli_codes').set((eb) => ({ replayed_at: eb.fn.coalesce('replayed_at', eb.val(now)) }))
+      .where('code_hash', '=', codeHash).returning('token_hash').executeTakeFirst();
+    return r?.token_hash ?? null;
+  }
+
   async purgeExpired(now: number): Promise<number> {
     const r = await this.db.deleteFrom('cli_codes').where('expires_at', '<', now).executeTakeFirst();
     return Number(r.numDeletedRows);

@@ -100,7 +100,13 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
     const ev = await lastEvent('cli.token');
     assert.deepEqual([ev?.outcome, (ev?.detail as { via: string }).via], ['success', 'browser']);
 
-    await expectRefused(await redeem({ code, code_verifier: pkce.verifier }), 'cli.token', 'replayed');
+    // RFC 6749 §4.1.2: a code used twice means someone else has it; the token it gave is revoked.
+    const replay = await expectRefused(await redeem({ code, code_verifier: pkce.verifier }), 'cli.token', 'replayed');
+    assert.equal((replay?.detail as { revokedRef?: string }).revokedRef, (ev?.detail as { ref: string }).ref, 'the replay names the token it revoked');
+    const after = await getWithToken(t.app, '/api/v1/cli/me', grant.accessToken);
+    assert.equal(after.statusCode, 401, 'the token of a replayed code no longer works');
+    const again = await expectRefused(await redeem({ code, code_verifier: pkce.verifier }), 'cli.token', 'replayed');
+    assert.equal((again?.detail as { revokedRef?: string }).revokedRef, undefined, 'a later replay has nothing left to revoke');
   });
 
   it('a wrong verifier is refused and uses the code up', async () => {
@@ -225,10 +231,12 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
     }
   });
 
-  it('200 concurrent redemptions of one code over real sockets → exactly one token', async () => {
+  it('200 concurrent redemptions of one code over real sockets → at most one token, and the replays revoke it', async () => {
     const pkce = pkcePair();
     const code = await approve(pkce);
-    const before = Number((await rawSql<{ n: number | string }>(t.ctx.config.database.url, "select count(*) as n from cli_tokens where via = 'browser'"))[0]!.n);
+    const live = async (): Promise<number> => Number((await rawSql<{ n: number | string }>(t.ctx.config.database.url, "select count(*) as n from cli_tokens where via = 'browser' and revoked_at is null"))[0]!.n);
+    const before = await live();
+    const seqBefore = (await t.ctx.store.audit.head())!.seq;
     const responses = await Promise.all(Array.from({ length: 200 }, async () => {
       const r = await fetch(`${t.url}/api/v1/cli/token`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -236,12 +244,14 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
       });
       return { status: r.status, body: await r.json() as { error?: string; accessToken?: string } };
     }));
-    assert.equal(responses.filter((r) => r.status === 200).length, 1);
+    const granted = responses.filter((r) => r.status === 200);
+    assert.ok(granted.length <= 1, `${granted.length} tokens for one code`);
     assert.ok(responses.filter((r) => r.status !== 200).every((r) => r.status === 400 && r.body.error === 'invalid_grant'));
-    const after = Number((await rawSql<{ n: number | string }>(t.ctx.config.database.url, "select count(*) as n from cli_tokens where via = 'browser'"))[0]!.n);
-    assert.equal(after - before, 1);
-    const events = await t.ctx.store.audit.list({ type: 'cli.token', limit: 200 });
-    assert.equal(events.filter((e) => e.reason === 'replayed').length, 199, 'every other redemption is refused and audited');
+    for (const g of granted) assert.equal((await getWithToken(t.app, '/api/v1/cli/me', g.body.accessToken!)).statusCode, 401, 'a token of a replayed code is revoked');
+    assert.equal(await live(), before, 'no live token came from the code');
+    const events = (await t.ctx.store.audit.list({ type: 'cli.token', limit: 400 })).filter((e) => e.seq > seqBefore);
+    assert.equal(events.filter((e) => e.outcome === 'failure' && e.reason === 'replayed').length, 200 - granted.length, 'every other redemption is refused and audited');
+    assert.equal(events.filter((e) => e.outcome === 'success').length, granted.length);
   });
 
   it('factor=webauthn: a TOTP session is sent to a security-key step-up; afterwards the token carries webauthn and gets the role that needs it', async () => {

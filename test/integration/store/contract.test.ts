@@ -368,6 +368,34 @@ for (const kind of bothDatabases) {
       assert.equal(await store.cliCodes.purgeExpired(now + 1001), 2);
     });
 
+    it('CLI codes: a replay names the token the code gave; racing on two stores, a token is either bound and named, or never bound', async () => {
+      const code = { userId: 'u1', factor: 'totp' as const, deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
+      await store.cliCodes.create({ ...code, codeHash: 'rp1' });
+      assert.equal(await store.cliCodes.bindToken('rp1', 'tok1'), true);
+      assert.equal(await store.cliCodes.markReplayed('rp1', now + 1), 'tok1');
+      assert.equal(await store.cliCodes.bindToken('rp1', 'tok2'), false, 'no token is bound after a replay');
+      assert.equal(await store.cliCodes.markReplayed('rp1', now + 2), 'tok1', 'later replays name the same token');
+      assert.equal(await store.cliCodes.markReplayed('nope', now), null);
+      // Two nodes on PostgreSQL. On SQLite two nodes are two processes, ordered by the file's write lock; two
+      // connections in one process would block its event loop, so the race there is between transactions of one store.
+      const other = kind === 'postgres' ? await openStore(url) : store;
+      try {
+        const outcomes = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+          const hash = `race-${i}`;
+          await store.cliCodes.create({ ...code, codeHash: hash });
+          const [bound, named] = await Promise.all([
+            (i % 2 ? store : other).transaction((tx) => tx.cliCodes.bindToken(hash, `t-${i}`)),
+            (i % 2 ? other : store).transaction((tx) => tx.cliCodes.markReplayed(hash, now + 1)),
+          ]);
+          assert.equal(named, bound ? `t-${i}` : null, `race ${i}: bound ${bound}, the replay named ${named}`);
+          return bound;
+        }));
+        assert.equal(outcomes.length, 40);
+      } finally {
+        if (other !== store) await other.close();
+      }
+    });
+
     it('device codes: unique user code; decided once (approve or deny); polls at the interval, slow_down adds 5 s; redeemed once', async () => {
       const dc = { userCode: 'BCDFGHJK', clientName: 'vm-1', intervalMs: 5000, createdAt: now, expiresAt: now + 600_000 };
       assert.equal(await store.deviceCodes.create({ ...dc, deviceCodeHash: 'dc1' }), true);
@@ -415,7 +443,7 @@ for (const kind of bothDatabases) {
       const fresh = await openStore(tdb.url, { migrate: false });
       try {
         const applied = await fresh.migrate();
-        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '007_people', '008_time_zone', '009_sp_enabled']);
+        assert.deepEqual(applied, ['001_initial', '003_audit_chain', '004_cli', '005_throttle_previous_failure', '006_admin', '007_people', '008_time_zone', '009_sp_enabled', '010_cli_code_replay']);
         assert.deepEqual(await fresh.migrate(), []);
         await fresh.ping();
       } finally {
