@@ -100,10 +100,14 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** CPU time (user + system, ms) that process `pid` has used so far, all its threads (Linux /proc), or NaN elsewhere. */
-export function cpuMs(pid: number): number {
+/**
+ * CPU time (user + system, ms) that process `pid` has used so far (Linux /proc), or NaN elsewhere: all its threads,
+ * or with `mainThread` only its main thread, the event loop (the rest is libuv's pool, where signatures and argon2
+ * run, and V8's compiler and GC threads).
+ */
+export function cpuMs(pid: number, o: { mainThread?: boolean } = {}): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(o.mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
   } catch {
