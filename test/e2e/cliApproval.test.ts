@@ -61,8 +61,8 @@ describe('CLI approval pages in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'Sign in to the AWS CLI on this computer?' }).waitFor();
     assert.equal(await page.locator('dd.mono').textContent(), 'alice-laptop');
     await screenshot(page, 'cli-authorize');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Approve', 'Approve has the focus');
-    await page.getByRole('button', { name: 'Approve' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Approve sign-in on alice-laptop', 'Approve has the focus and names the computer');
+    await page.getByRole('button', { name: 'Approve sign-in on alice-laptop' }).click();
     await page.waitForURL(new RegExp(`^http://127\\.0\\.0\\.1:${port}/callback\\?`));
     assert.match(await page.textContent('body') ?? '', /You can close this window/);
     const cb = callbacks.filter((u) => u.pathname === '/callback').at(-1)!;

@@ -78,7 +78,7 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
     assert.match(page.text, /an authenticator app/);
     const csp = page.headers['content-security-policy'] as string;
     assert.match(csp, new RegExp(`form-action 'self' http://127\\.0\\.0\\.1:${PORT};`));
-    assert.match(page.text, /<button type="submit" name="decision" value="approve"[^>]*autofocus>Approve<\/button>/);
+    assert.match(page.text, /<button type="submit" name="decision" value="approve"[^>]*autofocus>Approve sign-in on Alice&#39;s MacBook \(work\)<\/button>/, 'the button names the computer, escaped');
   });
 
   it('approve → code and state at the loopback address → redeemed with the verifier: a CLI session of the approver, audited', async () => {

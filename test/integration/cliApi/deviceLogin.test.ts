@@ -82,6 +82,8 @@ for (const db of bothDatabases) describe(`CLI device login (${db})`, () => {
     assert.match(page.text, new RegExp(`<p class="user-code mono">${d.user_code}</p>`));
     assert.match(page.text, /<dd class="mono">vm-1<\/dd>/);
     assert.match(page.text, /signed in to the AWS CLI as <strong>you, alice<\/strong>/);
+    assert.match(page.text, />Approve sign-in on vm-1<\/button>/, 'the buttons name the computer');
+    assert.match(page.text, />Deny sign-in on vm-1<\/button>/);
     const done = await alice.post('/cli/device').type('form').send({ _csrf: csrfFrom(page.text), user_code: d.user_code, decision: 'approve' }).expect(200);
     assert.match(done.text, /role="status">Done: vm-1 is signed in to the AWS CLI as alice/);
     const decision = await lastEvent('cli.device_decision');
