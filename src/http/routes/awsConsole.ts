@@ -15,7 +15,6 @@ import { renderView } from '../views.js';
 import { factorsOf, roleKey } from './portal.js';
 import { issueAwsResponse } from '../sso/issueAwsResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
-import type { Metrics } from '../metrics.js';
 
 /** POST body and GET query alike: one role key, or "choose at AWS" in one partition, and an optional deep link. */
 const consoleForm = z.object({
@@ -48,7 +47,7 @@ function pickRoles(ent: Entitlements, form: { role?: string | undefined; choose?
  * IdP-initiated sign-in to the AWS console: POST /aws/console (from the portal, CSRF-checked) and
  * GET /aws/console?role=… (a bookmarkable link that shows a confirmation button, never signs on GET).
  */
-export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
+export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
   const entitlementsOf = (req: FastifyRequest, s: WebSession) =>
     loadEntitlements(ctx.store, s.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: factorsOf(s) });
 
@@ -74,13 +73,7 @@ export async function registerAwsConsoleRoutes(app: FastifyInstance, ctx: AppCon
     const ent = await entitlementsOf(req, session);
     const roles = pickRoles(ent, form);
     const { partition, acsUrl } = acsForAccounts(roles.map((r) => r.account));
-    try {
-      const { samlResponse } = await issueAwsResponse(ctx, keys, { session, entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
-      metrics.assertions.inc({ sp: 'aws', outcome: 'success' });
-      return sendAutoPost(reply, { action: acsUrl, samlResponse, relayState, spName: 'AWS' });
-    } catch (e) {
-      metrics.assertions.inc({ sp: 'aws', outcome: 'failure' });
-      throw e;
-    }
+    const { samlResponse } = await issueAwsResponse(ctx, keys, { session, entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
+    return sendAutoPost(reply, { action: acsUrl, samlResponse, relayState, spName: 'AWS' });
   });
 }

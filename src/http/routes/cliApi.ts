@@ -116,20 +116,14 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
     const ent = await loadEntitlements(ctx.store, s.user, { now: ctx.now().getTime(), sourceIp: req.ip, factorsUsed: cliFactorsUsed(s) });
     const roles = pickCliRoles(ent, refs);
     const { partition, acsUrl } = acsForAccounts(roles.map((r) => r.account));
-    try {
-      const { samlResponse } = await issueAwsResponse(ctx, keys, { session: await awsSignInOf(ctx, s), client: 'cli', entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
-      metrics.assertions.inc({ sp: 'aws-cli', outcome: 'success' });
-      return {
-        samlResponse, partition, acsUrl,
-        roles: roles.map((r) => {
-          const v = cliRoleView(r);
-          return { key: v.key, roleArn: v.roleArn, principalArn: v.principalArn, sessionDuration: v.sessionDuration };
-        }),
-      };
-    } catch (e) {
-      metrics.assertions.inc({ sp: 'aws-cli', outcome: 'failure' });
-      throw e;
-    }
+    const { samlResponse } = await issueAwsResponse(ctx, keys, { session: await awsSignInOf(ctx, s), client: 'cli', entitlements: ent, roles, partition, acsUrl, ip: req.ip, requestId: req.id });
+    return {
+      samlResponse, partition, acsUrl,
+      roles: roles.map((r) => {
+        const v = cliRoleView(r);
+        return { key: v.key, roleArn: v.roleArn, principalArn: v.principalArn, sessionDuration: v.sessionDuration };
+      }),
+    };
   });
 
   app.post('/api/v1/cli/logout', async (req, reply) => {

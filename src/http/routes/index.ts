@@ -29,10 +29,10 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerSetupRoutes(app, ctx, metrics);
   await registerPasswordRoutes(app, ctx, metrics);
   await registerPortalRoutes(app, ctx);
-  await registerAwsConsoleRoutes(app, ctx, keys, metrics);
+  await registerAwsConsoleRoutes(app, ctx, keys);
   await registerSamlMetadataRoutes(app, ctx, keys);
-  await registerSamlSsoRoutes(app, ctx, keys, metrics);
-  await registerSamlLaunchRoutes(app, ctx, keys, metrics);
+  await registerSamlSsoRoutes(app, ctx, keys);
+  await registerSamlLaunchRoutes(app, ctx, keys);
   await registerAdminRoutes(app, ctx, keys);
   await registerCliApiRoutes(app, ctx, keys, metrics);
   await registerCliTokenRoutes(app, ctx);

@@ -11,7 +11,6 @@ import { readInput, textField } from '../readInput.js';
 import { issueSpResponse } from '../sso/issueSpResponse.js';
 import { checkSpEnabled } from '../sso/checkSpEnabled.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
-import type { Metrics } from '../metrics.js';
 
 /** The portal's launch button: the registered SP's id. */
 const launchForm = z.object({ sp: textField(100) });
@@ -20,7 +19,7 @@ const launchForm = z.object({ sp: textField(100) });
  * IdP-initiated sign-in to a registered SP (IAM Identity Center, generic SPs) from the portal:
  * POST /saml/launch with the SP's id → a signed Response (no InResponseTo) to the SP's default ACS.
  */
-export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
+export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
   app.post('/saml/launch', async (req, reply) => {
     const session = await pageSession(ctx, req, reply);
     if (!session) return reply;
@@ -32,8 +31,7 @@ export async function registerSamlLaunchRoutes(app: FastifyInstance, ctx: AppCon
     const acs = defaultAcs(toRegisteredSp(sp));
     if (!acs) throw new GatehouseError('saml_acs_mismatch', `${sp.name} has no HTTP-POST AssertionConsumerService in its metadata.`);
     const pending = { sp: sp.entityId, acs: acs.url, force: false, at: ctx.now().getTime() };
-    const { response, ok } = await issueSpResponse(ctx, keys, sp, pending, session, { ip: req.ip, requestId: req.id });
-    metrics.assertions.inc({ sp: sp.kind, outcome: ok ? 'success' : 'failure' });
+    const { response } = await issueSpResponse(ctx, keys, sp, pending, session, { ip: req.ip, requestId: req.id });
     return sendAutoPost(reply, { action: acs.url, samlResponse: response.samlResponse, spName: sp.name });
   });
 }

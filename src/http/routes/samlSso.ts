@@ -11,7 +11,6 @@ import { sendAutoPost } from '../sendAutoPost.js';
 import { checkSpEnabled } from '../sso/checkSpEnabled.js';
 import { issueSpResponse, samlError, type PendingAuthn } from '../sso/issueSpResponse.js';
 import type { SigningKeyCache } from '../sso/signingKeyCache.js';
-import type { Metrics } from '../metrics.js';
 
 const pendingAad = 'saml-pending-authn';
 type Inbound = { xml: string; binding: { kind: 'redirect'; rawQuery: string } | { kind: 'post'; xml: string }; relayState: string | undefined };
@@ -87,7 +86,7 @@ async function answerOnce(ctx: AppContext, p: PendingAuthn & { id: string }): Pr
  * fresh sign-in for the other person: the browser belongs to whoever is signed in, and the SP can send its
  * user here again after they sign out.
  */
-async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics, req: FastifyRequest, reply: FastifyReply, sp: ServiceProvider, p: PendingAuthn & { id: string }): Promise<FastifyReply> {
+async function respond(ctx: AppContext, keys: SigningKeyCache, req: FastifyRequest, reply: FastifyReply, sp: ServiceProvider, p: PendingAuthn & { id: string }): Promise<FastifyReply> {
   const session = req.session;
   const fresh = session && (!p.force || session.createdAt > p.at);
   if (!fresh) {
@@ -96,8 +95,7 @@ async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics,
     return reply.redirect(loginUrl(returnTo, { force: p.force }), 303);
   }
   await answerOnce(ctx, p);
-  const { response, ok } = await issueSpResponse(ctx, keys, sp, p, session, { ip: req.ip, requestId: req.id });
-  metrics.assertions.inc({ sp: sp.kind, outcome: ok ? 'success' : 'failure' });
+  const { response } = await issueSpResponse(ctx, keys, sp, p, session, { ip: req.ip, requestId: req.id });
   return sendAutoPost(reply, { action: p.acs, samlResponse: response.samlResponse, relayState: p.relayState, spName: sp.name });
 }
 
@@ -105,7 +103,7 @@ async function respond(ctx: AppContext, keys: SigningKeyCache, metrics: Metrics,
  * SP-initiated SSO: /saml/sso with the HTTP-Redirect (GET) and HTTP-POST bindings, and /saml/resume after
  * sign-in. Errors before the ACS is validated are an error page; after, a SAML error Response to that ACS.
  */
-export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
+export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const inbound = decodeInbound(req, ctx.config.saml.maxRequestBytes);
     const { request, checked, sp } = await checkRequest(ctx, inbound);
@@ -118,7 +116,7 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
       const r = samlError(ctx, (await keys.get()).active, pending, 'Responder', 'NoPassive', 'The person is not signed in.');
       return sendAutoPost(reply, { action: pending.acs, samlResponse: r.samlResponse, relayState: pending.relayState, spName: sp.name });
     }
-    return respond(ctx, keys, metrics, req, reply, sp, pending);
+    return respond(ctx, keys, req, reply, sp, pending);
   };
   app.get('/saml/sso', handle);
   app.post('/saml/sso', { bodyLimit: postBodyLimit(ctx.config.saml.maxRequestBytes) }, handle);
@@ -137,6 +135,6 @@ export async function registerSamlSsoRoutes(app: FastifyInstance, ctx: AppContex
     if (ctx.now().getTime() - p.at > ctx.config.auth.flowTtlSeconds * 1000) throw new GatehouseError('flow_expired', 'This sign-in took too long. Start again from the application.');
     const sp = await ctx.store.serviceProviders.findByEntityId(p.sp);
     if (!sp || !sp.acs.some((a) => a.url === p.acs)) throw new GatehouseError('saml_unknown_sp', 'This application is no longer registered.');
-    return respond(ctx, keys, metrics, req, reply, checkSpEnabled(sp), { ...p, id });
+    return respond(ctx, keys, req, reply, checkSpEnabled(sp), { ...p, id });
   });
 }
