@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { addSecurityKey, launchBrowser, screenshot } from '../helpers/browser.js';
 import { createTestUser, TEST_PASSWORD } from '../helpers/users.js';
 import { loginWithTotp } from '../helpers/login.js';
 import { parseAutoPost, verifyAwsResponse } from '../helpers/verifySamlResponse.js';
@@ -42,11 +42,7 @@ describe('admin console end to end: security key, group, role, member → the ne
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
+    await addSecurityKey(context, page);
   });
   after(async () => {
     await browser?.close();

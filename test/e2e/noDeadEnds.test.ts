@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { addSecurityKey, launchBrowser, screenshot } from '../helpers/browser.js';
 import { totpCode } from '../helpers/login.js';
 import { samlDirectory } from '../helpers/samlSetup.js';
 import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET } from '../helpers/users.js';
@@ -46,11 +46,7 @@ describe('no dead ends, in Chromium', { timeout: 300_000 }, () => {
     const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 800 } });
     const page = await context.newPage();
     if (opts.key) {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable', { enableUI: false });
-      await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-      });
+      await addSecurityKey(context, page);
     }
     return { context, page };
   }

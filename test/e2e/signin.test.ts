@@ -7,16 +7,13 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { addSecurityKey, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestUser, TEST_PASSWORD } from '../helpers/users.js';
 import { totpCode } from '../helpers/login.js';
 import { firstRun } from '../../src/http/firstRun.js';
 
-const shots = join(process.cwd(), 'artifacts', 'screenshots');
-const chromiumPath = process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium';
 const GENERIC = 'Incorrect username, password or code.';
 
 describe('sign-in in Chromium', { timeout: 180_000 }, () => {
@@ -28,7 +25,7 @@ describe('sign-in in Chromium', { timeout: 180_000 }, () => {
   let recoveryCodes: string[] = [];
   let setupLink = '';
 
-  const shot = async (name: string, p: Page = page) => { await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true }); };
+  const shot = (name: string, p: Page = page) => screenshot(p, name);
   const go = (path: string) => page.goto(t.url + path);
   const alertText = async () => (await page.locator('[role=alert]:visible').first().textContent())?.trim();
 
@@ -46,15 +43,11 @@ describe('sign-in in Chromium', { timeout: 180_000 }, () => {
   }
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
     t = await startTestApp({ listen: true, overrides: { lockout: { backoffAfter: 3, lockAfter: 5, baseDelayMs: 1000, lockSeconds: 600 } } });
     setupLink = (await firstRun(t.ctx, () => undefined)) ?? '';
     await createTestUser(t.ctx, { username: 'alice', email: 'alice@example.com', displayName: 'Alice Example' });
     await createTestUser(t.ctx, { username: 'mallory-target' });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     page = await context.newPage();
   });
@@ -123,11 +116,7 @@ describe('sign-in in Chromium', { timeout: 180_000 }, () => {
   });
 
   test('add a security key (virtual authenticator) → logout → login with the key', async () => {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
+    await addSecurityKey(context, page);
     await go('/account');
     await page.getByLabel('Security key or passkey').check();
     await page.getByRole('button', { name: 'Add device' }).click();

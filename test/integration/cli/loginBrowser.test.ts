@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, screenshot } from '../../helpers/browser.js';
+import { addSecurityKey, launchBrowser, screenshot } from '../../helpers/browser.js';
 import { runProcess } from '../../helpers/runProcess.js';
 import { TEST_PASSWORD } from '../../helpers/users.js';
 import { startCliWorld, startProcess, type CliWorld, type RunningCli } from './cliWorld.js';
@@ -67,11 +67,7 @@ describe('gatehouse login with a browser', { timeout: 600_000 }, () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
     page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-    });
+    await addSecurityKey(context, page);
     await signIn(page);
     await page.goto(`${w.t.url}/account`);
     await page.getByLabel('Security key or passkey').check();
