@@ -8,7 +8,7 @@ import { importDirectory, type ImportResult } from '../directory/applyImport.js'
 import { parseDirectoryFile, type ParsedDirectory } from '../directory/directoryFile.js';
 import { summarizePlan, type ImportMode, type ImportPlan } from '../directory/importPlan.js';
 import { GatehouseError } from '../errors.js';
-import { changedBy, changedByDevice, type ChangeActor } from './changeActor.js';
+import { changedBy, type ChangeActor } from './changeActor.js';
 
 /** Largest directory file the API takes (characters); the command line reads files of any size. */
 export const directoryFileMaxChars = 512 * 1024;
@@ -56,7 +56,7 @@ export async function runDirectoryFile(ctx: AppContext, parsed: ParsedDirectory,
       throw new GatehouseError('conflict', `This file would take you out of administration (${refused.join('; ')}): nothing was changed. Keep yourself active and in ${ctx.config.admin.group}, or ask another administrator.`);
     }
   };
-  const r = await importDirectory(ctx, parsed, { mode: opts.mode, dryRun: opts.dryRun, actor: actor.by, via: actor.via, device: changedByDevice(changedBy(actor)), checkPlan, ...(actor.req ? { req: actor.req } : {}) });
+  const r = await importDirectory(ctx, parsed, { mode: opts.mode, dryRun: opts.dryRun, actor: actor.by, via: actor.via, device: changedBy(actor), checkPlan, ...(actor.req ? { req: actor.req } : {}) });
   return directoryRunReport(parsed.fileName, opts.mode, opts.dryRun, r);
 }
 
