@@ -2,7 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './tables.js';
 
 /** Tables with an `expires_at` column whose expired rows are purged, with the column that names a row. */
-export type ExpiringTable = { table: 'sessions'; key: 'id_hash' } | { table: 'login_flows'; key: 'id' } | { table: 'single_use'; key: 'key' };
+export type ExpiringTable =
+  | { table: 'sessions'; key: 'id_hash' } | { table: 'login_flows'; key: 'id' } | { table: 'single_use'; key: 'key' }
+  | { table: 'cli_tokens'; key: 'token_hash' } | { table: 'cli_codes'; key: 'code_hash' } | { table: 'cli_device_codes'; key: 'device_code_hash' };
 
 /**
  * Deletes the rows of `t.table` that expired before `now`, `batch` rows per statement, letting other work run

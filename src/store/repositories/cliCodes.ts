@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CliCodesTable, Database } from '../tables.js';
 import type { SecondFactor } from '../../auth/factors.js';
 import { parseColumn, secondFactorColumn } from '../json.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 /** The one-time code of a browser login (PKCE), as stored: only the code's hash. */
 export interface CliCode {
@@ -84,7 +85,6 @@ export class CliCodesRepository {
   }
 
   async purgeExpired(now: number): Promise<number> {
-    const r = await this.db.deleteFrom('cli_codes').where('expires_at', '<', now).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return deleteExpired(this.db, { table: 'cli_codes', key: 'code_hash' }, now);
   }
 }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CliTokensTable, Database } from '../tables.js';
 import type { SecondFactor } from '../../auth/factors.js';
 import { parseColumn, secondFactorColumn } from '../json.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 /** How a CLI session was started. */
 export type CliVia = 'terminal' | 'browser' | 'device';
@@ -62,7 +63,6 @@ export class CliTokensRepository {
 
   /** Removes tokens past their expiry (revoked ones too: they are refused as expired from then on). */
   async purgeExpired(now: number): Promise<number> {
-    const r = await this.db.deleteFrom('cli_tokens').where('expires_at', '<', now).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return deleteExpired(this.db, { table: 'cli_tokens', key: 'token_hash' }, now);
   }
 }

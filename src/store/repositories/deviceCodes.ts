@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CliDeviceCodesTable, Database } from '../tables.js';
 import type { SecondFactor } from '../../auth/factors.js';
 import { parseColumn, secondFactorColumn } from '../json.js';
+import { deleteExpired } from '../deleteExpired.js';
 
 export type DeviceCodeStatus = CliDeviceCodesTable['status'];
 
@@ -107,7 +108,6 @@ export class DeviceCodesRepository {
   }
 
   async purgeExpired(now: number): Promise<number> {
-    const r = await this.db.deleteFrom('cli_device_codes').where('expires_at', '<', now).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return deleteExpired(this.db, { table: 'cli_device_codes', key: 'device_code_hash' }, now);
   }
 }
