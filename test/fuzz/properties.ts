@@ -5,6 +5,7 @@
 // GatehouseError below 500 (nothing else escapes, so no route can answer 500 for it), and no single input
 // costs more than `costBoundMs` of event-loop time (issue 7: an inbound message costs milliseconds).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { DOMParser, type Node as DomNode } from '@xmldom/xmldom';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -39,13 +40,24 @@ export const requestDefaults = (() => {
 /** `process.threadCpuUsage` (Node 23.9 and later): the CPU time of the calling thread only. */
 const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
 
+/** Linux before Node 23.9: the calling thread's time on the CPU in ns, from /proc/thread-self/schedstat; undefined elsewhere. */
+function schedstatMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+const hasSchedstat = !threadCpuUsage && schedstatMs() !== undefined;
+
 /**
- * CPU time in milliseconds: unlike wall time, it does not grow while other processes have the CPU. Where Node
- * has it, the main thread's own (the event-loop time an input costs): the process's total also counts V8's
- * background threads, which on Node 24 compile and collect alongside and pushed a 1 ms parse past the bound.
- * Node 20 has only the process's total.
+ * CPU time in milliseconds: unlike wall time, it does not grow while other processes have the CPU. The main
+ * thread's own (the event-loop time an input costs), through `process.threadCpuUsage` or, on Linux with an older
+ * Node, the kernel's per-thread count: the process's total also counts V8's background threads, which compile and
+ * collect alongside and pushed a 1 ms parse past the bound on a loaded machine. Elsewhere, the process's total.
  */
 export function cpuMs(): number {
+  if (hasSchedstat) return schedstatMs()!;
   const { user, system } = threadCpuUsage ? threadCpuUsage() : process.cpuUsage();
   return (user + system) / 1000;
 }
