@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import net from 'node:net';
+import { ensureDist } from '../scripts/builtDist.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -58,6 +59,10 @@ const walk = (p) => {
 };
 for (const d of dirs) walk(join(root, d));
 console.log(`npm test: ${files.length} test files on node ${process.version} (${process.execPath})`);
+
+// The tests start the CLI and `gatehouse serve` from the compiled build, as installed (test/helpers/gatehouseBin.ts):
+// build it first when src/ has changed since.
+try { ensureDist((line) => console.log(`npm test: ${line}`)); } catch (e) { console.error(`npm test: ${e.message}`); process.exit(1); }
 
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
   cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' },
