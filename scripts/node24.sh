@@ -15,6 +15,8 @@ CACHE=$PWD/.cache
 NODE24=$CACHE/node24
 BUILD=node_modules/better-sqlite3/build
 SAVED=$CACHE/better-sqlite3-build-machine-node # the machine Node's build, while Node 24's is in place
+# A build made before on this machine, for the same Node ABI, is unpacked instead of compiled again (scripts/prebuilt-cache.sh).
+PREBUILDS=$(bash scripts/prebuilt-cache.sh dir)
 
 # loads NODE: whether better-sqlite3, as built now, opens a database under that node binary.
 loads() { "$1" -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>&1; }
@@ -34,9 +36,11 @@ use() {
   install
   if loads "$NODE24/bin/node"; then return 0; fi
   if [ ! -d "$SAVED" ]; then mv "$BUILD" "$SAVED"; fi
-  PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm rebuild better-sqlite3 --no-audit --no-fund
+  PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm_config_better_sqlite3_local_prebuilds="$PREBUILDS" \
+    npm rebuild better-sqlite3 --no-audit --no-fund
   loads "$NODE24/bin/node"
   echo "better-sqlite3 built for Node $("$NODE24/bin/node" --version) (headers from .cache/node24/include/node)"
+  bash scripts/prebuilt-cache.sh save "$NODE24/bin/node" || true
 }
 
 restore() {
@@ -44,7 +48,7 @@ restore() {
     rm -rf "$BUILD"
     mv "$SAVED" "$BUILD"
   fi
-  if ! loads node; then npm rebuild better-sqlite3 --no-audit --no-fund; fi
+  if ! loads node; then npm_config_better_sqlite3_local_prebuilds="$PREBUILDS" npm rebuild better-sqlite3 --no-audit --no-fund; fi
   loads node
   echo "better-sqlite3 is built for the machine's Node $(node --version) again"
 }

@@ -1,13 +1,13 @@
 /**
- * `gatehouse serve` as a child process, the way an operator runs it (`node --import tsx src/cli/run.ts serve …`),
+ * `gatehouse serve` as a child process, the way an operator runs it (`node bin/gatehouse.js serve …`, see gatehouseBin.ts),
  * with its output kept: JSON log lines (stdout is not a terminal) are parsed for the tests to read, e.g. which
  * worker pid answered a request id, or when a worker started listening.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { gatehouseArgs, projectRoot } from './gatehouseBin.js';
 
-export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+export { projectRoot };
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -44,7 +44,7 @@ export interface ServeProcess {
 export function startServe(args: string[], env: Record<string, string>): ServeProcess {
   const inherited = { ...process.env };
   delete inherited.NODE_CLUSTER_SCHED_POLICY; // the tests run Gatehouse's own choice
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
+  const child = spawn(process.execPath, gatehouseArgs(['serve', ...args]), {
     cwd: projectRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { bothDatabases } from '../../helpers/databases.js';
 import { apiSessionChange, makeAdminToken, signInAdmin, withToken, type SignedInAdmin } from '../../helpers/admin.js';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 
@@ -45,7 +46,7 @@ for (const db of bothDatabases) {
     let file: string;
     const code = (res: { body: { error?: { code?: string } } }) => res.body.error?.code;
     const cliPlan = async () => {
-      const r = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'apply', file, '--plan', '--json'], {
+      const r = await runProcess(process.execPath, gatehouseArgs(['apply', file, '--plan', '--json']), {
         cwd: root, env: { PATH: process.env.PATH, HOME: dir, GATEHOUSE_DATABASE_URL: t.ctx.config.database.url, GATEHOUSE_SECRET_KEY: t.ctx.config.secrets.key! },
       });
       assert.equal(r.code, 0, r.stderr);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { signInAdmin, type SignedInAdmin } from '../../helpers/admin.js';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const unescapeHtml = (s: string): string => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -30,7 +31,7 @@ describe('the trust policy has one source: CLI, console and API agree', () => {
   after(async () => { await t.close(); });
 
   const cli = async (role: string): Promise<unknown> => {
-    const r = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'aws', 'trust-policy', '--account', 'staging', '--role', role], {
+    const r = await runProcess(process.execPath, gatehouseArgs(['aws', 'trust-policy', '--account', 'staging', '--role', role]), {
       cwd: root, env: { PATH: process.env.PATH, HOME: root, GATEHOUSE_DATABASE_URL: t.ctx.config.database.url, GATEHOUSE_SECRET_KEY: t.ctx.config.secrets.key ?? '' },
     });
     assert.equal(r.code, 0, r.stderr);

@@ -1,4 +1,4 @@
-// `gatehouse audit verify | export` as a child process (src/cli/run.ts under tsx) on SQLite and PostgreSQL.
+// `gatehouse audit verify | export` as a child process (bin/gatehouse.js, the compiled build) on SQLite and PostgreSQL.
 // CSV is read back by Python's csv module, an independent RFC 4180 reader.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runProcess, type ProcessResult } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import { bothDatabases, openTestStore } from '../../helpers/databases.js';
 import { rawSql } from '../../helpers/rawSql.js';
 import { recordAudit } from '../../../src/audit/recordAudit.js';
@@ -37,7 +38,7 @@ for (const kind of bothDatabases) {
     let url: string;
     let done: () => Promise<void>;
     let env: NodeJS.ProcessEnv;
-    const gatehouse = (args: string[]): Promise<ProcessResult> => runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env });
+    const gatehouse = (args: string[]): Promise<ProcessResult> => runProcess(process.execPath, gatehouseArgs(args), { cwd: root, env });
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'gatehouse-audit-cli-'));

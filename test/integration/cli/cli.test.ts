@@ -1,7 +1,8 @@
-// The real `gatehouse` CLI as a child process (src/cli/run.ts under tsx) on a fresh SQLite file.
+// The real `gatehouse` CLI as a child process (bin/gatehouse.js, the compiled build) on a fresh SQLite file.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runProcess, type ProcessResult } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ describe('gatehouse CLI', () => {
   let env: NodeJS.ProcessEnv;
 
   const gatehouse = (args: string[], input?: string): Promise<ProcessResult> =>
-    runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env, ...(input !== undefined ? { input } : {}) });
+    runProcess(process.execPath, gatehouseArgs(args), { cwd: root, env, ...(input !== undefined ? { input } : {}) });
   const ok = async (args: string[], input?: string): Promise<string> => {
     const r = await gatehouse(args, input);
     assert.equal(r.code, 0, `gatehouse ${args.join(' ')} failed:\n${r.stderr}`);
@@ -205,7 +206,7 @@ describe('gatehouse CLI', () => {
     const r = await gatehouse(['import']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^gatehouse: missing required argument 'file'/);
-    const down = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'user', 'list'], { cwd: root, env: { ...env, GATEHOUSE_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    const down = await runProcess(process.execPath, gatehouseArgs(['user', 'list']), { cwd: root, env: { ...env, GATEHOUSE_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
     assert.equal(down.code, 1);
     assert.match(down.stderr, /^gatehouse: .*ECONNREFUSED.*GATEHOUSE_DATABASE_URL/);
     assert.doesNotMatch(down.stderr, /\n\s+at /);

@@ -2,8 +2,8 @@
  * Everything the `gatehouse login` tests run against, all real: a listening Gatehouse (startTestApp with the
  * SAML test directory: alice with TOTP and roles in every partition, prod/Admin needing a security key), the
  * STS stand-in on loopback trusting Gatehouse's signing key for every role, a temporary HOME, a `gatehouse`
- * on PATH that runs src/cli/run.ts, and GATEHOUSE_BROWSER pointing at a script that records each URL the CLI
- * opens (a test then opens it in Chromium, or not).
+ * on PATH that runs bin/gatehouse.js (the compiled build; gatehouseBin.ts), and GATEHOUSE_BROWSER pointing at a
+ * script that records each URL the CLI opens (a test then opens it in Chromium, or not).
  *
  *   const w = await startCliWorld();
  *   const r = await w.gatehouse(['login', '--no-browser', '--username', 'alice', '--password-stdin', '--totp', w.totp()], { input: TEST_PASSWORD });
@@ -13,18 +13,15 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseDirectoryFile } from '../../../src/directory/directoryFile.js';
 import { importDirectory } from '../../../src/directory/applyImport.js';
 import { ensureActiveKey, loadSigningKeys } from '../../../src/keys/signingKeyService.js';
 import { startTestApp, type StartTestAppOptions, type TestApp } from '../../helpers/app.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import type { ProcessResult } from '../../helpers/runProcess.js';
 import { samlDirectory } from '../../helpers/samlSetup.js';
 import { startStsStandIn, type StsRole, type StsStandIn } from '../../helpers/stsStandIn.js';
 import { TEST_TOTP_SECRET } from '../../helpers/users.js';
-
-const root = new URL('../../../', import.meta.url).pathname;
-const tsxLoader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** The roles of samlDirectory as IAM has them: role ARN → trust (SAML:aud) and maximum session. */
 export const iamRoles: StsRole[] = [
@@ -83,7 +80,7 @@ export async function startCliWorld(o: { app?: StartTestAppOptions; roles?: StsR
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-login-'));
   const bin = join(home, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'gatehouse'), `#!/bin/sh\nexec "${process.execPath}" --import "${tsxLoader}" "${join(root, 'src/cli/run.ts')}" "$@"\n`);
+  writeFileSync(join(bin, 'gatehouse'), `#!/bin/sh\nexec "${process.execPath}" ${gatehouseArgs([]).map((a) => `"${a}"`).join(' ')} "$@"\n`);
   const opened = join(home, 'opened-urls');
   writeFileSync(join(bin, 'record-url'), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${opened}"\n`);
   for (const f of ['gatehouse', 'record-url']) chmodSync(join(bin, f), 0o755);

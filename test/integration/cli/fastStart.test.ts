@@ -1,13 +1,15 @@
 // The AWS-credential commands start without the server's modules: `gatehouse login --help` (and the other
 // commands a person or the AWS SDK runs often) must not import fastify, the database drivers, Kysely or the
 // AWS SDK. A resolve hook (recordImports.mjs) logs every module the child imports; `gatehouse user --help`
-// is the control that shows the log sees the server's modules when they are loaded.
+// is the control that shows the log sees the server's modules when they are loaded. The child is the installed
+// bin/gatehouse.js (the compiled build in dist/), as a person or the SDK starts it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const heavy = /\/node_modules\/(fastify|@fastify\/[^/]+|better-sqlite3|pg|kysely|@aws-sdk\/client-sts|eta|xml-crypto|@node-rs\/argon2)\//;
@@ -19,7 +21,7 @@ describe('fast start: the login commands load no server module', () => {
 
   const imports = async (args: string[], n: number): Promise<{ stdout: string; modules: string[] }> => {
     const log = join(dir, `imports-${n}.log`);
-    const r = await runProcess(process.execPath, ['--import', 'tsx', '--import', './test/integration/cli/recordImports.mjs', 'src/cli/run.ts', ...args], {
+    const r = await runProcess(process.execPath, gatehouseArgs(args, ['--import', './test/integration/cli/recordImports.mjs']), {
       cwd: root, env: { PATH: process.env.PATH, HOME: dir, GATEHOUSE_IMPORT_LOG: log },
     });
     assert.equal(r.code, 0, r.stderr);
@@ -37,7 +39,7 @@ describe('fast start: the login commands load no server module', () => {
       const { stdout, modules } = await imports([command, '--help'], i + 1);
       assert.match(stdout, new RegExp(`Usage: gatehouse ${command} `));
       assert.match(stdout, /\nExamples:\n {2}\$ gatehouse /);
-      assert.ok(modules.some((m) => m.includes('/src/cli/commands/')), 'the log saw the command module');
+      assert.ok(modules.some((m) => m.includes('/dist/cli/commands/')), 'the log saw the command module');
       assert.deepEqual(modules.filter((m) => heavy.test(m)), []);
     });
   }

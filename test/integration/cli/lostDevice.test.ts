@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestUser, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../helpers/users.js';
 import { csrfFrom, loginWithTotp, submitPassword } from '../../helpers/login.js';
@@ -23,7 +24,7 @@ for (const db of bothDatabases) {
     let t: TestApp;
     let dir: string;
     let env: NodeJS.ProcessEnv;
-    const gatehouse = (args: string[]) => runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env });
+    const gatehouse = (args: string[]) => runProcess(process.execPath, gatehouseArgs(args), { cwd: root, env });
 
     before(async () => {
       t = await startTestApp({ db });

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-serve-'));
@@ -28,7 +29,7 @@ let baseUrl: string | undefined;
 /** Starts serve; `ready` resolves once it listens and has printed the first-run link (which comes after). */
 async function serve(port: number, managementPort = 0, args: string[] = []): Promise<{ child: ChildProcess; out: () => string; ready: Promise<void> }> {
   baseUrl ??= `http://localhost:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', ...args], {
+  const child = spawn(process.execPath, gatehouseArgs(['serve', ...args]), {
     cwd: root,
     env: { ...process.env, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, GATEHOUSE_PORT: String(port), GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_BASE_URL: baseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { BOB_TOTP_SECRET, getWithToken, startCliApp, terminalLogin } from '../../helpers/cliApi.js';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import { TEST_PASSWORD, TEST_TOTP_SECRET } from '../../helpers/users.js';
 import { samlDirectory } from '../../helpers/samlSetup.js';
 import { parseDirectoryFile } from '../../../src/directory/directoryFile.js';
@@ -20,7 +21,7 @@ describe('CLI sessions end with the admin commands that end browser sessions', (
   after(async () => { await t.close(); });
 
   const gatehouse = async (args: string[], input?: string) => {
-    const r = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+    const r = await runProcess(process.execPath, gatehouseArgs(args), {
       cwd: root, env: { PATH: process.env.PATH, HOME: root, GATEHOUSE_DATABASE_URL: t.ctx.config.database.url, GATEHOUSE_SECRET_KEY: key }, ...(input !== undefined ? { input } : {}),
     });
     assert.equal(r.code, 0, r.stderr);

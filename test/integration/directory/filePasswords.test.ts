@@ -17,6 +17,7 @@ import { bothDatabases } from '../../helpers/databases.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { submitPassword } from '../../helpers/login.js';
 import { runProcess } from '../../helpers/runProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const GOOD = 'purple tractor violin sunrise';
@@ -65,7 +66,7 @@ describe('gatehouse import with plaintext passwords (CLI)', () => {
   let t: TestApp;
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const gatehouse = (args: string[]) => runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: root, env });
+  const gatehouse = (args: string[]) => runProcess(process.execPath, gatehouseArgs(args), { cwd: root, env });
 
   before(async () => {
     t = await startTestApp({ db: 'sqlite', overrides: { secrets: { key: randomBytes(32).toString('base64') } } });

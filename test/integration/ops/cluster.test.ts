@@ -18,6 +18,7 @@ import { parseAutoPost } from '../../helpers/verifySamlResponse.js';
 import { runProcess } from '../../helpers/runProcess.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { freePort, listeningWorkerPids, projectRoot, startServe, type ServeProcess } from '../../helpers/serveProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 import { ConnectionPerRequestBrowser, type Exchange } from '../../helpers/connectionPerRequest.js';
 import { startPausableProxy } from '../../helpers/pausableProxy.js';
 import { parsePrometheus, type Sample } from '../../helpers/prometheusText.js';
@@ -263,7 +264,7 @@ describe('serve --workers 2', () => {
     assert.equal(serve.logs().filter((l) => l.role === 'primary' && /exited with code 0$/.test(String(l.msg))).length, 2, 'both workers closed cleanly');
 
     // Every assertion handed out is in the audit log, and the chain is unbroken.
-    const verify = await runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'audit', 'verify'], { cwd: projectRoot, env: { ...process.env, ...node.env } });
+    const verify = await runProcess(process.execPath, gatehouseArgs(['audit', 'verify']), { cwd: projectRoot, env: { ...process.env, ...node.env } });
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /^audit log OK: \d+ event\(s\)/);
     const config = loadConfig({ env: {}, overrides: { database: { url: databaseUrl }, secrets: { key: secretKey } } });

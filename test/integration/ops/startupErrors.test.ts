@@ -1,5 +1,5 @@
 // Issue 11: start-up errors are known errors, and the IdP's identity is fixed. The real CLI as an operator runs it
-// (`node --import tsx src/cli/run.ts …`): a port in use (public, management, and with --workers 2), PostgreSQL
+// (`node bin/gatehouse.js …`): a port in use (public, management, and with --workers 2), PostgreSQL
 // refusing the login, a database that does not exist, PostgreSQL not reachable, files that cannot be written, a base
 // URL without a scheme, a base URL that differs from the recorded one (and --force-identity, identity set), and
 // `aws metadata` with a configuration that does not match. Each prints exactly one line on stderr (one JSON line with
@@ -17,6 +17,7 @@ import { createContext } from '../../../src/context.js';
 import { bothDatabases, createTestDatabase, pgAdminUrl, type TestDatabase } from '../../helpers/databases.js';
 import { runProcess, type ProcessResult } from '../../helpers/runProcess.js';
 import { freePort, listeningWorkerPids, projectRoot, startServe } from '../../helpers/serveProcess.js';
+import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
 
 const secretKey = randomBytes(32).toString('base64');
 const cleanups: (() => unknown)[] = [];
@@ -30,7 +31,7 @@ const unprivilegedName = asRoot ? 'nobody' : userInfo().username;
 
 /** Runs `gatehouse …` with only PATH, HOME and `env` in its environment. */
 function gatehouse(args: string[], env: Record<string, string>, o: { uid?: number; gid?: number } = {}): Promise<ProcessResult> {
-  return runProcess(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+  return runProcess(process.execPath, gatehouseArgs(args), {
     cwd: projectRoot, env: { PATH: process.env.PATH, HOME: dir, GATEHOUSE_LOG_LEVEL: 'info', ...env }, ...o,
   });
 }
