@@ -17,16 +17,16 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
-const run = () => {
+const run = (id) => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed, busy: r.busy === 1 });
+    parentPort.postMessage({ id, log: r.log, checkpointed: r.checkpointed, busy: r.busy === 1 });
   } catch (e) {
-    parentPort.postMessage({ error: String(e && e.message || e) });
+    parentPort.postMessage({ id, error: String(e && e.message || e) });
   }
 };
-const timer = setInterval(run, workerData.intervalMs);
-parentPort.on('message', (m) => { if (m === 'now') run(); if (m === 'stop') { clearInterval(timer); db.close(); process.exit(0); } });
+const timer = setInterval(() => run(null), workerData.intervalMs);
+parentPort.on('message', (m) => { if (m && m.now !== undefined) run(m.now); if (m === 'stop') { clearInterval(timer); db.close(); process.exit(0); } });
 `;
 
 /** A running checkpointer. */
@@ -47,18 +47,30 @@ export function startSqliteCheckpointer(path: string, opts: { intervalMs?: numbe
   worker.unref();
   let stopping = false;
   let exited = false;
-  const waiting: ((r: CheckpointResult) => void)[] = [];
-  worker.on('message', (m: CheckpointResult | { error: string }) => {
-    if ('error' in m) return;
-    for (const w of waiting.splice(0)) w(m);
+  // Each checkpointNow has an id that its own run answers with: a periodic run (id null) that was under way when it
+  // asked must not answer it, since that run may have started before the caller's last commit.
+  let lastId = 0;
+  const waiting = new Map<number, { resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }>();
+  worker.on('message', (m: ({ log: number; checkpointed: number; busy: boolean } | { error: string }) & { id: number | null }) => {
+    const w = m.id === null ? undefined : waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id!);
+    if ('error' in m) w.reject(new Error(`SQLite checkpoint failed: ${m.error}`));
+    else w.resolve({ log: m.log, checkpointed: m.checkpointed, busy: m.busy });
   });
   worker.once('error', (err) => { if (!stopping) opts.onStopped?.(err); });
-  worker.once('exit', () => { exited = true; if (!stopping) opts.onStopped?.(); });
+  worker.once('exit', () => {
+    exited = true;
+    for (const w of waiting.values()) w.reject(new Error('the checkpoint worker has stopped'));
+    waiting.clear();
+    if (!stopping) opts.onStopped?.();
+  });
   return {
     checkpointNow: () => new Promise((resolve, reject) => {
       if (exited) { reject(new Error('the checkpoint worker has stopped')); return; }
-      waiting.push(resolve);
-      worker.postMessage('now');
+      const id = ++lastId;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ now: id });
     }),
     stop: async () => {
       if (exited) return;

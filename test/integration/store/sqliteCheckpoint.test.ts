@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { createDatabase, type Db } from '../../../src/store/createDatabase.js';
+import { startSqliteCheckpointer } from '../../../src/store/sqliteCheckpointer.js';
 import { migrate } from '../../../src/store/migrate.js';
 import { Store } from '../../../src/store/store.js';
 
@@ -37,5 +38,22 @@ describe('SQLite checkpoints in a worker thread', () => {
     assert.ok(r.checkpointed === r.log, `the worker checkpointed the whole log (${r.checkpointed} of ${r.log} frames)`);
     assert.ok(statSync(file).size > before + 4_000_000, 'the pages are in the database file now');
     assert.equal((await store.audit.list({ limit: 1 }))[0]?.at, 2999);
+  });
+
+  it('checkpointNow is answered by its own checkpoint, not by a periodic one that was under way while rows were written', async () => {
+    const store = new Store(d.db, d.dialect, d.sqlitePath);
+    // A second checkpointer on the file that runs every millisecond, so that periodic results arrive all the time.
+    const busy = startSqliteCheckpointer(d.sqlitePath!, { intervalMs: 1 });
+    try {
+      const detail = { filler: 'y'.repeat(500) };
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.audit.append({ at: round * 100 + i, type: 'saml.assertion', outcome: 'success', detail })));
+        const r = await busy.checkpointNow();
+        assert.equal(r.checkpointed, r.log, `round ${round}: a checkpoint asked for after the writes covers them (${r.checkpointed} of ${r.log} frames)`);
+      }
+    } finally {
+      await busy.stop();
+    }
+    await assert.rejects(busy.checkpointNow(), /stopped/);
   });
 });
