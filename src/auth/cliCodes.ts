@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { User } from '../store/repositories/users.js';
 import { recordAudit, type AuditRequest } from '../audit/recordAudit.js';
-import { GatehouseError } from '../errors.js';
+import { GatehouseError, isGatehouseError } from '../errors.js';
 import { hashToken, newToken, safeEqual } from './tokens.js';
 import { auditRef, deviceName, invalidCodeGrant, issueCliToken, refuseGrant, strongestFactor, type CliFactor, type TokenGrant } from './cliTokens.js';
-import { isGatehouseError } from '../errors.js';
 
 /** The loopback redirect URIs a CLI may use: `http://127.0.0.1:<port>/callback` or `http://localhost:<port>/callback`. */
 const loopbackRedirect = /^http:\/\/(?:127\.0\.0\.1|localhost):([1-9][0-9]{0,4})\/callback$/;
