@@ -22,13 +22,13 @@
  * without a reachable server they say so. `--write-readme` puts the table into README.md between the bench markers.
  * `--only <text>` measures only the scenarios whose label contains the text (for example `--only 'SQLite, 1'`).
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config/loadConfig.js';
+import { ensureDist } from '../scripts/builtDist.mjs';
 import { rawSigningAllCores, rawSigningCpuMs, runSigningBench } from './signing.js';
 import { argon2Rate } from './argon2.js';
 import { formatCliStartupBench, runCliStartupBench } from './cliStartup.js';
@@ -45,16 +45,6 @@ const root = new URL('..', import.meta.url).pathname;
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 const loadAtStart = load();
 
-/** Rebuilds dist/ when a file in src/ is newer than the compiled CLI. */
-function ensureBuilt(): void {
-  const main = join(root, 'dist', 'cli', 'main.js');
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true })
-    .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(root, 'src'))) return;
-  console.error('bench: building dist/ (tsc -p tsconfig.build.json) …');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('bench: the build failed');
-}
 
 const pgAdminUrl = process.env.GATEHOUSE_BENCH_PG_URL ?? process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -131,7 +121,7 @@ async function measure(sc: Scenario): Promise<Measured> {
   }
 }
 
-ensureBuilt();
+ensureDist((line) => console.error(`bench: ${line}`));
 console.log(formatCliStartupBench(runCliStartupBench()) + '\n');
 const signing = runSigningBench({ msPerCase: 1500 });
 const signCpu = rawSigningCpuMs(signing.keyBits);
