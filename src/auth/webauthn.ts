@@ -48,6 +48,13 @@ export type ExpectedChallenge = string | ((challenge: string) => boolean | Promi
 export type CredentialRef = string | { id: string; transports?: readonly string[] | null };
 
 const TIMEOUT_MS = 5 * 60_000;
+/**
+ * The COSE algorithms offered and accepted at registration: EdDSA, ES256, RS256, in that order of preference. Set
+ * here rather than left to the library, whose default also offers ML-DSA-44 where the runtime has it: on Node 24
+ * that is an experimental Web Crypto API (it warns at the first registration), and the offer would change with the
+ * Node version.
+ */
+export const SUPPORTED_ALGORITHM_IDS: readonly number[] = [-8, -7, -257];
 
 /**
  * Options for `navigator.credentials.create()` (send as JSON to the browser). `user.id` is our user id
@@ -79,6 +86,7 @@ export async function registrationOptions({
     attestationType: attestation,
     excludeCredentials: excludeCredentialIds.map(toDescriptor),
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+    supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
   }));
 }
 
@@ -114,7 +122,7 @@ export async function verifyRegistration({ response, expectedChallenge, expected
   const [{ verifyRegistrationResponse }, { isoBase64URL }] = await library();
   const result = await wrap('registration', () => verifyRegistrationResponse({
     response, expectedChallenge, expectedOrigin, expectedRPID: expectedRpId,
-    requireUserPresence: true, requireUserVerification: false,
+    requireUserPresence: true, requireUserVerification: false, supportedAlgorithmIDs: [...SUPPORTED_ALGORITHM_IDS],
   }));
   if (!result.verified) throw new GatehouseError('webauthn_failed', 'The security key\'s registration could not be verified. Try again.', { detail: { reason: 'attestation' } });
   const info = result.registrationInfo;
