@@ -64,9 +64,9 @@ console.log(`npm test: ${files.length} test files on node ${process.version} (${
 // build it first when src/ has changed since.
 try { ensureDist((line) => console.log(`npm test: ${line}`)); } catch (e) { console.error(`npm test: ${e.message}`); process.exit(1); }
 
-// Two files at a time; GATEHOUSE_TEST_CONCURRENCY sets another number. On two cores the suite is mostly CPU-bound
-// (about 1,350 s of CPU per run on Node 20). Three was tried once on a shared machine and not kept: no gain could
-// be told apart from the load, and the fuzz CPU-time bound failed (it fails at two as well under load on Node 20).
+// Two files at a time; GATEHOUSE_TEST_CONCURRENCY sets another number. On two cores the suite is CPU-bound (the test
+// processes' own CPU is 1,060 s per run on Node 20, and Chromium and PostgreSQL use the rest): on a quiet 2-core
+// machine the whole suite took 753 s at two files at a time and 764 s at three (2026-12-01).
 const concurrency = process.env.GATEHOUSE_TEST_CONCURRENCY || '2';
 if (!/^[1-9][0-9]*$/.test(concurrency)) {
   console.error(`npm test: GATEHOUSE_TEST_CONCURRENCY must be a whole number of test files at a time, not ${JSON.stringify(concurrency)}`);
