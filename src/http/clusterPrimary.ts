@@ -176,7 +176,7 @@ export async function runClusterPrimary(config: Config, count: number, opts: Ser
     await allListening;
     if (phase !== 'starting') return; // a signal came during the start: the drain has begun
     phase = 'running';
-    log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}, ${count} workers; management on ${boundAddress(management)})`);
+    log.info(`Gatehouse is listening at ${config.server.baseUrl} (database: ${ctx.store.dialect}, ${count} worker${count === 1 ? '' : 's'}; management on ${boundAddress(management)})`);
     await finishStart(ctx, log);
   } catch (e) {
     phase = 'failed';

@@ -57,7 +57,7 @@ test('postgres, two Gatehouse nodes sharing one database and one secret key, and
     assert.ok(s.build, `${name} is built from the Dockerfile`);
     assert.ok(s.healthcheck, `${name} has a health check`);
     assert.equal(s.ports, undefined, `${name} must not publish a port: only the proxy does`);
-    assert.equal(String(env.GATEHOUSE_WORKERS), 'auto', `${name}: one worker per CPU unless GATEHOUSE_WORKERS says otherwise`);
+    assert.equal(String(env.GATEHOUSE_WORKERS), 'auto', `${name}: one worker per two CPUs unless GATEHOUSE_WORKERS says otherwise`);
     assert.equal(env.GATEHOUSE_MANAGEMENT_HOST, '0.0.0.0', `${name}: the management port is open on the compose network (for the proxy)`);
     assert.equal(String(env.GATEHOUSE_MANAGEMENT_PORT), '9464', name);
     assert.match((s.healthcheck?.test ?? []).join(' '), /http:\/\/127\.0\.0\.1:9464\/readyz/, `${name}: the health check asks the management port's /readyz`);

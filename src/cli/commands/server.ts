@@ -15,7 +15,7 @@ function parseWorkers(v: string): number | 'auto' {
 export function registerServerCommands(program: Command): void {
   program.command('serve')
     .description('run the IdP (migrates the database, records its identity and creates the signing key on first run, listens)')
-    .option('--workers <n|auto>', 'worker processes on the port: a number, or auto for one per CPU (default: server.workers, GATEHOUSE_WORKERS, auto); 1 runs in this process', parseWorkers)
+    .option('--workers <n|auto>', 'worker processes on the port: a number, or auto for one per two CPUs, under a primary (default: server.workers, GATEHOUSE_WORKERS, auto); 1 runs in this process', parseWorkers)
     .option('--force-identity', 'start even though the base URL or entity ID differs from the one recorded at the first start, and record the new one (audited; see gatehouse identity)')
     .option('--json', 'a start-up error as one JSON line on stderr')
     .action(async (o: { workers?: number | 'auto'; forceIdentity?: boolean; json?: boolean }) => {

@@ -19,6 +19,7 @@ import { runProcess } from '../../helpers/runProcess.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { freePort, listeningWorkerPids, projectRoot, startServe, type ServeProcess } from '../../helpers/serveProcess.js';
 import { gatehouseArgs } from '../../helpers/gatehouseBin.js';
+import { workerCount } from '../../../src/http/runServer.js';
 import { ConnectionPerRequestBrowser, type Exchange } from '../../helpers/connectionPerRequest.js';
 import { startPausableProxy } from '../../helpers/pausableProxy.js';
 import { parsePrometheus, type Sample } from '../../helpers/prometheusText.js';
@@ -51,8 +52,8 @@ async function seed(url: string, secretKey: string, usernames: string[]): Promis
 
 interface Node { serve: ServeProcess; url: string; management: string; env: Record<string, string> }
 
-/** Starts `serve --workers 2` on `databaseUrl` and waits until it listens. */
-async function startNode(dir: string, databaseUrl: string, secretKey: string): Promise<Node> {
+/** Starts `serve --workers <workers>` (2 unless given) on `databaseUrl` and waits until it listens. */
+async function startNode(dir: string, databaseUrl: string, secretKey: string, workers = '2'): Promise<Node> {
   const port = await freePort();
   const managementPort = await freePort();
   const configFile = join(dir, 'gatehouse.yaml');
@@ -61,7 +62,7 @@ async function startNode(dir: string, databaseUrl: string, secretKey: string): P
     GATEHOUSE_CONFIG: configFile, GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_SECRET_KEY: secretKey, GATEHOUSE_HOST: '127.0.0.1',
     GATEHOUSE_PORT: String(port), GATEHOUSE_BASE_URL: `http://localhost:${port}`, GATEHOUSE_MANAGEMENT_PORT: String(managementPort), GATEHOUSE_LOG_LEVEL: 'info',
   };
-  const serve = startServe(['--workers', '2'], env);
+  const serve = startServe(['--workers', workers], env);
   try {
     await serve.waitFor(() => serve.output().includes('Gatehouse is listening at'), 'the cluster to listen', 25_000);
   } catch (e) {
@@ -117,7 +118,7 @@ async function until(test: () => boolean, what: string, timeoutMs = 20_000): Pro
 const sum = (samples: Sample[]): number => samples.reduce((a, s) => a + s.value, 0);
 const workersOf = (samples: Sample[]): string[] => [...new Set(samples.map((s) => s.labels.worker ?? ''))].sort();
 
-describe('serve --workers 2', () => {
+describe('serve --workers 2 and auto', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -329,6 +330,30 @@ describe('serve --workers 2', () => {
     assert.match(String(again.msg), /starting a new one in 1000 ms \(it keeps dying soon after starting\)/);
 
     // SIGTERM while that restart waits (or the worker is starting): the drain still ends with exit 0.
+    assert.equal(await serve.stop('SIGTERM'), 0, serve.output().slice(-3000));
+  });
+  it('auto: one worker per two CPUs, always under a primary that replaces a worker that dies', async () => {
+    const tdb: TestDatabase = await createTestDatabase('sqlite');
+    cleanups.push(() => tdb.drop());
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-auto-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const secretKey = randomBytes(32).toString('base64');
+    await seed(tdb.url, secretKey, ['alice']);
+    const node = await startNode(dir, tdb.url, secretKey, 'auto');
+    cleanups.push(() => { node.serve.child.kill('SIGKILL'); });
+    const { serve } = node;
+    const wanted = workerCount('auto'); // 1 on a 2-core machine: still under a primary
+    assert.match(serve.output(), new RegExp(`\\(database: sqlite, ${wanted} workers?; management on `));
+    const ready = await fetch(`${node.management}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', database: 'sqlite', databaseAnswers: true, workers: { listening: wanted, wanted } });
+
+    const [first] = listeningWorkerPids(serve.logs(), 1);
+    assert.ok(first !== undefined && first !== serve.child.pid, 'worker 1 is a process of its own, not the one serve started');
+    process.kill(first, 'SIGKILL');
+    const replacement = await serve.waitFor(() => listeningWorkerPids(serve.logs(), 1).find((p) => p !== first), 'worker 1 to be replaced');
+    assert.notEqual(replacement, first);
+    const login = await fetch(`${node.url}/login`, { signal: AbortSignal.timeout(clientTimeoutMs) });
+    assert.equal(login.status, 200, 'the replacement serves the pages');
     assert.equal(await serve.stop('SIGTERM'), 0, serve.output().slice(-3000));
   });
 });

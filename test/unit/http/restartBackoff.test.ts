@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RestartBackoff } from '../../../src/http/restartBackoff.js';
-import { workerCount } from '../../../src/http/runServer.js';
+import { runsPrimary, workerCount } from '../../../src/http/runServer.js';
 
 describe('RestartBackoff', () => {
   const policy = { stableMs: 10_000, baseMs: 1_000, maxMs: 30_000 };
@@ -26,9 +26,18 @@ describe('RestartBackoff', () => {
 });
 
 describe('workerCount', () => {
-  it('auto is one per CPU this process may use; a number is taken as it is', () => {
-    assert.equal(workerCount('auto', () => 6), 6);
+  it('auto is one per two CPUs this process may use, at least one; a number is taken as it is', () => {
+    assert.equal(workerCount('auto', () => 16), 8);
+    assert.equal(workerCount('auto', () => 3), 2, 'an odd count rounds up');
+    assert.equal(workerCount('auto', () => 2), 1);
+    assert.equal(workerCount('auto', () => 1), 1);
     assert.equal(workerCount('auto', () => 0), 1, 'never fewer than one');
     assert.equal(workerCount(3, () => 6), 3);
+  });
+  it('auto always runs a primary, which replaces a worker that dies; a number does from 2 on', () => {
+    assert.equal(runsPrimary('auto', () => 2), true, 'one worker under a primary');
+    assert.equal(runsPrimary('auto', () => 16), true);
+    assert.equal(runsPrimary(1, () => 16), false, '1 is one process');
+    assert.equal(runsPrimary(2, () => 1), true);
   });
 });
