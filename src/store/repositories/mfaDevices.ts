@@ -3,6 +3,7 @@ import type { DeviceFactor } from '../../auth/factors.js';
 import type { Database, MfaDevicesTable } from '../tables.js';
 import { inTransaction } from '../inTransaction.js';
 import { deviceKindColumn, parseColumn, parseJsonColumn, stringArray } from '../json.js';
+import { PreparedQuery } from '../preparedQuery.js';
 
 export interface MfaDevice {
   id: string;
@@ -44,10 +45,18 @@ export class MfaDevicesRepository {
     }).execute();
   }
 
+  // The statements of every sign-in, prepared (see PreparedQuery).
+  readonly #listForUser = new PreparedQuery((db, p: { userId: string }) => db.selectFrom('mfa_devices').selectAll().where('user_id', '=', p.userId).orderBy('created_at'));
+  readonly #listConfirmedForUser = new PreparedQuery((db, p: { userId: string }) => db.selectFrom('mfa_devices').selectAll()
+    .where('user_id', '=', p.userId).where('confirmed', '=', 1).orderBy('created_at'));
+  readonly #consumeTotpStep = new PreparedQuery((db, p: { deviceId: string; step: number; now: number }) => db.updateTable('mfa_devices')
+    .set({ last_step: p.step, last_used_at: p.now })
+    .where('id', '=', p.deviceId)
+    .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', p.step)])));
+
   async listForUser(userId: string, opts: { confirmedOnly?: boolean } = {}): Promise<MfaDevice[]> {
-    let q = this.db.selectFrom('mfa_devices').selectAll().where('user_id', '=', userId);
-    if (opts.confirmedOnly) q = q.where('confirmed', '=', 1);
-    return (await q.orderBy('created_at').execute()).map(toDevice);
+    const q = opts.confirmedOnly ? this.#listConfirmedForUser : this.#listForUser;
+    return (await q.execute(this.db, { userId })).rows.map(toDevice);
   }
 
   async findById(id: string): Promise<MfaDevice | undefined> {
@@ -65,11 +74,8 @@ export class MfaDevicesRepository {
    * one) was already used: the compare-and-set that keeps each step single-use across nodes.
    */
   async consumeTotpStep(deviceId: string, step: number, now: number): Promise<boolean> {
-    const r = await this.db.updateTable('mfa_devices').set({ last_step: step, last_used_at: now })
-      .where('id', '=', deviceId)
-      .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const r = await this.#consumeTotpStep.execute(this.db, { deviceId, step, now });
+    return Number(r.numAffectedRows ?? 0) === 1;
   }
 
   /** Atomically moves a WebAuthn counter forward; false when another node already stored this or a later counter. */

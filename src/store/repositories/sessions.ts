@@ -64,12 +64,27 @@ export class SessionsRepository {
 
   readonly #touch = new PreparedQuery((db, p: { idHash: string; now: number }) => db.updateTable('sessions').set({ last_seen_at: p.now }).where('id_hash', '=', p.idHash));
 
+  // The statements of every sign-in, prepared too (see PreparedQuery): rows as stored, JSON columns as their text.
+  readonly #insertSession = new PreparedQuery((db, r: Selectable<SessionsTable>) => db.insertInto('sessions').values({
+    id_hash: r.id_hash, user_id: r.user_id, factors: r.factors, auth_method: r.auth_method, device_id: r.device_id,
+    csrf: r.csrf, created_at: r.created_at, last_seen_at: r.last_seen_at, expires_at: r.expires_at, authenticated_at: r.authenticated_at,
+  }));
+  readonly #insertFlow = new PreparedQuery((db, r: Selectable<LoginFlowsTable>) => db.insertInto('login_flows').values({
+    id: r.id, state: r.state, user_id: r.user_id, factors_done: r.factors_done, pending: r.pending, csrf: r.csrf, data: r.data,
+    created_at: r.created_at, expires_at: r.expires_at,
+  }));
+  readonly #findFlow = new PreparedQuery((db, p: { id: string }) => db.selectFrom('login_flows').selectAll().where('id', '=', p.id));
+  readonly #advanceFlow = new PreparedQuery((db, p: Omit<Selectable<LoginFlowsTable>, 'created_at'> & { oldId: string; fromState: string }) => db.updateTable('login_flows').set({
+    id: p.id, state: p.state, user_id: p.user_id, factors_done: p.factors_done, pending: p.pending, csrf: p.csrf, data: p.data, expires_at: p.expires_at,
+  }).where('id', '=', p.oldId).where('state', '=', p.fromState));
+  readonly #deleteFlow = new PreparedQuery((db, p: { id: string }) => db.deleteFrom('login_flows').where('id', '=', p.id));
+
   /** A new session; `authenticatedAt` defaults to `createdAt` (the sign-in that started it). */
   async create(s: Omit<SessionRecord, 'authenticatedAt'> & { authenticatedAt?: number }): Promise<void> {
-    await this.db.insertInto('sessions').values({
+    await this.#insertSession.execute(this.db, {
       id_hash: s.idHash, user_id: s.userId, factors: JSON.stringify(s.factors), auth_method: s.authMethod, device_id: s.deviceId,
       csrf: s.csrf, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, authenticated_at: s.authenticatedAt ?? s.createdAt,
-    }).execute();
+    });
   }
 
   async find(idHash: string): Promise<SessionRecord | undefined> {
@@ -121,14 +136,14 @@ export class SessionsRepository {
   }
 
   async createFlow(f: FlowRecord): Promise<void> {
-    await this.db.insertInto('login_flows').values({
+    await this.#insertFlow.execute(this.db, {
       id: f.id, state: f.state, user_id: f.userId, factors_done: JSON.stringify(f.factorsDone), pending: JSON.stringify(f.pending),
       csrf: f.csrf, data: JSON.stringify(f.data), created_at: f.createdAt, expires_at: f.expiresAt,
-    }).execute();
+    });
   }
 
   async findFlow(id: string): Promise<FlowRecord | undefined> {
-    const r = await this.db.selectFrom('login_flows').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = (await this.#findFlow.execute(this.db, { id })).rows[0];
     return r && toFlow(r);
   }
 
@@ -137,15 +152,15 @@ export class SessionsRepository {
    * two concurrent submits of the same step cannot both advance it). Returns false if it had moved on.
    */
   async advanceFlow(oldId: string, fromState: string, next: Omit<FlowRecord, 'createdAt'>): Promise<boolean> {
-    const r = await this.db.updateTable('login_flows').set({
-      id: next.id, state: next.state, user_id: next.userId, factors_done: JSON.stringify(next.factorsDone),
+    const r = await this.#advanceFlow.execute(this.db, {
+      oldId, fromState, id: next.id, state: next.state, user_id: next.userId, factors_done: JSON.stringify(next.factorsDone),
       pending: JSON.stringify(next.pending), csrf: next.csrf, data: JSON.stringify(next.data), expires_at: next.expiresAt,
-    }).where('id', '=', oldId).where('state', '=', fromState).executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    });
+    return Number(r.numAffectedRows ?? 0) === 1;
   }
 
   async deleteFlow(id: string): Promise<void> {
-    await this.db.deleteFrom('login_flows').where('id', '=', id).execute();
+    await this.#deleteFlow.execute(this.db, { id });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, ThrottlesTable } from '../tables.js';
+import { PreparedQuery } from '../preparedQuery.js';
 
 export interface Throttle { key: string; failures: number; firstFailureAt: number; lastFailureAt: number; lockedUntil: number | null }
 
@@ -22,11 +23,26 @@ const toThrottle = (r: ThrottlesTable): Throttle => ({
 
 const big = (n: number) => sql<number>`CAST(${n} AS bigint)`;
 
+/**
+ * What the lockout rule is evaluated with, for the moment `now`: each one a parameter of the statement (so a
+ * statement can be prepared once, see PreparedQuery, and run for any key, moment and limits).
+ */
+interface RuleParams {
+  now: number;
+  /** `now − windowMs`: a latest attempt before this is stale. */
+  staleBefore: number;
+  backoffAfter: number;
+  baseDelayMs: number;
+}
+const ruleParams = (now: number, limits: ThrottleLimits): RuleParams => ({
+  now, staleBefore: now - limits.windowMs, backoffAfter: limits.backoffAfter, baseDelayMs: limits.baseDelayMs,
+});
+
 /** The back-off delay after `count` attempts: `baseDelayMs · 2^min(count − backoffAfter, 20)` from `backoffAfter` on, else 0. */
-function delayAfter(count: RawBuilder<number>, limits: ThrottleLimits): RawBuilder<number> {
-  const over = sql<number>`(${count} - ${limits.backoffAfter})`;
-  return sql<number>`(CASE WHEN ${count} < ${limits.backoffAfter} THEN ${big(0)}
-    ELSE ${big(limits.baseDelayMs)} * (${big(1)} << (CASE WHEN ${over} > 20 THEN 20 ELSE ${over} END)) END)`;
+function delayAfter(count: RawBuilder<number>, p: RuleParams): RawBuilder<number> {
+  const over = sql<number>`(${count} - ${p.backoffAfter})`;
+  return sql<number>`(CASE WHEN ${count} < ${p.backoffAfter} THEN ${big(0)}
+    ELSE ${big(p.baseDelayMs)} * (${big(1)} << (CASE WHEN ${over} > 20 THEN 20 ELSE ${over} END)) END)`;
 }
 
 /**
@@ -37,14 +53,52 @@ function delayAfter(count: RawBuilder<number>, limits: ThrottleLimits): RawBuild
  *   clock in any order, so the latest attempt may carry a time a few ms after this one's `now`: with no back-off
  *   due that must not refuse it (it did, under concurrent sign-ins from one address).
  */
-function rule(now: number, limits: ThrottleLimits) {
-  const stale = sql<boolean>`(throttles.last_failure_at < ${big(now - limits.windowMs)})`;
-  const delay = delayAfter(sql<number>`throttles.failures`, limits);
+function rule(p: RuleParams) {
+  const stale = sql<boolean>`(throttles.last_failure_at < ${big(p.staleBefore)})`;
+  const delay = delayAfter(sql<number>`throttles.failures`, p);
   const waitUntil = sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at + ${delay} END)`;
-  const open = sql<boolean>`((throttles.locked_until IS NULL OR throttles.locked_until <= ${big(now)})
-    AND (${stale} OR ${delay} = 0 OR throttles.last_failure_at + ${delay} <= ${big(now)}))`;
+  const open = sql<boolean>`((throttles.locked_until IS NULL OR throttles.locked_until <= ${big(p.now)})
+    AND (${stale} OR ${delay} = 0 OR throttles.last_failure_at + ${delay} <= ${big(p.now)}))`;
   return { stale, waitUntil, open };
 }
+
+/** The parameters of `reserve`'s statement: the rule's, the key, and what a granted attempt writes. */
+interface ReserveParams extends RuleParams {
+  key: string;
+  lockAfter: number;
+  /** `now + lockMs`: the lock an attempt that reaches `lockAfter` sets. */
+  lockedNow: number;
+  /** The lock of a key's first attempt: `lockedNow` when `lockAfter` ≤ 1, else null. */
+  firstLock: number | null;
+}
+
+/** `reserve`'s one statement (see there). */
+const reserveStatement = (db: Kysely<Database>, p: ReserveParams) => {
+  const { stale, open } = rule(p);
+  const counted = sql<number>`(CASE WHEN ${stale} THEN 1 ELSE throttles.failures + 1 END)`;
+  return db.insertInto('throttles')
+    .values({ key: p.key, failures: 1, first_failure_at: p.now, last_failure_at: p.now, previous_failure_at: null, locked_until: p.firstLock })
+    .onConflict((oc) => oc.column('key')
+      .doUpdateSet({
+        failures: counted,
+        first_failure_at: sql<number>`(CASE WHEN ${stale} THEN ${big(p.now)} ELSE throttles.first_failure_at END)`,
+        last_failure_at: big(p.now),
+        previous_failure_at: sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at END)`,
+        locked_until: sql<number | null>`(CASE WHEN ${counted} >= ${p.lockAfter} THEN ${big(p.lockedNow)} ELSE NULL END)`,
+      })
+      .where(open))
+    .returningAll();
+};
+
+/** Whether each reservation handed back alone carried a lock: the shape of `giveBack`'s delete (see there). */
+type AloneShape = readonly boolean[];
+/** `giveBack`'s delete of reservations that were alone on their key, for one shape; parameters `k0, f0, l0, k1, …`. */
+const giveBackAloneStatement = (shape: AloneShape) => (db: Kysely<Database>, p: Record<string, string | number>) => db.deleteFrom('throttles')
+  .where((eb) => eb.or(shape.map((locked, i) => eb.and([
+    eb('key', '=', p[`k${i}`] as string), eb('first_failure_at', '=', p[`f${i}`] as number), eb('failures', '=', 1),
+    locked ? eb.or([eb('locked_until', 'is', null), eb('locked_until', '=', p[`l${i}`] as number)]) : eb('locked_until', 'is', null),
+  ]))))
+  .returning('key');
 
 /** Why a key refuses attempts at a moment: a lock until `lockedUntil`, or a back-off until `waitUntil` (null: neither). */
 export interface ThrottleStatus { key: string; lockedUntil: number | null; waitUntil: number | null }
@@ -57,6 +111,11 @@ export interface ThrottleStatus { key: string; lockedUntil: number | null; waitU
  */
 export class ThrottlesRepository {
   constructor(private readonly db: Kysely<Database>) {}
+
+  // The statements of every sign-in, prepared (see PreparedQuery); the delete of `giveBack` once per shape.
+  readonly #reserve = new PreparedQuery(reserveStatement);
+  readonly #giveBackAlone = new Map<string, PreparedQuery<Record<string, string | number>, { key: string }>>();
+  readonly #clear = new PreparedQuery((db, p: { key: string }) => db.deleteFrom('throttles').where('key', '=', p.key));
 
   async get(key: string): Promise<Throttle | undefined> {
     const r = await this.db.selectFrom('throttles').selectAll().where('key', '=', key).executeTakeFirst();
@@ -72,22 +131,10 @@ export class ThrottlesRepository {
    * The caller stores nothing; on a verified success it hands the reservation back with `giveBack`.
    */
   async reserve(key: string, now: number, limits: ThrottleLimits): Promise<Throttle | undefined> {
-    const { stale, open } = rule(now, limits);
-    const counted = sql<number>`(CASE WHEN ${stale} THEN 1 ELSE throttles.failures + 1 END)`;
     const lockedNow = now + limits.lockMs;
-    const r = await this.db.insertInto('throttles')
-      .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, previous_failure_at: null, locked_until: limits.lockAfter <= 1 ? lockedNow : null })
-      .onConflict((oc) => oc.column('key')
-        .doUpdateSet({
-          failures: counted,
-          first_failure_at: sql<number>`(CASE WHEN ${stale} THEN ${big(now)} ELSE throttles.first_failure_at END)`,
-          last_failure_at: big(now),
-          previous_failure_at: sql<number | null>`(CASE WHEN ${stale} THEN NULL ELSE throttles.last_failure_at END)`,
-          locked_until: sql<number | null>`(CASE WHEN ${counted} >= ${limits.lockAfter} THEN ${big(lockedNow)} ELSE NULL END)`,
-        })
-        .where(open))
-      .returningAll()
-      .executeTakeFirst();
+    const r = (await this.#reserve.execute(this.db, {
+      ...ruleParams(now, limits), key, lockAfter: limits.lockAfter, lockedNow, firstLock: limits.lockAfter <= 1 ? lockedNow : null,
+    })).rows[0];
     return r && toThrottle(r);
   }
 
@@ -96,7 +143,7 @@ export class ThrottlesRepository {
    * used to explain a refusal with a Retry-After). Undefined when there is no row.
    */
   async status(key: string, now: number, limits: ThrottleLimits): Promise<ThrottleStatus | undefined> {
-    const { waitUntil } = rule(now, limits);
+    const { waitUntil } = rule(ruleParams(now, limits));
     const r = await this.db.selectFrom('throttles').select(['key', 'locked_until', waitUntil.as('wait_until')]).where('key', '=', key).executeTakeFirst();
     return r && { key: r.key, lockedUntil: r.locked_until === null ? null : Number(r.locked_until), waitUntil: r.wait_until === null ? null : Number(r.wait_until) };
   }
@@ -117,14 +164,20 @@ export class ThrottlesRepository {
     const alone = reserved.filter((r) => r.failures === 1);
     const gone = new Set<string>();
     if (alone.length > 0) {
-      const rows = await this.db.deleteFrom('throttles')
-        .where((eb) => eb.or(alone.map((r) => eb.and([
-          eb('key', '=', r.key), eb('first_failure_at', '=', r.firstFailureAt), eb('failures', '=', 1),
-          r.lockedUntil === null ? eb('locked_until', 'is', null) : eb.or([eb('locked_until', 'is', null), eb('locked_until', '=', r.lockedUntil)]),
-        ]))))
-        .returning('key')
-        .execute();
-      for (const r of rows) gone.add(r.key);
+      const shape = alone.map((r) => r.lockedUntil !== null);
+      const id = shape.map((locked) => (locked ? 'l' : 'n')).join('');
+      let statement = this.#giveBackAlone.get(id);
+      if (!statement) {
+        if (this.#giveBackAlone.size >= 16) this.#giveBackAlone.clear(); // callers hand back one or two at a time
+        this.#giveBackAlone.set(id, statement = new PreparedQuery(giveBackAloneStatement(shape)));
+      }
+      const params: Record<string, string | number> = {};
+      alone.forEach((r, i) => {
+        params[`k${i}`] = r.key;
+        params[`f${i}`] = r.firstFailureAt;
+        if (r.lockedUntil !== null) params[`l${i}`] = r.lockedUntil;
+      });
+      for (const r of (await statement.execute(this.db, params)).rows) gone.add(r.key);
     }
     for (const r of reserved) if (!gone.has(r.key)) await this.#giveBackCounted(r);
   }
@@ -149,8 +202,8 @@ export class ThrottlesRepository {
 
   /** Forgets the count and any lock of `key`. True when there was a row to remove. */
   async clear(key: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('throttles').where('key', '=', key).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    const r = await this.#clear.execute(this.db, { key });
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
   async listLocked(now: number): Promise<Throttle[]> {

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, UsersTable } from '../tables.js';
 import type { Factor } from '../../auth/factors.js';
 import { lastFactorColumn, parseJsonColumn, stringRecord } from '../json.js';
+import { PreparedQuery } from '../preparedQuery.js';
 
 /** A person as the rest of Gatehouse sees them. */
 export interface User {
@@ -50,6 +51,12 @@ export function toUser(r: Selectable<UsersTable>): User {
 export class UsersRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  // The look-ups of every sign-in, prepared (see PreparedQuery).
+  readonly #findById = new PreparedQuery((db, p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id));
+  readonly #findByLogin = new PreparedQuery((db, p: { login: string }) => db.selectFrom('users').selectAll()
+    .where((eb) => eb.or([eb('username_lower', '=', p.login), eb('email_lower', '=', p.login)]))
+    .orderBy('username_lower').limit(1));
+
   async create(u: NewUser, now: number): Promise<User> {
     const row = {
       id: u.id, username: u.username, username_lower: u.username.toLowerCase(), email: u.email ?? null,
@@ -62,7 +69,7 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = (await this.#findById.execute(this.db, { id })).rows[0];
     return r && toUser(r);
   }
 
@@ -73,10 +80,7 @@ export class UsersRepository {
 
   /** Finds by username or, failing that, by email (both case-insensitive): what the login form accepts. */
   async findByLogin(login: string): Promise<User | undefined> {
-    const l = login.trim().toLowerCase();
-    const r = await this.db.selectFrom('users').selectAll()
-      .where((eb) => eb.or([eb('username_lower', '=', l), eb('email_lower', '=', l)]))
-      .orderBy('username_lower').executeTakeFirst();
+    const r = (await this.#findByLogin.execute(this.db, { login: login.trim().toLowerCase() })).rows[0];
     return r && toUser(r);
   }
 
