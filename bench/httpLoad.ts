@@ -4,7 +4,7 @@
  * connections, drives full
  * sign-ins (password + TOTP) through the pages from keep-alive connections too, and samples the nodes' resident memory from /proc while they work.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
@@ -13,13 +13,6 @@ import { totpCodeAt, totpStep } from '../src/auth/totp.js';
 import { serverNodeFlags } from '../src/http/serverNodeFlags.js';
 
 const gatehouse = new URL('../bin/gatehouse.js', import.meta.url).pathname;
-
-/** True when `gatehouse serve` has a `--workers` option (node:cluster; issue 12). */
-let hasWorkers: boolean | undefined;
-export function serveHasWorkers(): boolean {
-  hasWorkers ??= /--workers\b/.test(spawnSync(process.execPath, [gatehouse, 'serve', '--help'], { encoding: 'utf8' }).stdout ?? '');
-  return hasWorkers;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,13 +45,12 @@ function childrenOf(pid: number): number[] {
 
 /**
  * Starts `gatehouse serve` on a free loopback port over `databaseUrl` (already prepared) and waits until
- * /readyz answers on its management port. One worker unless `workers` says otherwise (`--workers <n>`, only when
- * serveHasWorkers()).
+ * /readyz answers on its management port. One worker, in one process, unless `workers` says otherwise (`--workers <n|auto>`).
  */
 export async function startBenchServer(o: { databaseUrl: string; secretKey: string; workers?: string; nodeArgs?: string[] }): Promise<BenchServer> {
   const port = await freePort();
   const managementPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? serverNodeFlags), gatehouse, 'serve', ...(serveHasWorkers() ? ['--workers', o.workers ?? '1'] : [])], {
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? serverNodeFlags), gatehouse, 'serve', '--workers', o.workers ?? '1'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, GATEHOUSE_DATABASE_URL: o.databaseUrl, GATEHOUSE_SECRET_KEY: o.secretKey, GATEHOUSE_HOST: '127.0.0.1',

@@ -5,7 +5,7 @@
  * argon2id verifications with the configured parameters at concurrency 16.
  * Measured: HTTP SSO (POST /aws/console → signed auto-POST page) for 1,000 distinct signed-in sessions at
  * concurrency 1 and 64, with p50 and p99, on SQLite and PostgreSQL, with one node and with two nodes on one
- * PostgreSQL database, and (when `gatehouse serve --workers` exists) with `--workers auto`; full sign-ins
+ * PostgreSQL database, and with `--workers auto`; full sign-ins
  * (password + TOTP through the pages) at concurrency 16; resident memory per serving process, idle and the
  * peak under load. Nodes run as operators run them: `gatehouse serve` from the compiled build (rebuilt first
  * when src/ is newer), NODE_ENV=production as in the Dockerfile, loopback only.
@@ -33,7 +33,8 @@ import { rawSigningAllCores, rawSigningCpuMs, runSigningBench } from './signing.
 import { argon2Rate } from './argon2.js';
 import { formatCliStartupBench, runCliStartupBench } from './cliStartup.js';
 import { prepareDatabase } from './prepareDatabase.js';
-import { cpuMs, rssMb, sampleRss, serveHasWorkers, signInLoad, ssoLoad, startBenchServer, type BenchServer, type LoadResult } from './httpLoad.js';
+import { workerCount } from '../src/http/runServer.js';
+import { cpuMs, rssMb, sampleRss, signInLoad, ssoLoad, startBenchServer, type BenchServer, type LoadResult } from './httpLoad.js';
 
 const started = Date.now();
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -128,12 +129,14 @@ const signCpu = rawSigningCpuMs(signing.keyBits);
 const allCores = await rawSigningAllCores({ ms: 3000 });
 const argon2Params = loadConfig({ env: {} }).auth.argon2;
 const { perSecond: argon2, cpuMs: argon2Cpu } = await argon2Rate(argon2Params, 16, seconds);
-const hasWorkers = serveHasWorkers();
+/** What `--workers auto` starts here: N workers under a primary. */
+const autoWorkers = workerCount('auto');
+const auto = `${autoWorkers} worker${autoWorkers === 1 ? '' : 's'} under a primary`;
 const scenarios: Scenario[] = [
   { label: 'SQLite, 1 worker', db: 'sqlite', nodes: 1, signIns: true, limit: 'one core' },
-  { label: 'SQLite, --workers auto', db: 'sqlite', nodes: 1, workers: 'auto', signIns: true, limit: 'all cores' },
+  { label: `SQLite, --workers auto (${auto})`, db: 'sqlite', nodes: 1, workers: 'auto', signIns: true, limit: 'all cores' },
   { label: 'PostgreSQL, 1 worker', db: 'postgres', nodes: 1, signIns: false, limit: 'one core' },
-  { label: 'PostgreSQL, --workers auto', db: 'postgres', nodes: 1, workers: 'auto', signIns: false, limit: 'all cores' },
+  { label: `PostgreSQL, --workers auto (${auto})`, db: 'postgres', nodes: 1, workers: 'auto', signIns: false, limit: 'all cores' },
   { label: 'PostgreSQL, 2 nodes (1 worker each)', db: 'postgres', nodes: 2, signIns: false, limit: 'all cores' },
 ];
 /** `--only <text>`: measure only the scenarios whose label contains it (for work on one of them; never for the README). */
@@ -142,9 +145,6 @@ const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 if (only !== undefined && process.argv.includes('--write-readme')) throw new Error('--only measures part of the table; do not combine it with --write-readme');
 const results: Measured[] = [];
 for (const sc of scenarios.filter((s) => only === undefined || s.label.includes(only))) {
-  // HOOK (issue 12, "All cores"): rows with `workers` run `gatehouse serve --workers auto` as soon as serve has
-  // that option; until then they are listed as not measured.
-  if (sc.workers && !hasWorkers) { results.push({ scenario: sc, note: 'not measured: `gatehouse serve --workers` is not on this branch yet' }); continue; }
   results.push(await measure(sc));
 }
 
