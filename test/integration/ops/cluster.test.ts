@@ -124,6 +124,17 @@ describe('serve --workers 2 and auto', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
+  /** A new test database of `kind` with `usernames` seeded, a folder for the node's config, and the secret key; all removed after the tests. */
+  async function seededDatabase(kind: 'sqlite' | 'postgres', usernames: string[]): Promise<{ url: string; dir: string; secretKey: string }> {
+    const tdb: TestDatabase = await createTestDatabase(kind);
+    cleanups.push(() => tdb.drop());
+    const dir = mkdtempSync(join(tmpdir(), `gatehouse-cluster-${kind}-`));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const secretKey = randomBytes(32).toString('base64');
+    await seed(tdb.url, secretKey, usernames);
+    return { url: tdb.url, dir, secretKey };
+  }
+
   it('SQLite: sign-ins and SSO over both workers; a SIGKILLed worker is replaced, loses only its in-flight requests, and the audit chain stays whole; SIGTERM drains', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -283,12 +294,8 @@ describe('serve --workers 2 and auto', () => {
   });
 
   it('PostgreSQL: /readyz red while the database does not answer, green when it does again; pool metrics per worker; restart back-off', async () => {
-    const tdb: TestDatabase = await createTestDatabase('postgres');
-    cleanups.push(() => tdb.drop());
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-pg-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const secretKey = randomBytes(32).toString('base64');
-    await seed(tdb.url, secretKey, ['alice']);
+    const tdb = await seededDatabase('postgres', ['alice']);
+    const { dir, secretKey } = tdb;
     const target = new URL(tdb.url);
     const proxy = await startPausableProxy(target.hostname, Number(target.port || 5432));
     cleanups.push(() => proxy.close());
@@ -332,14 +339,10 @@ describe('serve --workers 2 and auto', () => {
     // SIGTERM while that restart waits (or the worker is starting): the drain still ends with exit 0.
     assert.equal(await serve.stop('SIGTERM'), 0, serve.output().slice(-3000));
   });
+
   it('auto: one worker per two CPUs, always under a primary that replaces a worker that dies', async () => {
-    const tdb: TestDatabase = await createTestDatabase('sqlite');
-    cleanups.push(() => tdb.drop());
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-auto-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const secretKey = randomBytes(32).toString('base64');
-    await seed(tdb.url, secretKey, ['alice']);
-    const node = await startNode(dir, tdb.url, secretKey, 'auto');
+    const { url, dir, secretKey } = await seededDatabase('sqlite', ['alice']);
+    const node = await startNode(dir, url, secretKey, 'auto');
     cleanups.push(() => { node.serve.child.kill('SIGKILL'); });
     const { serve } = node;
     const wanted = workerCount('auto'); // 1 on a 2-core machine: still under a primary
