@@ -1,7 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { prepareDummyHash } from '../auth/password.js';
 import type { Config } from '../config/loadConfig.js';
-import { buildApp } from './buildApp.js';
 import { createLogger } from './logging.js';
 import { runClusterPrimary } from './clusterPrimary.js';
 import { boundAddress, startManagementServer } from './managementServer.js';
@@ -38,6 +36,9 @@ export function runsPrimary(setting: number | 'auto', cpus: () => number = avail
 export async function runServer(config: Config, opts: ServeOptions = {}): Promise<void> {
   if (runsPrimary(config.server.workers)) return runClusterPrimary(config, workerCount(config.server.workers), opts);
 
+  // Loaded here, not at the top: a cluster primary serves no requests and hashes no password, and the app's modules
+  // would only take memory in it (about 24 MB of RSS).
+  const [{ buildApp }, { prepareDummyHash }] = await Promise.all([import('./buildApp.js'), import('../auth/password.js')]);
   const log = createLogger(config.server.logLevel);
   const ctx = await prepareNode(config, log, opts);
   await prepareDummyHash(config.auth.argon2);
