@@ -20,8 +20,8 @@ export function workerCount(setting: number | 'auto', cpus: () => number = avail
 }
 
 /** Whether `gatehouse serve` runs a cluster primary: for more than one worker, and always for `auto` (a worker that dies is replaced). */
-export function runsPrimary(setting: number | 'auto', cpus: () => number = availableParallelism): boolean {
-  return setting === 'auto' || workerCount(setting, cpus) > 1;
+export function runsPrimary(setting: number | 'auto'): boolean {
+  return setting === 'auto' || setting > 1;
 }
 
 /**
