@@ -21,6 +21,7 @@
  * PostgreSQL rows need GATEHOUSE_BENCH_PG_URL (or GATEHOUSE_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres);
  * without a reachable server they say so. `--write-readme` puts the table into README.md between the bench markers.
  * `--only <text>` measures only the scenarios whose label contains the text (for example `--only 'SQLite, 1'`).
+ * Without it, the cost of hostile inbound AuthnRequests is printed first, as its own table (inbound.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { ensureDist } from '../scripts/builtDist.mjs';
 import { rawSigningAllCores, rawSigningCpuMs, runSigningBench } from './signing.js';
 import { argon2Rate } from './argon2.js';
 import { formatCliStartupBench, runCliStartupBench } from './cliStartup.js';
+import { formatInboundBench, runInboundBench } from './inbound.js';
 import { prepareDatabase } from './prepareDatabase.js';
 import { workerCount } from '../src/http/runServer.js';
 import { cpuMs, rssMb, sampleRss, signInLoad, ssoLoad, startBenchServer, type BenchServer, type LoadResult } from './httpLoad.js';
@@ -122,10 +124,14 @@ async function measure(sc: Scenario): Promise<Measured> {
   }
 }
 
+/** `--only <text>`: measure only the scenarios whose label contains it (for work on one of them; never for the README). */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 ensureDist((line) => console.error(`bench: ${line}`));
 console.log(formatCliStartupBench(runCliStartupBench()) + '\n');
 const signing = runSigningBench({ msPerCase: 1500 });
 const signCpu = rawSigningCpuMs(signing.keyBits);
+if (only === undefined) console.log(formatInboundBench(await runInboundBench(), signCpu) + '\n');
 const allCores = await rawSigningAllCores({ ms: 3000 });
 const argon2Params = loadConfig({ env: {} }).auth.argon2;
 const { perSecond: argon2, cpuMs: argon2Cpu } = await argon2Rate(argon2Params, 16, seconds);
@@ -139,9 +145,6 @@ const scenarios: Scenario[] = [
   { label: `PostgreSQL, --workers auto (${auto})`, db: 'postgres', nodes: 1, workers: 'auto', signIns: false, limit: 'all cores' },
   { label: 'PostgreSQL, 2 nodes (1 worker each)', db: 'postgres', nodes: 2, signIns: false, limit: 'all cores' },
 ];
-/** `--only <text>`: measure only the scenarios whose label contains it (for work on one of them; never for the README). */
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 if (only !== undefined && process.argv.includes('--write-readme')) throw new Error('--only measures part of the table; do not combine it with --write-readme');
 const results: Measured[] = [];
 for (const sc of scenarios.filter((s) => only === undefined || s.label.includes(only))) {

@@ -6,8 +6,8 @@ import { atTheLimits, authnRequestAround, hostileShapes, postParam, redirectPara
 
 interface Input { url: string; durationMs: number; clients: number; caps: RequestCaps }
 
-/** What the flood saw: answers by status, transport errors, and /healthz latencies in ms. */
-export interface FloodResult { statuses: Record<string, number>; errors: string[]; healthzMs: number[]; sent: number }
+/** What the flood saw: answers by status, transport errors, and /healthz latencies in ms and answers by status. */
+export interface FloodResult { statuses: Record<string, number>; errors: string[]; healthzMs: number[]; healthzStatuses: Record<string, number>; sent: number }
 
 const input = JSON.parse(await new Promise<string>((resolve) => {
   let s = '';
@@ -28,7 +28,7 @@ for (const budget of [input.caps.maxBytes - 600, 215_000]) {
 const limits = atTheLimits(input.caps);
 requests.push({ method: 'GET', path: `/saml/sso?SAMLRequest=${redirectParam(limits)}` }, { method: 'POST', path: '/saml/sso', body: `SAMLRequest=${encodeURIComponent(postParam(limits))}` });
 
-const result: FloodResult = { statuses: {}, errors: [], healthzMs: [], sent: 0 };
+const result: FloodResult = { statuses: {}, errors: [], healthzMs: [], healthzStatuses: {}, sent: 0 };
 const end = Date.now() + input.durationMs;
 let next = 0;
 
@@ -56,6 +56,7 @@ async function probe(): Promise<void> {
     const res = await fetch(`${input.url}/healthz`, { signal: AbortSignal.timeout(60_000) });
     await res.arrayBuffer();
     result.healthzMs.push(performance.now() - t0);
+    result.healthzStatuses[res.status] = (result.healthzStatuses[res.status] ?? 0) + 1;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

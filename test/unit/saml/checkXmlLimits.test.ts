@@ -9,7 +9,8 @@ import { parseAuthnRequest } from '../../../src/saml/parseAuthnRequest.js';
 import { parseSpMetadata, spMetadataXmlLimits } from '../../../src/saml/parseSpMetadata.js';
 import { parseXmlSafely } from '../../../src/saml/parseXmlSafely.js';
 import { atTheLimits, authnRequestAround, hostileShapes } from '../../fuzz/hostileXml.js';
-import { domShape, requestDefaults } from '../../fuzz/properties.js';
+import { requestDefaults } from '../../fuzz/properties.js';
+import { domShape } from '../../fuzz/xmlParseMeter.js';
 import { fixture, genericSpMetadata, signPostRequest } from './spFixtures.js';
 
 const code = (c: string) => (e: unknown): boolean => isGatehouseError(e, c as never);
