@@ -6,24 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
 import { BENCH_PASSWORD, BENCH_ROLE, BENCH_TOTP_SECRET, type BenchSession } from './prepareDatabase.js';
 import { totpCodeAt, totpStep } from '../src/auth/totp.js';
 import { serverNodeFlags } from '../src/http/serverNodeFlags.js';
+import { freePort } from '../test/helpers/freePort.js';
+import { gatehouseArgs } from '../test/helpers/gatehouseBin.js';
 
-const gatehouse = new URL('../bin/gatehouse.js', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 /** A running node: its URL, the pid of `gatehouse serve`, and the pids of its worker processes (none without --workers). */
 export interface BenchServer {
@@ -50,7 +39,7 @@ function childrenOf(pid: number): number[] {
 export async function startBenchServer(o: { databaseUrl: string; secretKey: string; workers?: string; nodeArgs?: string[] }): Promise<BenchServer> {
   const port = await freePort();
   const managementPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? serverNodeFlags), gatehouse, 'serve', '--workers', o.workers ?? '1'], {
+  const child: ChildProcess = spawn(process.execPath, gatehouseArgs(['serve', '--workers', o.workers ?? '1'], o.nodeArgs ?? serverNodeFlags), {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, GATEHOUSE_DATABASE_URL: o.databaseUrl, GATEHOUSE_SECRET_KEY: o.secretKey, GATEHOUSE_HOST: '127.0.0.1',

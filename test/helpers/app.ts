@@ -7,7 +7,7 @@
  *   t.clock.advance(30_000);                                     // move the app's time
  *   await t.close();
  */
-import { createServer } from 'node:net';
+import { freePort } from './freePort.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/loadConfig.js';
@@ -46,17 +46,6 @@ export interface StartTestAppOptions {
   clock?: TestClock;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Deep merge of config overrides: objects merge key by key, anything else in `b` replaces. */
 export function mergeOverrides(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -4,22 +4,11 @@
  * worker pid answered a request id, or when a worker started listening.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { gatehouseArgs, projectRoot } from './gatehouseBin.js';
+import { freePort } from './freePort.js';
 
-export { projectRoot };
+export { freePort, projectRoot };
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** One pino line as logged: level, pid, msg and whatever else it carried. */
 export type LogLine = Record<string, unknown> & { pid?: number; msg?: string; reqId?: string };
