@@ -57,7 +57,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     poolSource,
     httpRequests: new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers }),
     httpDuration: new Histogram({ name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
-    logins: new Counter({ name: 'gatehouse_login_steps_total', help: 'Login steps by outcome', labelNames: ['step', 'outcome'], registers }),
+    logins: new Counter({ name: 'gatehouse_login_steps_total', help: 'Steps around a sign-in (enrolling a factor, changing a password) by outcome; the factors of a sign-in are gatehouse_sign_ins_total', labelNames: ['step', 'outcome'], registers }),
     signIns: new Counter({ name: 'gatehouse_sign_ins_total', help: 'Sign-in factor checks by factor (password, totp, webauthn, recovery) and result (success, failure, or locked and backoff for attempts refused unchecked); a sign-in is complete when its second factor succeeds', labelNames: ['factor', 'result'], registers }),
     samlAssertions: new Counter({ name: 'gatehouse_saml_assertions_total', help: 'SAML assertions by service provider (entity ID, or the AWS audience), AWS account (none for other SPs; an assertion offering roles in several accounts counts once for each) and result', labelNames: ['sp', 'account', 'result'], registers }),
     lockouts: new Counter({ name: 'gatehouse_lockouts_total', help: 'Temporary locks set after repeated failures, by what was locked (user or ip)', labelNames: ['key'], registers }),

@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import type { Metrics } from '../metrics.js';
 import { GatehouseError } from '../../errors.js';
 import { loadFlow, startFlow } from '../../auth/flow/storedFlow.js';
 import { runFactorStep } from '../../auth/flow/runFactorStep.js';
@@ -54,16 +53,15 @@ async function factorsOf(ctx: AppContext, user: User): Promise<string[]> {
   return out;
 }
 
-export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache, metrics: Metrics): Promise<void> {
-  const count = (step: string, outcome: 'success' | 'failure') => metrics.logins.inc({ step: `cli-${step}`, outcome });
-  /** Runs a login step; a failure is counted and, when in back-off, carries Retry-After. */
-  const step = async <T>(name: string, reply: FastifyReply, run: () => Promise<T>): Promise<T> => {
+export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext, keys: SigningKeyCache): Promise<void> {
+  /**
+   * Runs a login step; a failure in back-off carries Retry-After. The step is counted from the audit event it
+   * writes (gatehouse_sign_ins_total, auditMetrics.ts), as the browser's are.
+   */
+  const step = async <T>(reply: FastifyReply, run: () => Promise<T>): Promise<T> => {
     try {
-      const out = await run();
-      count(name, 'success');
-      return out;
+      return await run();
     } catch (e) {
-      count(name, 'failure');
       applyRetryAfter(reply, e);
       throw e;
     }
@@ -79,7 +77,7 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/api/v1/cli/flows/password', async (req, reply) => {
     const body = readInput(passwordBody, req.body);
     const flow = await loadTerminalFlow(ctx, body.flowToken);
-    return step('password', reply, async () => {
+    return step(reply, async () => {
       const { flow: next, success } = await runFactorStep(ctx, flow, factorName.password, { login: body.username, password: body.password }, stepMeta(req));
       return { flowToken: next.token, state: next.state, factors: next.state === 'mfa' ? await factorsOf(ctx, success.user) : [] };
     });
@@ -89,7 +87,7 @@ export async function registerCliApiRoutes(app: FastifyInstance, ctx: AppContext
   const secondFactor = (factor: 'totp' | 'recovery') => async (req: FastifyRequest, reply: FastifyReply) => {
     const body = readInput(codeBody, req.body);
     const flow = await loadTerminalFlow(ctx, body.flowToken);
-    return step(factor, reply, async () => {
+    return step(reply, async () => {
       const { flow: done } = await runFactorStep(ctx, flow, factor, { code: body.code }, stepMeta(req));
       const token = await finishTerminalLogin(ctx, done, req);
       return { state: 'done', token, ...(factor === 'recovery' ? { recoveryCodesLeft: await ctx.store.devices.remainingRecoveryCodes(done.userId!) } : {}) };

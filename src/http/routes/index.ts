@@ -22,7 +22,7 @@ import { registerCliDeviceRoutes } from './cliDevice.js';
 /** Registers every surface's routes (one line per surface). */
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
   const keys = new SigningKeyCache(ctx);
-  await registerLoginRoutes(app, ctx, metrics);
+  await registerLoginRoutes(app, ctx);
   await registerEnrollRoutes(app, ctx, metrics);
   await registerAccountRoutes(app, ctx, metrics);
   await registerRecoveryCodeRoutes(app, ctx);
@@ -34,7 +34,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext, metr
   await registerSamlSsoRoutes(app, ctx, keys);
   await registerSamlLaunchRoutes(app, ctx, keys);
   await registerAdminRoutes(app, ctx, keys);
-  await registerCliApiRoutes(app, ctx, keys, metrics);
+  await registerCliApiRoutes(app, ctx, keys);
   await registerCliTokenRoutes(app, ctx);
   await registerCliAuthorizeRoutes(app, ctx);
   await registerCliDeviceRoutes(app, ctx);

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { recordAudit } from '../../audit/recordAudit.js';
 import { listUsableDevices } from '../../auth/devices.js';
-import type { Metrics } from '../metrics.js';
 import type { User } from '../../store/repositories/users.js';
 import { GatehouseError } from '../../errors.js';
 import {
@@ -99,9 +98,8 @@ function checkStepUp(req: FastifyRequest, flow: LoginFlow, factor: SecondFactor)
   }
 }
 
-export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): Promise<void> {
-  const count = (step: string, outcome: 'success' | 'failure') => metrics.logins.inc({ step, outcome });
-
+/** The sign-in routes. Their steps are counted from the audit events they write (auditMetrics.ts), not here. */
+export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   /** Login page: a new flow each time. Signed in already (and no ForceAuthn): straight to the return path. */
   app.get('/login', async (req, reply) => {
     const q = queryOf(req);
@@ -121,11 +119,9 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     try {
       const { username, password } = readInput(passwordForm, body);
       const { flow: next } = await runFactorStep(ctx, flow, factorName.password, { login: username, password }, stepMeta(req));
-      count(factorName.password, 'success');
       setFlowCookie(ctx, reply, next);
       return reply.redirect(pathForState(next), 303);
     } catch (e) {
-      count(factorName.password, 'failure');
       const fe = formError(e);
       if (!fe) throw e;
       return sendFormError(reply, fe, 'login', { title: 'Sign in', csrf: flow.csrf, username: str(body.username) });
@@ -152,11 +148,9 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     try {
       const { code } = readInput(codeForm, req.body);
       const { flow: done, success } = await runFactorStep(ctx, flow, factor, { code }, stepMeta(req));
-      count(factor, 'success');
       const next = await finishFlow(ctx, req, reply, done, success.user);
       return reply.redirect(factor === factorName.recovery ? recoveryUsedHref(next) : next, 303);
     } catch (e) {
-      count(factor, 'failure');
       const fe = formError(e);
       if (!fe) throw e;
       return sendMfaPage(ctx, reply, flow, factor, fe);
@@ -187,10 +181,8 @@ export async function registerLoginRoutes(app: FastifyInstance, ctx: AppContext,
     const { response } = readInput(webauthnAnswer, req.body);
     try {
       const { flow: done, success } = await runFactorStep(ctx, flow, factorName.webauthn, { response: response as unknown as AuthenticationResponseJSON }, stepMeta(req));
-      count(factorName.webauthn, 'success');
       return { redirect: await finishFlow(ctx, req, reply, done, success.user) };
     } catch (e) {
-      count(factorName.webauthn, 'failure');
       applyRetryAfter(reply, e);
       throw e;
     }

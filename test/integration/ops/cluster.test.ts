@@ -220,6 +220,7 @@ describe('serve --workers 2 and auto', () => {
     assert.ok(sum(series('gatehouse_saml_assertions_total', { result: 'success' })) >= 30, 'every assertion handed out is counted');
     assert.equal(sum(series('gatehouse_lockouts_total', { key: 'user' })), 1, 'one lock set');
     assert.equal(sum(series('gatehouse_sign_ins_total', { factor: 'password', result: 'failure' })), 3);
+    assert.deepEqual(series('gatehouse_login_steps_total'), [], 'sign-in factors are counted once, as gatehouse_sign_ins_total');
     assert.deepEqual(series('gatehouse_workers', { state: 'listening' }).map((s) => s.value), [2]);
     assert.ok(series('gatehouse_process_resident_memory_bytes').length >= 3, 'memory of the primary and of each worker');
     const rss = series('gatehouse_process_resident_memory_bytes').map((s) => `${s.labels.worker}: ${Math.round(s.value / 2 ** 20)} MB`);
