@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CliCodesTable, Database } from '../tables.js';
 import type { SecondFactor } from '../../auth/factors.js';
 import { parseColumn, secondFactorColumn } from '../json.js';
@@ -84,7 +84,11 @@ export class CliCodesRepository {
     return r?.token_hash ?? null;
   }
 
+  /**
+   * Deletes expired codes, but keeps one that gave a token until that token's last moment (the code's
+   * session_expires_at, the token's own end): a replay of it must still find the token to revoke (RFC 6749 §4.1.2).
+   */
   async purgeExpired(now: number): Promise<number> {
-    return deleteExpired(this.db, { table: 'cli_codes', key: 'code_hash' }, now);
+    return deleteExpired(this.db, { table: 'cli_codes', key: 'code_hash', keepWhile: sql`token_hash is not null and session_expires_at >= ${now}` }, now);
   }
 }

@@ -109,6 +109,18 @@ for (const db of bothDatabases) describe(`CLI browser login with PKCE (${db})`, 
     assert.equal((again?.detail as { revokedRef?: string }).revokedRef, undefined, 'a later replay has nothing left to revoke');
   });
 
+  it('a code replayed after it expired and was purged still revokes the token it gave', async () => {
+    const pkce = pkcePair();
+    const code = await approve(pkce);
+    const res = await redeem({ code, code_verifier: pkce.verifier });
+    assert.equal(res.statusCode, 200, res.body);
+    t.clock.advance(3600_000); // long past the code's minutes, well within the token's 8 hours
+    await t.ctx.store.cliCodes.purgeExpired(t.clock.now());
+    const replay = await expectRefused(await redeem({ code, code_verifier: pkce.verifier }), 'cli.token', 'replayed');
+    assert.ok((replay?.detail as { revokedRef?: string }).revokedRef, 'the replay revoked the token');
+    assert.equal((await getWithToken(t.app, '/api/v1/cli/me', res.json().accessToken)).statusCode, 401);
+  });
+
   it('a wrong verifier is refused and uses the code up', async () => {
     const pkce = pkcePair();
     const code = await approve(pkce);

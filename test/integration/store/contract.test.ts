@@ -368,6 +368,20 @@ for (const kind of bothDatabases) {
       assert.equal(await store.cliCodes.purgeExpired(now + 1001), 2);
     });
 
+    it('CLI codes: one that gave a token outlives its own expiry until the token ends, so a replay can still revoke it', async () => {
+      const code = { userId: 'u1', factor: 'totp' as const, deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
+      await store.cliCodes.create({ ...code, codeHash: 'pk1' });
+      await store.cliCodes.create({ ...code, codeHash: 'pk2' });
+      assert.equal((await store.cliCodes.consume('pk1', now + 1)).outcome, 'consumed');
+      assert.equal(await store.cliCodes.bindToken('pk1', 'tokp'), true);
+      assert.equal(await store.cliCodes.purgeExpired(now + 1001), 1, 'only the code that gave no token goes at its expiry');
+      assert.equal((await store.cliCodes.consume('pk1', now + 5000)).outcome, 'used');
+      assert.equal(await store.cliCodes.markReplayed('pk1', now + 5000), 'tokp', 'a replay after the code expired still names its token');
+      assert.equal(await store.cliCodes.purgeExpired(now + 9000), 0, 'kept up to the token\'s last moment');
+      assert.equal(await store.cliCodes.purgeExpired(now + 9001), 1);
+      assert.equal((await store.cliCodes.consume('pk1', now + 9001)).outcome, 'unknown');
+    });
+
     it('CLI codes: a replay names the token the code gave; racing on two stores, a token is either bound and named, or never bound', async () => {
       const code = { userId: 'u1', factor: 'totp' as const, deviceId: null, clientName: 'laptop', codeChallenge: 'c'.repeat(43), redirectUri: 'http://127.0.0.1:4321/callback', authenticatedAt: now, sessionExpiresAt: now + 9000, createdAt: now, expiresAt: now + 1000 };
       await store.cliCodes.create({ ...code, codeHash: 'rp1' });
