@@ -96,9 +96,11 @@ describe('STS stand-in: as strict as AWS', () => {
     assert.deepEqual({ ...JSON.parse(ok.stdout), UserId: 'x' }, { UserId: 'x', Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ReadOnly/alice` });
     assert.match((JSON.parse(ok.stdout) as { UserId: string }).UserId, /^AROA[0-9A-F]{16}:alice$/);
 
-    const wrongSecret = await aws(['sts', 'get-caller-identity'], { ...creds, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')) });
+    // One character changed, always to another one (a random token starts with "x" one time in 64).
+    const changeFirst = (v: string): string => v.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A'));
+    const wrongSecret = await aws(['sts', 'get-caller-identity'], { ...creds, AWS_SECRET_ACCESS_KEY: changeFirst(c.SecretAccessKey) });
     assert.match(wrongSecret.stderr, /SignatureDoesNotMatch/);
-    const wrongToken = await aws(['sts', 'get-caller-identity'], { ...creds, AWS_SESSION_TOKEN: 'x' + c.SessionToken.slice(1) });
+    const wrongToken = await aws(['sts', 'get-caller-identity'], { ...creds, AWS_SESSION_TOKEN: changeFirst(c.SessionToken) });
     assert.match(wrongToken.stderr, /InvalidClientTokenId/);
     const unknown = await aws(['sts', 'get-caller-identity'], { ...creds, AWS_ACCESS_KEY_ID: 'ASIAAAAAAAAAAAAAAAAA' });
     assert.match(unknown.stderr, /InvalidClientTokenId/);
