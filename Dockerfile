@@ -1,5 +1,5 @@
 # Gatehouse production image. Node 24 LTS; better-sqlite3 is compiled in the build stage, which has the
-# toolchain (python3, make, g++); the runtime stage has only the compiled app and production dependencies.
+# toolchain (python3, make, g++); the runtime stage has only the bundled app (dist/bundle) and production dependencies.
 # Build: docker build -t gatehouse .   Run: see docker-compose.yml (PostgreSQL) or mount a volume on /app/data (SQLite).
 
 FROM node:24-slim AS build

@@ -1,6 +1,6 @@
 /**
- * The load side of the HTTP benchmarks: runs nodes exactly as operators do (`gatehouse serve`, the compiled
- * build in dist/, each its own process), drives SSO over many distinct sessions from warmed keep-alive
+ * The load side of the HTTP benchmarks: runs nodes exactly as operators do (`gatehouse serve`, the bundled
+ * build in dist/bundle, each its own process), drives SSO over many distinct sessions from warmed keep-alive
  * connections, drives full
  * sign-ins (password + TOTP) through the pages from keep-alive connections too, and samples the nodes' resident memory from /proc while they work.
  */

@@ -7,7 +7,7 @@
  * concurrency 1 and 64, with p50 and p99, on SQLite and PostgreSQL, with one node and with two nodes on one
  * PostgreSQL database, and with `--workers auto`; full sign-ins
  * (password + TOTP through the pages) at concurrency 16; resident memory per serving process, idle and the
- * peak under load. Nodes run as operators run them: `gatehouse serve` from the compiled build (rebuilt first
+ * peak under load. Nodes run as operators run them: `gatehouse serve` from the bundled build (rebuilt first
  * when src/ is newer), NODE_ENV=production as in the Dockerfile, loopback only.
  *
  * "CPU ms per op" is the CPU time the serving processes (all their threads) spent per request, set against the CPU

@@ -1,6 +1,6 @@
 /**
  * The real `gatehouse` command as a child process: `node bin/gatehouse.js ARGS`, the installed entry point, which
- * runs the compiled build in dist/. The tests spawn it a few hundred times; each child starts in about a second
+ * runs the bundled build in dist/bundle (scripts/build.mjs). The tests spawn it a few hundred times; each child starts in about a second
  * less CPU than `node --import tsx src/cli/run.ts`. test/run.mjs rebuilds dist/ first when src/ is newer
  * (scripts/builtDist.mjs); a test file run some other way against a stale build fails here instead of testing
  * old code.

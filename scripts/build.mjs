@@ -1,0 +1,52 @@
+// `npm run build` (and npm's prepare script): bundles the CLI and the server into dist/bundle with esbuild, the
+// way bin/gatehouse.js runs them. Two entry points, main.js (every command) and workerMain.js (a cluster worker),
+// with the modules each command loads lazily in chunks of their own beside them. One file per chunk instead of a
+// module per source file (about 340 of ours, and Kysely's hundreds) halves a command's start: `gatehouse user
+// list` went from 0.76 to 0.43 s on a 2-core machine, and a child process of the tests starts as much faster.
+// Type checking is `npm run typecheck`'s (tsc); this only strips the types.
+//
+// Bundled: our sources and the pure-JavaScript packages the commands load (`bundled` below). Every other
+// dependency is loaded from node_modules as it is: the native modules (better-sqlite3, @node-rs/argon2), pg (it
+// requires pg-native only when asked), the packages that find files of their own at run time (pino's transports in
+// worker threads, fastify and its plugins, @simplewebauthn/browser's script), and the server's other libraries.
+// The chunks sit two folders below the project root, as the sources do under src/, so the paths they build from
+// import.meta.url (views/, public/, package.json) and clusterPrimary's `./workerMain.js` hold in both.
+import { build } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+export const bundleDir = join(root, 'dist', 'bundle');
+
+/**
+ * The packages bundled: pure JavaScript, many files each, and loaded by the CLI's commands. Every other dependency
+ * stays in node_modules (see above), so the server's libraries run exactly as their authors ship them.
+ */
+export const bundled = ['kysely', 'zod', 'yaml', 'commander', 'otpauth', 'eta', '@xmldom/xmldom', 'xml-crypto'];
+const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
+export const external = dependencies.filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
+
+/** Builds dist/bundle; returns esbuild's metafile (written to dist/bundle/meta.json: which sources each file holds). */
+export async function buildBundle() {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/cli/main.ts', workerMain: 'src/http/workerMain.ts' },
+    outdir: bundleDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    external,
+    // A bundled CommonJS package that calls require() needs one in an ES module.
+    banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  writeFileSync(join(bundleDir, 'meta.json'), JSON.stringify(result.metafile));
+  return result.metafile;
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) await buildBundle();
