@@ -1,6 +1,6 @@
 /**
- * CLI start-up, as a person (and the AWS SDK, through credential_process) meets it: the compiled CLI
- * (tsc into artifacts/bench-dist, like `npm run build`) run as a new process, median wall time of N runs,
+ * CLI start-up, as a person (and the AWS SDK, through credential_process) meets it: the installed bin/gatehouse.js
+ * (the bundle in dist/bundle, rebuilt first when src/ is newer) run as a new process, median wall time of N runs,
  * against the limit: `node -e ""`, a Node process that loads nothing. `gatehouse --help` loads every
  * command module, which is what every command cost before main.ts loaded them lazily.
  * Run alone: `npx tsx bench/cliStartup.ts`; `npm run bench` runs it first.
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { saveCachedCredentials } from '../src/cli/login/credentialCache.js';
 import { credentialProcessCacheKey } from '../src/cli/login/runCredentialProcess.js';
 import { resolveSettings } from '../src/cli/login/settings.js';
+import { ensureDist } from '../scripts/builtDist.mjs';
+import { gatehouseBin } from '../test/helpers/gatehouseBin.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -31,12 +33,10 @@ function medianMs(args: string[], runs: number, home: string): number {
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** Compiles the CLI and times each command's start-up. */
+/** Builds the bundle when it is stale and times each command's start-up. */
 export function runCliStartupBench(runs = Number(process.env.BENCH_CLI_RUNS ?? 15)): CliStartupRow[] {
-  const out = join(root, 'artifacts', 'bench-dist');
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], { cwd: root, stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error('tsc failed');
-  const cli = join(out, 'cli', 'run.js');
+  ensureDist((line) => console.error(`bench: ${line}`));
+  const cli = gatehouseBin;
   // A credential_process cache entry, so that the cache hit (what the AWS SDK meets most often) is timed.
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const savedHome = process.env.HOME;
