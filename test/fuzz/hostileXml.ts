@@ -2,6 +2,7 @@
 // filled to a byte budget. Used by the unit tests of the pre-scan, the per-request cost test, the flood
 // test and the fuzz run (test/fuzz/properties.ts), so every one of them attacks with the same shapes.
 import { deflateRawSync } from 'node:zlib';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
 const protocolNs = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const assertionNs = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -94,3 +95,14 @@ export const redirectParam = (xml: string): string => encodeURIComponent(deflate
 
 /** The `SAMLRequest` form value of the HTTP-POST binding (base64). */
 export const postParam = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');
+
+/** Whether `xml` fits the HTTP-Redirect binding's URL (Node caps request headers at 16 KiB). */
+export const fitsInUrl = (xml: string): boolean => redirectParam(xml).length <= 12_000;
+
+/** `xml` as the SAMLRequest of /saml/sso through `app.inject`, in the binding's way, asking for a JSON answer. */
+export function sendAuthnRequest(app: FastifyInstance, binding: 'GET' | 'POST', xml: string): Promise<LightMyRequestResponse> {
+  const accept = 'application/json';
+  return binding === 'GET'
+    ? app.inject({ method: 'GET', url: `/saml/sso?SAMLRequest=${redirectParam(xml)}`, headers: { accept } })
+    : app.inject({ method: 'POST', url: '/saml/sso', payload: `SAMLRequest=${encodeURIComponent(postParam(xml))}`, headers: { accept, 'content-type': 'application/x-www-form-urlencoded' } });
+}

@@ -38,6 +38,16 @@ function assertOutcome(what: string, thrown: unknown): void {
   }
 }
 
+/** What `run` threw, or undefined when it returned. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
 /** The caps every XML parse of an input must stay within. */
 type Caps = Parameters<typeof assertParsesWithin>[2];
 
@@ -46,9 +56,7 @@ function assertBounded(what: string, caps: Caps, run: () => unknown): void {
   const observer = observeXmlParses();
   let thrown: unknown;
   try {
-    run();
-  } catch (e) {
-    thrown = e;
+    thrown = thrownBy(run);
   } finally {
     observer.stop();
   }
@@ -74,13 +82,7 @@ export const spMetadataProperty = fc.property(spMetadataInput, (input) => {
 
 /** parseDirectoryFile over YAML-ish text (no XML: the outcome is the property). */
 export const directoryFileProperty = fc.property(directoryText, (text) => {
-  let thrown: unknown;
-  try {
-    parseDirectoryFile(text, 'fuzz.yaml');
-  } catch (e) {
-    thrown = e;
-  }
-  assertOutcome('parseDirectoryFile', thrown);
+  assertOutcome('parseDirectoryFile', thrownBy(() => parseDirectoryFile(text, 'fuzz.yaml')));
 });
 
 /**
