@@ -34,18 +34,20 @@ export const DELETE_SCANNED_ENTRY = 'If you already scanned a QR code, delete th
 
 /**
  * The next steps after an error of `code`, first the main one: for an error that ends a sign-in, continue it when it
- * is still open and the error says to finish it, else start again (back to the flow's return path afterwards);
- * otherwise, and for a signed-in person always, the portal and the account page.
+ * is still open and the error says to finish it, else start again (back to the flow's return path afterwards); then
+ * the portal, unless the sign-in goes on (the portal would refuse again), and for a signed-in person the account page.
  */
 export function nextSteps(o: { code: ErrorCode; signedIn: boolean; flow?: FlowGlance }): NextStep[] {
   const steps: NextStep[] = [];
   const open = o.flow && !o.flow.expired ? continueAt[o.flow.state] : undefined;
-  if (open && (o.code === 'mfa_required' || o.code === 'enrollment_required')) steps.push(open);
+  const goesOn = open !== undefined && (o.code === 'mfa_required' || o.code === 'enrollment_required');
+  if (goesOn) steps.push(open);
   if (restartCodes.includes(o.code)) {
     const back = o.flow?.returnTo ?? '/';
     steps.push({ href: back === '/' ? '/login' : loginUrl(back), label: o.code === 'session_required' ? 'Sign in' : 'Start again' });
   }
-  steps.push({ href: '/', label: 'Back to the portal' });
+  // The portal is where a person who must finish signing in is refused: while the sign-in can go on, it is no way out.
+  if (!goesOn) steps.push({ href: '/', label: 'Back to the portal' });
   if (o.signedIn) steps.push({ href: '/account', label: 'Your account' });
   return steps.filter((s, i) => steps.findIndex((t) => t.href === s.href) === i);
 }

@@ -184,6 +184,11 @@ describe('no dead ends, in Chromium', { timeout: 300_000 }, () => {
     const { context, page } = await newPage({ width: 390 });
     await password(page, 'newbie');
     await page.waitForURL(/\/login\/enroll$/);
+    // The portal refuses a person who has not finished setting up, and offers the set-up, not the portal again.
+    await page.goto(`${t.url}/`);
+    assert.deepEqual(await page.locator('main .actions a').allInnerTexts(), ['Continue setting up', 'Start again']);
+    await page.getByRole('link', { name: 'Continue setting up' }).click();
+    await page.waitForURL(/\/login\/enroll$/);
     await page.getByRole('link', { name: 'Authenticator app' }).click();
     await page.waitForURL(/\/login\/enroll\/totp$/);
     const secret = ((await page.locator('code.secret').textContent()) ?? '').replace(/\s/g, '');

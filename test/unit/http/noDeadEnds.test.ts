@@ -35,9 +35,9 @@ describe('nextSteps', () => {
     assert.deepEqual(hrefs(nextSteps({ code: 'csrf_invalid', signedIn: false })), ['/login', '/']);
   });
 
-  it('a sign-in that is still open continues where it stopped', () => {
-    assert.deepEqual(hrefs(nextSteps({ code: 'mfa_required', signedIn: false, flow: flow({ state: 'mfa' }) })), ['/login/mfa', '/login', '/']);
-    assert.deepEqual(hrefs(nextSteps({ code: 'enrollment_required', signedIn: false, flow: flow({ state: 'enroll-mfa' }) })), ['/login/enroll', '/login', '/']);
+  it('a sign-in that is still open continues where it stopped, and the portal that refused is not offered', () => {
+    assert.deepEqual(hrefs(nextSteps({ code: 'mfa_required', signedIn: false, flow: flow({ state: 'mfa' }) })), ['/login/mfa', '/login']);
+    assert.deepEqual(hrefs(nextSteps({ code: 'enrollment_required', signedIn: false, flow: flow({ state: 'enroll-mfa' }) })), ['/login/enroll', '/login']);
     assert.deepEqual(hrefs(nextSteps({ code: 'enrollment_required', signedIn: false, flow: flow({ state: 'enroll-mfa', expired: true }) })), ['/login', '/'], 'not an expired one');
   });
 
