@@ -1,0 +1,8 @@
+/** dist/bundle, where the build writes. */
+export declare const bundleDir: string;
+/** The packages bundled with our sources; the other dependencies stay in node_modules. */
+export declare const bundled: string[];
+/** Builds dist/bundle; returns esbuild's metafile. */
+export declare function buildBundle(): Promise<unknown>;
+/** `js` with every character above U+00FF written as a `\uXXXX` escape (the same program, Latin-1 text). */
+export declare function latin1Only(js: string): string;
