@@ -27,9 +27,12 @@ export const bundled = ['kysely', 'zod', 'yaml', 'commander', 'otpauth', 'eta', 
 const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
 export const external = dependencies.filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
 
+/** A bundled CommonJS package that calls require() needs one in an ES module: the first line of every file. */
+export const requireBanner = "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);";
+
 /** Builds dist/bundle; returns esbuild's metafile (written to dist/bundle/meta.json: which sources each file holds). */
 export async function buildBundle() {
-  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
     entryPoints: { main: 'src/cli/main.ts', workerMain: 'src/http/workerMain.ts' },
@@ -40,8 +43,7 @@ export async function buildBundle() {
     platform: 'node',
     target: 'node20.19',
     external,
-    // A bundled CommonJS package that calls require() needs one in an ES module.
-    banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+    banner: { js: requireBanner },
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',
