@@ -24,29 +24,36 @@ export const bundleDir = join(root, 'dist', 'bundle');
  * stays in node_modules (see above), so the server's libraries run exactly as their authors ship them.
  */
 export const bundled = ['kysely', 'zod', 'yaml', 'commander', 'otpauth', 'eta', '@xmldom/xmldom', 'xml-crypto'];
-const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
-export const external = dependencies.filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
+/** The packages of `names` that stay in node_modules (with their subpaths), for esbuild's `external`. */
+export const notBundled = (names) => names.filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
+export const external = notBundled(Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies));
 
-/** A bundled CommonJS package that calls require() needs one in an ES module: the first line of every file. */
-export const requireBanner = "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);";
+/**
+ * The esbuild options of every bundle of ours (the server and CLI here, the test files in buildTests.mjs): ES
+ * modules for Node 20.19 and later, split into shared chunks, each opening with a `require` for the bundled
+ * CommonJS packages that call it.
+ */
+export const bundleOptions = {
+  absWorkingDir: root,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  banner: { js: "import { createRequire as __gatehouseRequire } from 'node:module'; const require = __gatehouseRequire(import.meta.url);" },
+  logLevel: 'warning',
+};
 
 /** Builds dist/bundle; returns esbuild's metafile (written to dist/bundle/meta.json: which sources each file holds). */
 export async function buildBundle() {
   rmSync(bundleDir, { recursive: true, force: true });
   const result = await build({
-    absWorkingDir: root,
+    ...bundleOptions,
     entryPoints: { main: 'src/cli/main.ts', workerMain: 'src/http/workerMain.ts' },
     outdir: bundleDir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
     external,
-    banner: { js: requireBanner },
     metafile: true,
     legalComments: 'none',
-    logLevel: 'warning',
   });
   for (const file of readdirSync(bundleDir).filter((f) => f.endsWith('.js'))) {
     const path = join(bundleDir, file);

@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundled, requireBanner } from './build.mjs';
+import { bundleOptions, notBundled } from './build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 export const testBundleDir = join(root, 'dist', 'test');
@@ -25,7 +25,7 @@ export const testBundleDir = join(root, 'dist', 'test');
 const sourceLocations = {
   name: 'source-locations',
   setup(b) {
-    b.onResolve({ filter: /\.mjs$/ }, (a) => ({ path: resolve(a.resolveDir, a.path), external: true }));
+    b.onResolve({ filter: /\.mjs$/ }, (a) => (a.importer.includes('/node_modules/') ? undefined : { path: resolve(a.resolveDir, a.path), external: true }));
     b.onLoad({ filter: /\.ts$/ }, (a) => {
       if (a.path.includes('/node_modules/')) return undefined;
       const source = readFileSync(a.path, 'utf8');
@@ -41,24 +41,15 @@ const sourceLocations = {
 export async function buildTests(files) {
   rmSync(testBundleDir, { recursive: true, force: true });
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const external = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]
-    .filter((d) => !bundled.includes(d)).flatMap((d) => [d, `${d}/*`]);
   await build({
-    absWorkingDir: root,
+    ...bundleOptions,
     entryPoints: files,
     outdir: testBundleDir,
     outbase: 'test',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20.19',
-    external,
-    banner: { js: requireBanner },
+    external: notBundled([...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]),
     plugins: [sourceLocations],
     sourcemap: 'linked',
     sourcesContent: false,
-    logLevel: 'warning',
   });
   return files.map((f) => join(relative(root, testBundleDir), relative('test', f)).replace(/\.ts$/, '.js'));
 }
