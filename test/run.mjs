@@ -81,9 +81,9 @@ try {
   process.exit(1);
 }
 
-// Two files at a time; GATEHOUSE_TEST_CONCURRENCY sets another number. On two cores the suite is CPU-bound (the test
-// processes' own CPU is 1,060 s per run on Node 20, and Chromium and PostgreSQL use the rest): on a quiet 2-core
-// machine the whole suite took 753 s at two files at a time and 764 s at three (2026-12-01).
+// Two files at a time; GATEHOUSE_TEST_CONCURRENCY sets another number. On two cores the suite is CPU-bound (both
+// cores were 98 % busy during a CI run, 2026-12-02): under tsx, on a quiet 2-core machine, the whole suite took
+// 753 s at two files at a time and 764 s at three (2026-12-01); bundled, 674 s at two.
 const concurrency = process.env.GATEHOUSE_TEST_CONCURRENCY || '2';
 if (!/^[1-9][0-9]*$/.test(concurrency)) {
   console.error(`npm test: GATEHOUSE_TEST_CONCURRENCY must be a whole number of test files at a time, not ${JSON.stringify(concurrency)}`);
