@@ -1,3 +1,4 @@
-// Runs the CLI from source (`node --import tsx src/cli/run.ts …`), as the tests do; the installed bin uses the bundle in dist/bundle.
+// Runs the CLI from source without a build (`node --import tsx src/cli/run.ts …`); the installed bin and the tests
+// run the bundle in dist/bundle.
 import { main } from './main.js';
 await main(process.argv);

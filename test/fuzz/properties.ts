@@ -54,12 +54,8 @@ type Caps = Parameters<typeof assertParsesWithin>[2];
 /** Runs `run` on one input: its outcome is {@link assertOutcome}'s, and whatever XML it parsed was within `caps`. */
 function assertBounded(what: string, caps: Caps, run: () => unknown): void {
   const observer = observeXmlParses();
-  let thrown: unknown;
-  try {
-    thrown = thrownBy(run);
-  } finally {
-    observer.stop();
-  }
+  const thrown = thrownBy(run);
+  observer.stop();
   assertOutcome(what, thrown);
   assertParsesWithin(what, observer.parses, caps);
 }
